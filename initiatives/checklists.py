@@ -1,0 +1,263 @@
+"""Checklist templates, per-initiative snapshots, automatic rules and gate evaluation.
+
+Evaluation is pure: it takes the items and a few facts about the initiative (``Facts``) and says
+which required items are missing and why. ``facts_for`` gathers the facts in one query; pages
+that list many initiatives compute them in bulk through ``selectors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from .models import (
+    CLOSED_TASK_STATES,
+    ChecklistItem,
+    ChecklistKind,
+    ChecklistTemplate,
+    Initiative,
+    ItemStatus,
+    Milestone,
+    MilestoneState,
+    Rule,
+    SecurityRisk,
+    SignoffRole,
+    Task,
+    Team,
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the automatic rules look at."""
+
+    stakeholders: int
+    design_doc_url: str
+    milestones: int  # not cancelled
+    open_tasks: int
+    security_risk: str
+
+
+RULES: dict[str, Callable[[Facts], bool]] = {
+    Rule.STAKEHOLDERS_LISTED: lambda f: f.stakeholders > 0,
+    Rule.DESIGN_DOC_LINKED: lambda f: bool(f.design_doc_url),
+    # Every milestone has a delivery date by construction (the field is required).
+    Rule.MILESTONES_PLANNED: lambda f: f.milestones > 0,
+    Rule.ALL_TASKS_CLOSED: lambda f: f.open_tasks == 0,
+    Rule.SECURITY_RISK_SET: lambda f: bool(f.security_risk),
+}
+
+RULE_UNMET = {
+    Rule.STAKEHOLDERS_LISTED: "No stakeholder is listed on the initiative.",
+    Rule.DESIGN_DOC_LINKED: "No design document is linked.",
+    Rule.MILESTONES_PLANNED: "No milestone with a delivery date is planned.",
+    Rule.ALL_TASKS_CLOSED: "Some tasks are still open.",
+    Rule.SECURITY_RISK_SET: "The security risk level is not set.",
+}
+
+
+def _count_per_initiative(rows: models.QuerySet, column: str = "initiative") -> Coalesce:
+    """A correlated COUNT of ``rows`` belonging to the outer initiative (0 when none)."""
+    counted = (
+        rows.filter(**{column: OuterRef("pk")})
+        .order_by()
+        .values(column)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+def fact_annotations() -> dict[str, Any]:
+    """Annotations giving each initiative row what ``facts_from_row`` needs, in one query."""
+    return {
+        "fact_stakeholders": _count_per_initiative(
+            Initiative.stakeholders.through.objects.all(), "initiative_id"
+        ),
+        "fact_milestones": _count_per_initiative(
+            Milestone.objects.exclude(state=MilestoneState.CANCELLED)
+        ),
+        "fact_open_tasks": _count_per_initiative(
+            Task.objects.exclude(state__in=CLOSED_TASK_STATES)
+        ),
+    }
+
+
+def facts_from_row(initiative: Initiative) -> Facts:
+    """Facts of an initiative loaded with ``fact_annotations()``."""
+    return Facts(
+        stakeholders=initiative.fact_stakeholders,  # type: ignore[attr-defined]
+        design_doc_url=initiative.design_doc_url,
+        milestones=initiative.fact_milestones,  # type: ignore[attr-defined]
+        open_tasks=initiative.fact_open_tasks,  # type: ignore[attr-defined]
+        security_risk=initiative.security_risk,
+    )
+
+
+def facts_for(initiative: Initiative) -> Facts:
+    row = Initiative.objects.filter(pk=initiative.pk).annotate(**fact_annotations()).get()
+    return facts_from_row(row)
+
+
+def is_required(item: ChecklistItem, security_risk: str) -> bool:
+    """Risk-scaled items (the DoD security approval) are optional for low risk only."""
+    if not item.required:
+        return False
+    if item.risk_scaled:
+        return security_risk != SecurityRisk.LOW
+    return True
+
+
+def rule_met(item: ChecklistItem, facts: Facts) -> bool:
+    return RULES[item.rule](facts) if item.rule else True
+
+
+def is_satisfied(item: ChecklistItem, facts: Facts) -> bool:
+    if item.status == ItemStatus.WAIVED:
+        return True
+    if item.is_automatic:
+        return rule_met(item, facts)
+    return item.status == ItemStatus.DONE
+
+
+def why_missing(item: ChecklistItem, facts: Facts) -> str:
+    if item.is_automatic:
+        return RULE_UNMET.get(item.rule, "The automatic check is not met.")
+    if item.signoff_role:
+        return f"Needs sign-off by {SignoffRole(item.signoff_role).label.lower()}."
+    if item.evidence:
+        return f"Not ticked yet ({item.get_evidence_display().lower()} required)."
+    return "Not ticked yet."
+
+
+@dataclass
+class GateResult:
+    kind: str
+    met: bool
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    required_total: int = 0
+    required_satisfied: int = 0
+    total: int = 0
+    satisfied: int = 0
+
+    @property
+    def percent(self) -> int:
+        return (
+            round(100 * self.required_satisfied / self.required_total)
+            if self.required_total
+            else 100
+        )
+
+
+def missing_entry(item: ChecklistItem, facts: Facts) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "section": item.section,
+        "text": item.text,
+        "required": True,
+        "signoff_role": item.signoff_role or None,
+        "why": why_missing(item, facts),
+    }
+
+
+def evaluate_gate(kind: str, items: Iterable[ChecklistItem], facts: Facts) -> GateResult:
+    result = GateResult(kind=kind, met=True)
+    for item in items:
+        if item.kind != kind:
+            continue
+        satisfied = is_satisfied(item, facts)
+        result.total += 1
+        result.satisfied += satisfied
+        if is_required(item, facts.security_risk):
+            result.required_total += 1
+            result.required_satisfied += satisfied
+            if not satisfied:
+                result.met = False
+                result.missing.append(missing_entry(item, facts))
+    return result
+
+
+def evaluate(initiative: Initiative, kind: str) -> GateResult:
+    items = ChecklistItem.objects.filter(initiative=initiative, kind=kind)
+    return evaluate_gate(kind, items, facts_for(initiative))
+
+
+def tick_precondition_refusal(item: ChecklistItem, facts: Facts) -> str | None:
+    """A sign-off item with a rule can be ticked only once the rule holds."""
+    if item.is_automatic:
+        return "This item is checked automatically from the initiative's data; it cannot be ticked."
+    if item.rule and not rule_met(item, facts):
+        return RULE_UNMET.get(item.rule, "The item's precondition is not met.")
+    return None
+
+
+# --- Templates and snapshots -----------------------------------------------------------------
+
+SNAPSHOT_FIELDS = (
+    "text",
+    "guidance",
+    "required",
+    "risk_scaled",
+    "signoff_role",
+    "evidence",
+    "rule",
+    "position",
+)
+
+
+def template_for(team: Team, kind: str) -> ChecklistTemplate:
+    """The team's own template of ``kind``, else the built-in default."""
+    templates = ChecklistTemplate.objects.filter(Q(team=team) | Q(team__isnull=True), kind=kind)
+    return templates.order_by(F("team").asc(nulls_last=True)).prefetch_related("sections__items")[0]
+
+
+def snapshot_checklists(initiative: Initiative) -> list[ChecklistItem]:
+    """Copy the team's current DoR and DoD into the initiative; later template edits do not
+    reach it."""
+    items: list[ChecklistItem] = []
+    for kind in ChecklistKind.values:
+        template = template_for(initiative.team, kind)
+        for section in template.sections.all():
+            for spec in section.items.all():
+                items.append(
+                    ChecklistItem(
+                        initiative=initiative,
+                        kind=kind,
+                        section=section.title,
+                        section_position=section.position,
+                        template_version=template.version,
+                        **{name: getattr(spec, name) for name in SNAPSHOT_FIELDS},
+                    )
+                )
+    return ChecklistItem.objects.bulk_create(items)
+
+
+def template_touch(template: ChecklistTemplate) -> None:
+    """Record an edit of the template (sections or items) as a new version."""
+    ChecklistTemplate.objects.filter(pk=template.pk).update(version=F("version") + 1)
+    template.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def template_copy_default(team: Team, kind: str) -> ChecklistTemplate:
+    """Give ``team`` its own editable copy of the built-in template of ``kind``."""
+    default = ChecklistTemplate.objects.prefetch_related("sections__items").get(
+        team__isnull=True, kind=kind
+    )
+    template, created = ChecklistTemplate.objects.get_or_create(team=team, kind=kind)
+    if not created:
+        return template
+    for section in default.sections.all():
+        copy = template.sections.create(title=section.title, position=section.position)
+        copy.items.bulk_create(
+            [
+                type(spec)(section=copy, **{name: getattr(spec, name) for name in SNAPSHOT_FIELDS})
+                for spec in section.items.all()
+            ]
+        )
+    return template

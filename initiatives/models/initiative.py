@@ -1,0 +1,195 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from .choices import (
+    CLOSED_TASK_STATES,
+    Health,
+    MilestoneState,
+    SecurityRisk,
+    State,
+    TaskState,
+    choices_check,
+)
+from .team import Team
+
+ACTIVE_STATES = (State.SCOPING, State.READY, State.IN_DELIVERY)
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "InitiativeQuerySet":
+        return self.filter(team__memberships__user=user)
+
+    def active(self) -> "InitiativeQuerySet":
+        return self.filter(state__in=ACTIVE_STATES)
+
+    def by_key(self, key: str) -> "InitiativeQuerySet":
+        """Filter by a ``KEY-N`` identifier; an ill-formed key matches nothing."""
+        team_key, _, number = key.upper().rpartition("-")
+        if not team_key or not number.isdigit():
+            return self.none()
+        return self.filter(team__key=team_key, number=int(number))
+
+
+class Initiative(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="initiatives")
+    number = models.PositiveIntegerField(editable=False)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    dri = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="initiatives_as_dri",
+        verbose_name="DRI",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="initiatives_as_member"
+    )
+    stakeholders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="initiatives_as_stakeholder"
+    )
+    design_doc_url = models.URLField("design doc", max_length=500, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DISCOVERY)
+    # Where a paused initiative returns to.
+    paused_from = models.CharField(max_length=16, choices=State.choices, blank=True)
+    security_risk = models.CharField(max_length=8, choices=SecurityRisk.choices, blank=True)
+    cancel_reason = models.TextField(blank=True)
+    # Denormalised from the latest status update (services.status_update_post) so that lists
+    # filter and sort by health without a subquery per row.
+    health = models.CharField(max_length=16, choices=Health.choices, blank=True)
+    last_update_week = models.CharField(max_length=8, blank=True)
+    # Incremented by every service that edits the initiative; the API's ETag.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    state_changed_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team__key", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "number"], name="initiative_unique_number"),
+            choices_check("state", State),
+            models.CheckConstraint(
+                condition=models.Q(health__in=["", *Health.values]), name="initiative_health_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(security_risk__in=["", *SecurityRisk.values]),
+                name="initiative_security_risk_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state=State.PAUSED) | ~models.Q(paused_from=""),
+                name="initiative_paused_knows_where_from",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "state"]),
+            models.Index(fields=["dri", "state"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("initiative-detail", kwargs={"key": self.key})
+
+    @property
+    def key(self) -> str:
+        return f"{self.team.key}-{self.number}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+
+class Milestone(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    scope = models.TextField(blank=True)
+    due_date = models.DateField("delivery date")
+    original_due_date = models.DateField(editable=False)
+    state = models.CharField(
+        max_length=16, choices=MilestoneState.choices, default=MilestoneState.PLANNED
+    )
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "position", "pk"]
+        constraints = [choices_check("state", MilestoneState)]
+        indexes = [models.Index(fields=["state", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS)
+
+
+class MilestoneSlip(models.Model):
+    """A recorded change of a milestone's delivery date."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="slips")
+    old_date = models.DateField()
+    new_date = models.DateField()
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.milestone}: {self.old_date} -> {self.new_date}"
+
+    @property
+    def days(self) -> int:
+        return (self.new_date - self.old_date).days
+
+
+class Task(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="tasks")
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    title = models.CharField(max_length=200)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    state = models.CharField(max_length=16, choices=TaskState.choices, default=TaskState.TODO)
+    external_url = models.URLField("external link", max_length=500, blank=True)
+    # Set when the task was added to a milestone that had already started.
+    scope_change = models.BooleanField(default=False, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [choices_check("state", TaskState)]
+        indexes = [
+            models.Index(fields=["initiative", "state"]),
+            models.Index(fields=["assignee", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in CLOSED_TASK_STATES

@@ -1,0 +1,35 @@
+"""Every write in Shipshape: atomic, permission-checked, audited. Web views, the API, the
+admin and Celery tasks call these and nothing else to change data."""
+
+from .checklist_items import checklist_item_reopen, checklist_item_tick, checklist_item_waive
+from .initiatives import (
+    initiative_create,
+    initiative_person_add,
+    initiative_person_remove,
+    initiative_transition,
+    initiative_update,
+)
+from .milestones import milestone_create, milestone_transition, milestone_update
+from .tasks import task_create, task_update
+from .teams import membership_remove, membership_set
+from .updates import current_week, status_update_post
+
+__all__ = [
+    "checklist_item_reopen",
+    "checklist_item_tick",
+    "checklist_item_waive",
+    "current_week",
+    "initiative_create",
+    "initiative_person_add",
+    "initiative_person_remove",
+    "initiative_transition",
+    "initiative_update",
+    "membership_remove",
+    "membership_set",
+    "milestone_create",
+    "milestone_transition",
+    "milestone_update",
+    "status_update_post",
+    "task_create",
+    "task_update",
+]

@@ -1,0 +1,105 @@
+"""What every service shares: locking, optimistic versions, validation and the audit row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ..exceptions import Conflict, StaleWrite, ValidationFailed
+from ..models import ActivityEvent, Initiative, Membership, State
+from ..permissions import Actor, actor_for, ensure_member
+
+
+def lock_initiative(initiative: Initiative | int) -> Initiative:
+    """The initiative's row, locked until the transaction ends (a no-op lock on SQLite,
+    where writes are serialised anyway)."""
+    pk = initiative if isinstance(initiative, int) else initiative.pk
+    # ``of=("self",)``: the joined team row is read, not locked.
+    return Initiative.objects.select_for_update(of=("self",)).select_related("team").get(pk=pk)
+
+
+def member_actor(user: Any, initiative: Initiative) -> Actor:
+    """The caller's standing in the initiative's team; NotFound for non-members."""
+    actor = actor_for(user, initiative.team_id)
+    ensure_member(actor)
+    return actor
+
+
+def ensure_writable(initiative: Initiative) -> None:
+    if initiative.state == State.CANCELLED:
+        raise Conflict("A cancelled initiative is read-only.", code="read_only")
+
+
+def check_version(obj: models.Model, expected: int | None) -> None:
+    current = obj.version  # type: ignore[attr-defined]
+    if expected is not None and expected != current:
+        raise StaleWrite(
+            "This was changed by someone else since you read it; reload and try again.",
+            data={"current_version": current, "your_version": expected},
+        )
+
+
+def full_clean(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
+    """Model validation (lengths, URLs, choices) as the domain's ValidationFailed."""
+    try:
+        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise ValidationFailed(fields=error.message_dict) from None
+
+
+def reject_unknown(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ValidationFailed(
+            "Unknown fields.", fields={name: ["This field cannot be changed."] for name in unknown}
+        )
+
+
+def require_text(value: str | None, field: str, message: str, *, code: str = "invalid") -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed(message, fields={field: [message]}, code=code)
+    return text
+
+
+def ensure_team_member(user: Any, team_id: int, field: str, *, allow_viewer: bool = True) -> None:
+    if user is None:
+        return
+    roles = Membership.objects.filter(team_id=team_id, user=user).values_list("role", flat=True)
+    role = next(iter(roles), None)
+    if role is None or (not allow_viewer and role == "viewer"):
+        raise ValidationFailed(fields={field: [f"{user} is not a contributor of this team."]})
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def record(
+    *,
+    actor: Any,
+    verb: str,
+    summary: str,
+    initiative: Initiative | None = None,
+    team_id: int | None = None,
+    target: models.Model | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> ActivityEvent:
+    """Append the audit row of one write. Every service calls this exactly once."""
+    return ActivityEvent.objects.create(
+        team_id=team_id if team_id is not None else initiative.team_id,  # type: ignore[union-attr]
+        initiative=initiative,
+        actor=actor if getattr(actor, "pk", None) else None,
+        verb=verb,
+        summary=summary[:300],
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=target.pk if target is not None else None,
+        before={k: jsonable(v) for k, v in (before or {}).items()},
+        after={k: jsonable(v) for k, v in (after or {}).items()},
+    )

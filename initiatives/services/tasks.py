@@ -1,0 +1,171 @@
+"""Tasks: create, edit, assign, move. Delivery tasks (in a milestone) need a ready
+initiative; adding one to a started milestone is recorded as a scope change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import permissions as perms
+from ..exceptions import Conflict, ValidationFailed
+from ..models import CLOSED_TASK_STATES, Initiative, Milestone, MilestoneState, Task, TaskState
+from ..workflow import delivery_task_refusal
+from .common import (
+    check_version,
+    ensure_team_member,
+    ensure_writable,
+    full_clean,
+    lock_initiative,
+    member_actor,
+    record,
+    reject_unknown,
+)
+
+EDITABLE_FIELDS = ("title", "state", "assignee", "milestone", "external_url")
+
+
+def _require_manage(actor: Any, initiative: Initiative) -> None:
+    who = member_actor(actor, initiative)
+    perms.require(perms.can_manage_tasks(who, initiative), "Viewers cannot change tasks.")
+    ensure_writable(initiative)
+
+
+def _check_milestone(initiative: Initiative, milestone: Milestone | None) -> bool:
+    """Validate a task's milestone; True when adding to it changes a started scope."""
+    if milestone is None:
+        return False
+    if milestone.initiative_id != initiative.pk:
+        raise ValidationFailed(
+            fields={"milestone": ["That milestone belongs to another initiative."]}
+        )
+    refusal = delivery_task_refusal(initiative.state, initiative.paused_from)
+    if refusal:
+        raise Conflict(refusal, code="initiative_not_ready")
+    if milestone.state in (MilestoneState.DONE, MilestoneState.CANCELLED):
+        raise Conflict(
+            f"Milestone “{milestone.title}” is {milestone.get_state_display().lower()}; "
+            "reopen it before adding work.",
+            code="milestone_closed",
+        )
+    return milestone.state == MilestoneState.IN_PROGRESS
+
+
+def task_create(
+    *,
+    initiative: Initiative,
+    actor: Any,
+    title: str,
+    milestone: Milestone | None = None,
+    assignee: Any = None,
+    external_url: str = "",
+    state: str = TaskState.TODO,
+) -> Task:
+    with transaction.atomic():
+        locked = lock_initiative(initiative)
+        _require_manage(actor, locked)
+        scope_change = _check_milestone(locked, milestone)
+        ensure_team_member(assignee, locked.team_id, "assignee", allow_viewer=False)
+        task = Task(
+            initiative=locked,
+            milestone=milestone,
+            title=(title or "").strip(),
+            assignee=assignee,
+            external_url=external_url or "",
+            state=state,
+            scope_change=scope_change,
+        )
+        if state in CLOSED_TASK_STATES:
+            task.closed_at = timezone.now()
+        full_clean(task)
+        task.save()
+        where = f" to started milestone “{milestone.title}” (scope change)" if scope_change else ""
+        record(
+            actor=actor,
+            verb="task.created",
+            summary=f"Added task “{task.title}”{where} on {locked.key}",
+            initiative=locked,
+            target=task,
+            after={"title": task.title, "milestone": milestone, "scope_change": scope_change},
+        )
+    return task
+
+
+def task_update(
+    *,
+    task: Task,
+    actor: Any,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Task:
+    """Edit, assign or move a task."""
+    reject_unknown(changes, EDITABLE_FIELDS)
+    with transaction.atomic():
+        initiative = lock_initiative(task.initiative_id)
+        _require_manage(actor, initiative)
+        locked = (
+            Task.objects.select_for_update(of=("self",)).select_related("milestone").get(pk=task.pk)
+        )
+        check_version(locked, expected_version)
+        before, after = {}, {}
+        for name, value in changes.items():
+            if name == "title":
+                value = (value or "").strip()
+            if name == "external_url" and value is None:
+                value = ""
+            if getattr(locked, name) != value:
+                before[name], after[name] = getattr(locked, name), value
+        if not after:
+            return locked
+        if "assignee" in after:
+            ensure_team_member(
+                after["assignee"], initiative.team_id, "assignee", allow_viewer=False
+            )
+        scope_change = False
+        if "milestone" in after:
+            scope_change = _check_milestone(initiative, after["milestone"])
+        milestone = after.get("milestone", locked.milestone)
+        new_state = after.get("state", locked.state)
+        if (
+            milestone is not None
+            and milestone.state == MilestoneState.DONE
+            and new_state not in CLOSED_TASK_STATES
+        ):
+            raise Conflict(
+                f"Milestone “{milestone.title}” is complete; reopen it before reopening its work.",
+                code="milestone_closed",
+            )
+        for name, value in after.items():
+            setattr(locked, name, value)
+        if "state" in after:
+            locked.closed_at = timezone.now() if new_state in CLOSED_TASK_STATES else None
+        if scope_change:
+            locked.scope_change = True
+        full_clean(locked)
+        locked.version += 1
+        locked.save()
+        if set(after) == {"state"}:
+            verb, summary = (
+                "task.moved",
+                f"Moved task “{locked.title}” to {locked.get_state_display()}",
+            )
+        elif set(after) == {"assignee"}:
+            verb = "task.assigned"
+            summary = f"Assigned task “{locked.title}” to {locked.assignee or 'nobody'}"
+        else:
+            verb, summary = "task.updated", f"Edited task “{locked.title}”"
+        if scope_change:
+            after["scope_change"] = True
+            summary += f" (scope change: added to started milestone “{milestone.title}”)"
+        record(
+            actor=actor,
+            verb=verb,
+            summary=f"{summary} on {initiative.key}",
+            initiative=initiative,
+            target=locked,
+            before=before,
+            after=after,
+        )
+    return locked

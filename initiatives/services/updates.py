@@ -1,0 +1,113 @@
+"""The weekly status update: one per initiative per ISO week in the team's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import permissions as perms
+from ..exceptions import Conflict, ValidationFailed
+from ..models import Initiative, Milestone, State, StatusUpdate, StatusUpdateRevision
+from ..workflow import iso_week, parse_iso_week, update_errors, weeks_between
+from .common import ensure_writable, lock_initiative, member_actor, record
+
+# How far back an update may be filed (late posts for last week are common on Mondays).
+BACKFILL_WEEKS = 1
+
+
+def current_week(initiative_or_team: Any, now: dt.datetime | None = None) -> str:
+    """The ISO week of ``now`` in the team's time zone."""
+    team = getattr(initiative_or_team, "team", initiative_or_team)
+    return iso_week(timezone.localtime(now or timezone.now(), team.tz).date())
+
+
+def status_update_post(
+    *,
+    initiative: Initiative,
+    actor: Any,
+    health: str,
+    progress: str = "",
+    risks: str = "",
+    next_week: str = "",
+    milestone: Milestone | None = None,
+    week: str | None = None,
+    now: dt.datetime | None = None,
+) -> StatusUpdate:
+    """Post this week's update, or revise it if one exists (the earlier text is kept)."""
+    with transaction.atomic():
+        locked = lock_initiative(initiative)
+        who = member_actor(actor, locked)
+        perms.require(
+            perms.can_post_update(who, locked),
+            "Only the DRI or an engineering manager can post this initiative's update.",
+        )
+        ensure_writable(locked)
+        if locked.state == State.DONE:
+            raise Conflict("A finished initiative needs no more weekly updates.", code="read_only")
+        this_week = current_week(locked, now)
+        week = week or this_week
+        parse_iso_week(week)
+        if not 0 <= weeks_between(week, this_week) <= BACKFILL_WEEKS:
+            raise ValidationFailed(
+                fields={"week": [f"Post for this week ({this_week}) or last week only."]}
+            )
+        progress, risks, next_week = (
+            (progress or "").strip(),
+            (risks or "").strip(),
+            (next_week or "").strip(),
+        )
+        errors = update_errors(health=health, risks=risks)
+        if milestone is not None and milestone.initiative_id != locked.pk:
+            errors["milestone"] = ["That milestone belongs to another initiative."]
+        if errors:
+            raise ValidationFailed("The update is incomplete.", fields=errors)
+
+        existing = (
+            StatusUpdate.objects.select_for_update().filter(initiative=locked, week=week).first()
+        )
+        fields = {
+            "health": health,
+            "milestone": milestone,
+            "progress": progress,
+            "risks": risks,
+            "next_week": next_week,
+            "author": actor,
+        }
+        if existing:
+            StatusUpdateRevision.objects.create(
+                status_update=existing,
+                revision=existing.revision,
+                health=existing.health,
+                milestone_id_at_revision=existing.milestone_id,
+                progress=existing.progress,
+                risks=existing.risks,
+                next_week=existing.next_week,
+                author_id=existing.author_id,
+                created_at=existing.updated_at,
+            )
+            before = {"health": existing.health, "revision": existing.revision}
+            for name, value in fields.items():
+                setattr(existing, name, value)
+            existing.revision += 1
+            existing.save()
+            update, verb, what = existing, "status_update.revised", "Revised"
+        else:
+            before = {"health": locked.health}
+            update = StatusUpdate.objects.create(initiative=locked, week=week, **fields)
+            verb, what = "status_update.posted", "Posted"
+        if week >= locked.last_update_week:
+            locked.health, locked.last_update_week = health, week
+            locked.save(update_fields=["health", "last_update_week", "updated_at"])
+        record(
+            actor=actor,
+            verb=verb,
+            summary=f"{what} the {week} update of {locked.key}: {update.get_health_display()}",
+            initiative=locked,
+            target=update,
+            before=before,
+            after={"health": health, "week": week, "revision": update.revision},
+        )
+    return update

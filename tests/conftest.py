@@ -1,0 +1,98 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from initiatives.models import Role
+
+from .factories import TeamFactory, make_initiative, member
+
+
+def pytest_collection_modifyitems(config, items):
+    """Suites that need PostgreSQL skip on SQLite runs; CI runs them on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(key="PLAT", name="Platform")
+
+
+@pytest.fixture
+def people(team):
+    """One user per role in ``team``, plus an outsider who belongs to another team."""
+    other = TeamFactory(key="DATA", name="Data")
+    return {
+        "dri": member(team, Role.ENGINEER, "dri"),
+        "engineer": member(team, Role.ENGINEER, "eng"),
+        "em": member(team, Role.EM, "em"),
+        "pm": member(team, Role.PM, "pm"),
+        "security": member(team, Role.SECURITY, "sec"),
+        "legal": member(team, Role.LEGAL, "legal"),
+        "viewer": member(team, Role.VIEWER, "viewer"),
+        "outsider": member(other, Role.EM, "outsider"),
+    }
+
+
+@pytest.fixture
+def initiative(team, people):
+    return make_initiative(team, people["dri"])
+
+
+# --- Browser (Playwright driving Debian's Chromium) ------------------------------------------
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium. Skipped where Chromium is not installed, except in CI
+    (``SHIPSHAPE_REQUIRE_BROWSER=1``), where a missing browser fails the run."""
+    if not CHROMIUM_PATH:
+        if os.environ.get("SHIPSHAPE_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required in CI but was not found.")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
