@@ -11,6 +11,11 @@ from initiatives.models import Role
 from .factories import TeamFactory, make_initiative, member
 
 
+def pytest_configure(config):
+    # Hashing passwords at full strength would dominate the run time of the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     """Suites that need PostgreSQL skip on SQLite runs; CI runs them on PostgreSQL."""
     if connection.vendor == "postgresql":

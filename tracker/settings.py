@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "initiatives",
+    "initiatives.api",
 ]
 
 MIDDLEWARE = [
