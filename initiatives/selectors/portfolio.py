@@ -1,0 +1,123 @@
+"""Portfolio reads shared by the EM dashboard (``views.dashboard``) and the weekly digest.
+
+Every function takes the ids of the teams to look at and runs a fixed number of queries
+whatever the number of initiatives (the count is in each docstring). Rows come back with what
+their callers render already joined (team, DRI, initiative), so templates add no queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ..models import ActivityEvent, Initiative, Milestone, State
+from ..models.initiative import ACTIVE_STATES
+from ..workflow import iso_week
+from .initiatives import OPEN_MILESTONE_STATES, list_initiatives
+
+# The gate each waiting state must pass, and the attribute of ``Gates`` that evaluates it.
+GATED_STATES = {State.SCOPING: "ready", State.IN_DELIVERY: "done"}
+OVERRIDE_AND_WAIVER_VERBS = ("initiative.gate_overridden", "checklist_item.waived")
+
+
+def missing_updates(team_ids: Iterable[int], *, now: dt.datetime) -> list[Initiative]:
+    """Active initiatives with no status update for the current ISO week in their team's time
+    zone, ordered by team and number. One query."""
+    rows = (
+        Initiative.objects.filter(team_id__in=list(team_ids), state__in=ACTIVE_STATES)
+        .select_related("team", "dri")
+        .order_by("team__key", "number")
+    )
+    missing = []
+    weeks: dict[int, str] = {}
+    for row in rows:
+        week = weeks.get(row.team_id)
+        if week is None:
+            week = weeks[row.team_id] = iso_week(timezone.localtime(now, row.team.tz).date())
+        if row.last_update_week < week:
+            row.current_week = week  # type: ignore[attr-defined]
+            missing.append(row)
+    return missing
+
+
+def milestones_due(
+    team_ids: Iterable[int], *, today: dt.date, within_days: int = 14
+) -> list[Milestone]:
+    """Open (planned or in progress) milestones of live initiatives that are overdue or due
+    within ``within_days`` of ``today``, soonest first. Each has ``overdue``, ``slip_count``
+    and ``slip_days`` (net days the date moved since it was first planned: the slips telescope
+    to ``due_date - original_due_date``), with its initiative, team and DRI joined. One query."""
+    rows = (
+        Milestone.objects.filter(
+            initiative__team_id__in=list(team_ids),
+            state__in=OPEN_MILESTONE_STATES,
+            due_date__lte=today + dt.timedelta(days=within_days),
+        )
+        .exclude(initiative__state__in=(State.DONE, State.CANCELLED))
+        .select_related("initiative__team", "initiative__dri")
+        .annotate(slip_count=Count("slips"))
+        .order_by("due_date", "initiative__team__key", "initiative__number", "pk")
+    )
+    result = list(rows)
+    for milestone in result:
+        milestone.overdue = milestone.due_date < today  # type: ignore[attr-defined]
+        milestone.slip_days = (  # type: ignore[attr-defined]
+            milestone.due_date - milestone.original_due_date
+        ).days
+    return result
+
+
+def gate_waits(team_ids: Iterable[int]) -> list[Initiative]:
+    """Initiatives in scoping (waiting at the DoR) or in delivery (at the DoD) whose gate is
+    not met, each with ``gate`` (a ``GateResult``; its ``missing`` items carry
+    ``signoff_role``), ``pending_signoffs`` (the roles whose sign-off is missing) and
+    ``waiting_since`` (when it entered the state). Longest waiting first. Two queries."""
+    queryset = Initiative.objects.filter(
+        team_id__in=list(team_ids), state__in=list(GATED_STATES)
+    ).order_by("state_changed_at", "pk")
+    waiting = []
+    for row in list_initiatives(queryset):
+        gate = getattr(row.gates, GATED_STATES[row.state])
+        if gate.met:
+            continue
+        row.gate = gate
+        row.pending_signoffs = sorted(
+            {item["signoff_role"] for item in gate.missing if item["signoff_role"]}
+        )
+        row.waiting_since = row.state_changed_at
+        waiting.append(row)
+    return waiting
+
+
+def overrides_and_waivers(
+    team_ids: Iterable[int], *, since: dt.datetime, until: dt.datetime
+) -> list[ActivityEvent]:
+    """Gate overrides and checklist waivers recorded in [since, until), newest first, with
+    initiative, team and actor joined. One query."""
+    return list(
+        ActivityEvent.objects.filter(
+            team_id__in=list(team_ids),
+            verb__in=OVERRIDE_AND_WAIVER_VERBS,
+            created_at__gte=since,
+            created_at__lt=until,
+        ).select_related("initiative__team", "actor", "team")
+    )
+
+
+def finished(
+    team_ids: Iterable[int], *, since: dt.datetime, until: dt.datetime
+) -> list[Initiative]:
+    """Initiatives that moved to done in [since, until) and are still done, most recent
+    first, with team and DRI joined. One query."""
+    return list(
+        Initiative.objects.filter(
+            Q(state_changed_at__gte=since) & Q(state_changed_at__lt=until),
+            team_id__in=list(team_ids),
+            state=State.DONE,
+        )
+        .select_related("team", "dri")
+        .order_by("-state_changed_at", "pk")
+    )
