@@ -1,12 +1,14 @@
+import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 
-from initiatives.models import Role
+from initiatives.models import ChecklistTemplate, Role
 
 from .factories import TeamFactory, make_initiative, member
 
@@ -26,8 +28,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def ensure_default_templates() -> None:
+    """Transactional tests flush every table, the data migration's templates included;
+    put them back the way the migration does."""
+    if ChecklistTemplate.objects.filter(team__isnull=True).count() == 2:
+        return
+    migration = importlib.import_module("initiatives.migrations.0002_default_templates")
+    migration.install(django_apps, None)
+
+
 @pytest.fixture
 def team(db):
+    ensure_default_templates()
     return TeamFactory(key="PLAT", name="Platform")
 
 
