@@ -4,8 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/", include("initiatives.api.urls")),
+    # Before api/: it routes /api/v1/portfolio/, which the API's catch-all 404 would shadow.
     path("", include("initiatives.urls_dashboard")),
+    path("api/", include("initiatives.api.urls")),
     path("", include("initiatives.urls_weekly")),
     path("", include("initiatives.urls")),
 ]
