@@ -1,0 +1,293 @@
+"""Reads for the web UI's pages. Each function answers one page in a fixed number of queries
+whatever the data size (``tests/web/test_query_budgets.py`` pins the budgets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ..models import (
+    CLOSED_TASK_STATES,
+    ActivityEvent,
+    ChecklistItem,
+    Health,
+    Initiative,
+    ItemStatus,
+    Membership,
+    Milestone,
+    Role,
+    SignoffRole,
+    State,
+    StatusUpdate,
+    Task,
+    Team,
+)
+from ..workflow import iso_week
+from .initiatives import OPEN_MILESTONE_STATES, initiative_detail, list_initiatives
+
+DUE_SOON_DAYS = 14
+ACTIVITY_LIMIT = 50
+# Initiatives still being worked on: what a DRI's "my work" and sign-off lists care about.
+OPEN_STATES = (State.DISCOVERY, State.SCOPING, State.READY, State.IN_DELIVERY, State.PAUSED)
+BOARD_COLUMNS = tuple(State)
+
+
+def week_in(team: Team, now: dt.datetime | None = None) -> str:
+    """The current ISO week in ``team``'s time zone (no query: the team is already loaded)."""
+    return iso_week(timezone.localtime(now or timezone.now(), team.tz).date())
+
+
+def mark_update_due(rows: list[Initiative], now: dt.datetime | None = None) -> None:
+    """Set ``update_due`` on active rows that have no update for their team's current week."""
+    for row in rows:
+        row.update_due = row.is_active and row.last_update_week != week_in(row.team, now)
+
+
+# --- My work ---------------------------------------------------------------------------------
+
+
+@dataclass
+class MyWork:
+    memberships: list[Membership]
+    initiatives: list[Initiative]
+    signoffs: list[ChecklistItem]
+    tasks: list[Task]
+    milestones: list[Milestone]
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+def _signoffs_waiting(user: AbstractBaseUser) -> QuerySet[ChecklistItem]:
+    """Open sign-off items the user's role (or stakeholdership) lets them give. One filter()
+    call so that every condition on the membership uses the same join."""
+    role_match = Q()
+    for role in (SignoffRole.SECURITY, SignoffRole.LEGAL, SignoffRole.EM):
+        role_match |= Q(signoff_role=role, initiative__team__memberships__role=role)
+    role_match |= Q(signoff_role=SignoffRole.STAKEHOLDER, initiative__stakeholders=user)
+    return (
+        ChecklistItem.objects.filter(
+            Q(initiative__team__memberships__user=user) & role_match,
+            status=ItemStatus.OPEN,
+            initiative__state__in=OPEN_STATES,
+        )
+        # The DRI cannot sign off their own initiative (permissions.signoff_refusal).
+        .exclude(initiative__dri=user)
+        .select_related("initiative__team")
+        .order_by("initiative__team__key", "initiative__number", "kind", "section_position")
+        .distinct()
+    )
+
+
+def my_work(user: AbstractBaseUser) -> MyWork:
+    """Six queries: memberships, DRI rows and their checklists, sign-offs, tasks, milestones."""
+    today = timezone.localdate()
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("team").order_by("team__key")
+    )
+    initiatives = list_initiatives(
+        Initiative.objects.filter(dri=user, state__in=OPEN_STATES, team__memberships__user=user)
+    )
+    mark_update_due(initiatives)
+    tasks = list(
+        Task.objects.filter(assignee=user, initiative__team__memberships__user=user)
+        .exclude(state__in=CLOSED_TASK_STATES)
+        .exclude(initiative__state=State.CANCELLED)
+        .select_related("initiative__team", "milestone")
+        .order_by("initiative__team__key", "initiative__number", "created_at")
+    )
+    milestones = list(
+        Milestone.objects.filter(
+            Q(initiative__dri=user) | Q(initiative__members=user),
+            initiative__team__memberships__user=user,
+            state__in=OPEN_MILESTONE_STATES,
+            due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+        )
+        .exclude(initiative__state=State.CANCELLED)
+        .select_related("initiative__team")
+        .order_by("due_date", "pk")
+        .distinct()
+    )
+    return MyWork(
+        memberships=memberships,
+        initiatives=initiatives,
+        signoffs=list(_signoffs_waiting(user)),
+        tasks=tasks,
+        milestones=milestones,
+        today=today,
+    )
+
+
+# --- Teams -----------------------------------------------------------------------------------
+
+
+def teams_of(user: AbstractBaseUser) -> list[Membership]:
+    return list(Membership.objects.filter(user=user).select_related("team").order_by("team__key"))
+
+
+def team_for(user: AbstractBaseUser, key: str) -> Team:
+    """The team ``key`` if ``user`` belongs to it; Team.DoesNotExist otherwise (names of other
+    teams do not leak)."""
+    return Team.objects.get(key=key.upper(), memberships__user=user)
+
+
+def team_people(team: Team) -> list[Membership]:
+    return list(
+        Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+    )
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    state: str = ""
+    health: str = ""
+    dri: int | None = None
+    q: str = ""
+    sort: str = "key"
+
+
+def _sort_key(sort: str):
+    column = sort.lstrip("-")
+    keys: dict[str, Any] = {
+        "key": lambda r: r.number,
+        "title": lambda r: r.title.lower(),
+        "dri": lambda r: r.dri.get_username(),
+        "state": lambda r: list(State.values).index(r.state),
+        # Red first when descending; no update sorts as the healthiest so it is not hidden.
+        "health": lambda r: list(Health.values).index(r.health) if r.health else -1,
+        "milestone": lambda r: r.current_milestone_due or dt.date.max,
+        "dor": lambda r: r.gates.ready.percent,
+        "dod": lambda r: r.gates.done.percent,
+        "updated": lambda r: r.last_update_week or "",
+    }
+    return keys.get(column, keys["key"]), sort.startswith("-")
+
+
+SORT_COLUMNS = ("key", "title", "dri", "state", "health", "milestone", "dor", "dod", "updated")
+
+
+def team_board(team: Team, filters: BoardFilters) -> list[Initiative]:
+    """The team's initiatives, filtered and sorted: two queries (rows, checklist items). The
+    sort runs in Python because some columns (DoR/DoD progress) are computed, not stored."""
+    queryset = Initiative.objects.filter(team=team)
+    if filters.state:
+        queryset = queryset.filter(state=filters.state)
+    if filters.health:
+        queryset = queryset.filter(health=filters.health)
+    if filters.dri:
+        queryset = queryset.filter(dri_id=filters.dri)
+    if filters.q:
+        needle = filters.q.strip()
+        by_key = Q()
+        team_key, _, number = needle.upper().rpartition("-")
+        if number.isdigit() and team_key in ("", team.key):
+            by_key = Q(number=int(number))
+        queryset = queryset.filter(Q(title__icontains=needle) | by_key)
+    rows = list_initiatives(queryset)
+    mark_update_due(rows)
+    key, reverse = _sort_key(filters.sort)
+    rows.sort(key=key, reverse=reverse)
+    return rows
+
+
+def board_columns(rows: list[Initiative]) -> list[tuple[str, str, list[Initiative]]]:
+    """(state value, label, rows) per state, in life-cycle order."""
+    return [(s.value, s.label, [r for r in rows if r.state == s]) for s in BOARD_COLUMNS]
+
+
+# --- Initiative page -------------------------------------------------------------------------
+
+
+@dataclass
+class InitiativePage:
+    initiative: Initiative
+    items: list[ChecklistItem]
+    tasks: list[Task]
+    updates: list[StatusUpdate]
+    activity: list[ActivityEvent]
+    people: list[Membership]
+
+
+def initiative_page(user: AbstractBaseUser, key: str) -> InitiativePage:
+    """Everything the initiative page shows; Initiative.DoesNotExist for non-members."""
+    initiative = initiative_detail(
+        Initiative.objects.filter(team__memberships__user=user).select_related("dri"), key
+    )
+    mark_update_due([initiative])
+    items = list(
+        ChecklistItem.objects.filter(initiative=initiative)
+        .select_related("decided_by")
+        .order_by("kind", "section_position", "position", "pk")
+    )
+    tasks = list(
+        Task.objects.filter(initiative=initiative)
+        .select_related("assignee", "milestone")
+        .order_by("milestone__due_date", "created_at", "pk")
+    )
+    updates = list(
+        StatusUpdate.objects.filter(initiative=initiative)
+        .select_related("author", "milestone")
+        .order_by("-week")
+    )
+    activity = list(
+        ActivityEvent.objects.filter(initiative=initiative).select_related("actor")[:ACTIVITY_LIMIT]
+    )
+    return InitiativePage(
+        initiative=initiative,
+        items=items,
+        tasks=tasks,
+        updates=updates,
+        activity=activity,
+        people=team_people(initiative.team),
+    )
+
+
+def contributors(people: list[Membership]) -> list[Any]:
+    """Users who may own work (DRIs, assignees): every role but viewer."""
+    return [m.user for m in people if m.role != Role.VIEWER]
+
+
+def initiative_for(user: AbstractBaseUser, key: str) -> Initiative:
+    """One initiative with its team, for forms; Initiative.DoesNotExist for non-members."""
+    return (
+        Initiative.objects.filter(team__memberships__user=user)
+        .by_key(key)
+        .select_related("team", "dri")
+        .prefetch_related("members", "stakeholders")
+        .get()
+    )
+
+
+def latest_update(initiative: Initiative) -> StatusUpdate | None:
+    return StatusUpdate.objects.filter(initiative=initiative).order_by("-week").first()
+
+
+def open_milestones(initiative: Initiative) -> list[Milestone]:
+    return list(initiative.milestones.filter(state__in=OPEN_MILESTONE_STATES))
+
+
+def milestone_for(user: AbstractBaseUser, pk: int) -> Milestone:
+    return (
+        Milestone.objects.filter(initiative__team__memberships__user=user)
+        .select_related("initiative__team")
+        .get(pk=pk)
+    )
+
+
+def task_for(user: AbstractBaseUser, pk: int) -> Task:
+    return (
+        Task.objects.filter(initiative__team__memberships__user=user)
+        .select_related("initiative__team", "milestone", "assignee")
+        .get(pk=pk)
+    )
+
+
+def item_for(user: AbstractBaseUser, pk: int) -> ChecklistItem:
+    return (
+        ChecklistItem.objects.filter(initiative__team__memberships__user=user)
+        .select_related("initiative__team")
+        .get(pk=pk)
+    )

@@ -1,0 +1,103 @@
+"""Template helpers for the web UI: Markdown that is safe to show, and small display chips."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import markdown as md
+import nh3
+from django import template
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+
+from ..workflow import weeks_between
+
+register = template.Library()
+
+# Status updates are prose: no images (tracking pixels), no tables of layout, no raw HTML
+# survives. nh3 drops <script>/<style> with their content, every on* attribute and any link
+# whose scheme is not listed (javascript:, data:, vbscript:).
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
+    "a", "h3", "h4", "h5", "h6", "hr", "del", "s",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str) -> str:
+    # Markdown passes raw HTML through; sanitising its output (not its input) is what makes
+    # the result safe, so nh3 always runs last.
+    html = md.markdown(text or "", extensions=["sane_lists", "fenced_code"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    # Safe because nh3 has sanitised it; never mark the raw Markdown safe.
+    return mark_safe(render_markdown(text))
+
+
+HEALTH_CLASS = {"on_track": "green", "at_risk": "yellow", "off_track": "red"}
+
+
+@register.inclusion_tag("initiatives/_health.html")
+def health_chip(health: str, label: str = "") -> dict:
+    return {"health": health, "label": label, "colour": HEALTH_CLASS.get(health, "none")}
+
+
+@register.simple_tag
+def query_with(request: HttpRequest, **changes: object) -> str:
+    """The current query string with ``changes`` applied (empty values removed): sort links
+    and view switches keep the filters already chosen."""
+    params = request.GET.copy()
+    for name, value in changes.items():
+        if value in ("", None):
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    encoded = urlencode(sorted((k, v) for k, vs in params.lists() for v in vs if v != ""))
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def sort_toggle(current: str, column: str) -> str:
+    """The sort parameter a column header links to: ascending first, then descending."""
+    return f"-{column}" if current == column else column
+
+
+@register.filter
+def sort_state(current: str, column: str) -> str:
+    """The header's ``aria-sort`` value."""
+    if current == column:
+        return "ascending"
+    if current == f"-{column}":
+        return "descending"
+    return "none"
+
+
+@register.filter
+def weeks_since(week: str, current: str) -> str:
+    """'this week', '1 week ago', 'n weeks ago' or 'never' for an ISO week string."""
+    if not week:
+        return "never"
+    weeks = weeks_between(week, current)
+    if weeks <= 0:
+        return "this week"
+    return "1 week ago" if weeks == 1 else f"{weeks} weeks ago"
+
+
+@register.filter
+def person(user: object, fallback: str = "nobody") -> str:
+    """A user's full name, else their username; ``fallback`` for no user (a deleted actor,
+    an unassigned task)."""
+    if user is None:
+        return fallback
+    return user.get_full_name() or user.get_username()  # type: ignore[attr-defined]

@@ -1,0 +1,338 @@
+"""The initiative page and the forms that change the initiative itself: create, edit, move
+through its life cycle (with gates and the EM override), members and stakeholders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import permissions as perms
+from .. import services
+from ..checklists import facts_from_row, is_required, rule_met
+from ..exceptions import GateBlocked
+from ..forms import InitiativeCreateForm, InitiativeForm, PersonForm, TransitionForm
+from ..models import (
+    ChecklistItem,
+    ChecklistKind,
+    Initiative,
+    ItemStatus,
+    MilestoneState,
+    Role,
+    State,
+    TaskState,
+    Team,
+)
+from ..selectors import pages as read
+from ..workflow import milestone_transitions_from, transitions_from
+from .base import attempt, require_offered
+
+
+def get_initiative(request: HttpRequest, key: str) -> Initiative:
+    try:
+        return read.initiative_for(request.user, key)
+    except Initiative.DoesNotExist:
+        raise Http404("No such initiative.") from None
+
+
+# --- The page --------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    title: str
+    items: list[ChecklistItem] = field(default_factory=list)
+
+
+@dataclass
+class Checklist:
+    kind: str
+    label: str
+    gate: Any
+    sections: list[Section]
+
+
+@dataclass
+class Failed:
+    """A form posted from the initiative page that came back with errors, shown in place."""
+
+    name: str  # "transition", "tick", "waive", "task", "person"
+    form: forms.Form
+    target: int | str | None = None  # the item id or the transition target
+
+
+def _checklists(page: read.InitiativePage, actor: perms.Actor) -> list[Checklist]:
+    initiative = page.initiative
+    facts = facts_from_row(initiative)
+    by_kind: dict[str, dict[str, Section]] = defaultdict(dict)
+    for item in page.items:
+        # What the template needs per item, decided by the permissions module (no queries:
+        # the initiative's stakeholders and members are prefetched).
+        item.is_optional = not is_required(item, initiative.security_risk)
+        item.rule_ok = rule_met(item, facts) if item.rule else None
+        item.can_tick = (
+            item.status == ItemStatus.OPEN
+            and not item.is_automatic
+            and perms.tick_refusal(actor, item, initiative) is None
+        )
+        item.can_waive = (
+            item.status != ItemStatus.WAIVED
+            and perms.waive_refusal(actor, item, initiative) is None
+            and actor.role != Role.VIEWER
+        )
+        item.can_reopen = (
+            item.status != ItemStatus.OPEN and perms.reopen_refusal(actor, item, initiative) is None
+        )
+        sections = by_kind[item.kind]
+        sections.setdefault(item.section, Section(item.section)).items.append(item)
+    gates = {ChecklistKind.READY: initiative.gates.ready, ChecklistKind.DONE: initiative.gates.done}
+    return [
+        Checklist(kind, label, gates[kind], list(by_kind[kind].values()))
+        for kind, label in ChecklistKind.choices
+    ]
+
+
+def _transitions(initiative: Initiative, actor: perms.Actor) -> list[dict[str, Any]]:
+    if initiative.state == State.CANCELLED or not perms.can_transition(actor, initiative):
+        return []
+    gates = {ChecklistKind.READY: initiative.gates.ready, ChecklistKind.DONE: initiative.gates.done}
+    moves = []
+    for move in transitions_from(initiative.state, paused_from=initiative.paused_from):
+        if move.em_only and not perms.can_reopen_done(actor):
+            continue
+        gate = gates.get(move.gate) if move.gate else None
+        moves.append({"move": move, "gate": gate, "blocked": bool(gate and not gate.met)})
+    return moves
+
+
+def _milestones(initiative: Initiative, can_manage: bool) -> list[Any]:
+    milestones = list(initiative.milestones.all())
+    for milestone in milestones:
+        total = milestone.tasks_total or 0
+        milestone.progress = round(100 * milestone.tasks_closed / total) if total else 0
+        milestone.moves = milestone_transitions_from(milestone.state) if can_manage else []
+        milestone.slip_list = list(milestone.slips.all())
+        milestone.overdue = milestone.is_open and milestone.due_date < timezone.localdate()
+    return milestones
+
+
+def render_initiative(
+    request: HttpRequest,
+    key: str,
+    *,
+    status: int = 200,
+    blocked: GateBlocked | None = None,
+    failed: Failed | None = None,
+) -> HttpResponse:
+    """The initiative page; ``blocked`` and ``failed`` redisplay a refused POST in place."""
+    try:
+        page = read.initiative_page(request.user, key)
+    except Initiative.DoesNotExist:
+        raise Http404("No such initiative.") from None
+    initiative = page.initiative
+    actor = perms.actor_for(request.user, initiative.team_id)
+    writable = initiative.state != State.CANCELLED
+    can_tasks = writable and perms.can_manage_tasks(actor, initiative)
+    can_milestones = writable and perms.can_manage_milestones(actor, initiative)
+    if blocked is not None:
+        # Link each missing item to its row in the checklist below.
+        for entry in blocked.missing:
+            entry.setdefault("anchor", f"item-{entry['id']}")
+    context = {
+        "initiative": initiative,
+        "page": page,
+        "actor": actor,
+        "checklists": _checklists(page, actor),
+        "transitions": _transitions(initiative, actor),
+        "milestones": _milestones(initiative, can_milestones),
+        "members": list(initiative.members.all()),
+        "stakeholders": list(initiative.stakeholders.all()),
+        "assignees": read.contributors(page.people),
+        "task_states": TaskState.choices,
+        "milestone_states": MilestoneState,
+        "current_week": read.week_in(initiative.team),
+        "can_edit": writable and perms.can_edit_initiative(actor, initiative),
+        "can_post_update": writable
+        and initiative.state != State.DONE
+        and perms.can_post_update(actor, initiative),
+        "can_people": writable and perms.can_manage_people(actor, initiative),
+        "can_override": perms.can_override_gate(actor),
+        "can_tasks": can_tasks,
+        "can_milestones": can_milestones,
+        "blocked": blocked,
+        "failed": failed,
+    }
+    return render(request, "initiatives/initiative_detail.html", context, status=status)
+
+
+@login_required
+def initiative_detail(request: HttpRequest, key: str) -> HttpResponse:
+    return render_initiative(request, key)
+
+
+# --- Create and edit -------------------------------------------------------------------------
+
+
+@login_required
+def initiative_create(request: HttpRequest, team_key: str) -> HttpResponse:
+    try:
+        team = read.team_for(request.user, team_key)
+    except Team.DoesNotExist:
+        raise Http404("No such team.") from None
+    require_offered(perms.can_create_initiative(perms.actor_for(request.user, team)))
+    form = InitiativeCreateForm(request.POST or None, team=team, initial={"dri": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        outcome = attempt(
+            request, services.initiative_create, form=form, team=team, actor=request.user,
+            **form.cleaned_data,
+        )  # fmt: skip
+        if outcome.ok:
+            messages.success(request, f"Created {outcome.value.key}.")
+            return redirect(outcome.value)
+    status = 400 if form.errors else 200
+    return render(
+        request, "initiatives/initiative_form.html", {"form": form, "team": team}, status=status
+    )
+
+
+@login_required
+def initiative_edit(request: HttpRequest, key: str) -> HttpResponse:
+    initiative = get_initiative(request, key)
+    actor = perms.actor_for(request.user, initiative.team_id)
+    require_offered(perms.can_edit_initiative(actor, initiative))
+    form = InitiativeForm(
+        request.POST or None,
+        team=initiative.team,
+        initial=InitiativeForm.initial_for(initiative),
+    )
+    if request.method == "POST" and form.is_valid():
+        outcome = attempt(
+            request,
+            services.initiative_update,
+            form=form,
+            initiative=initiative,
+            actor=request.user,
+            changes=form.cleaned_data,
+            expected_version=_version(request),
+        )
+        if outcome.ok:
+            messages.success(request, f"Saved {initiative.key}.")
+            return redirect(initiative)
+    return render(
+        request,
+        "initiatives/initiative_form.html",
+        {"form": form, "team": initiative.team, "initiative": initiative},
+        status=400 if form.errors else 200,
+    )
+
+
+def _version(request: HttpRequest) -> int | None:
+    """The version the form was rendered from; the service refuses a stale edit (412)."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+# --- Transitions -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def initiative_transition(request: HttpRequest, key: str) -> HttpResponse:
+    initiative = get_initiative(request, key)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return render_initiative(
+            request, key, status=400, failed=Failed("transition", form, request.POST.get("to"))
+        )
+    data = form.cleaned_data
+    outcome = attempt(
+        request,
+        services.initiative_transition,
+        form=form,
+        initiative=initiative,
+        to=data["to"],
+        actor=request.user,
+        reason=data["reason"],
+        override=data["override"],
+    )
+    if outcome.ok:
+        messages.success(request, f"{initiative.key} is now {outcome.value.get_state_display()}.")
+        return redirect(initiative)
+    return render_initiative(
+        request,
+        key,
+        status=outcome.status,
+        blocked=outcome.gate_blocked,
+        failed=Failed("transition", form, data["to"]),
+    )
+
+
+# --- Members and stakeholders ----------------------------------------------------------------
+
+
+@login_required
+def initiative_people(request: HttpRequest, key: str) -> HttpResponse:
+    initiative = get_initiative(request, key)
+    actor = perms.actor_for(request.user, initiative.team_id)
+    can_manage = perms.can_manage_people(actor, initiative)
+    form = PersonForm(request.POST or None, team=initiative.team)
+    if request.method == "POST":
+        require_offered(can_manage)
+        if form.is_valid():
+            outcome = attempt(
+                request,
+                services.initiative_person_add,
+                form=form,
+                initiative=initiative,
+                actor=request.user,
+                **form.cleaned_data,
+            )
+            if outcome.ok:
+                data = form.cleaned_data
+                messages.success(request, f"Added {data['user']} as {data['kind']}.")
+                return redirect("initiative-people", key=initiative.key)
+    return render(
+        request,
+        "initiatives/people.html",
+        {
+            "initiative": initiative,
+            "form": form,
+            "can_manage": can_manage,
+            "members": list(initiative.members.all()),
+            "stakeholders": list(initiative.stakeholders.all()),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def initiative_person_remove(request: HttpRequest, key: str) -> HttpResponse:
+    initiative = get_initiative(request, key)
+    form = PersonForm(request.POST, team=initiative.team)
+    if form.is_valid():
+        outcome = attempt(
+            request,
+            services.initiative_person_remove,
+            initiative=initiative,
+            actor=request.user,
+            **form.cleaned_data,
+        )
+        if outcome.ok:
+            data = form.cleaned_data
+            messages.success(request, f"Removed {data['user']} as {data['kind']}.")
+    else:
+        # A user from outside the team or a made-up kind: the service would refuse it too.
+        require_offered(
+            perms.can_manage_people(perms.actor_for(request.user, initiative.team_id), initiative)
+        )
+        messages.error(request, "Choose a person of the team and member or stakeholder.")
+    return redirect("initiative-people", key=initiative.key)
