@@ -1,0 +1,213 @@
+"""Run by ``bench/run.py`` in a child process with the benchmark's settings: picks the targets
+in the seeded data, creates a token and a session, counts the SQL queries of each operation
+once with Django's test client, and times the jobs. Prints one JSON line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import statistics
+import time
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+django.setup()
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from initiatives.api.tokens import token_create  # noqa: E402
+from initiatives.digest import build_digest  # noqa: E402
+from initiatives.models import Initiative, Role, State, Task, Team  # noqa: E402
+from initiatives.workflow import iso_week, shift_week  # noqa: E402
+
+
+def session_for(user: Any) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def timed(fn, repeat: int = 5) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - started) * 1000)
+    return {"median_ms": statistics.median(runs), "max_ms": max(runs)}
+
+
+def tick_all_teams() -> None:
+    from initiatives.weekly import due_jobs
+
+    due_jobs(timezone.now())
+
+
+def main() -> None:
+    team = Team.objects.annotate(n=Count("initiatives")).order_by("-n", "pk").first()
+    mine = (
+        Initiative.objects.filter(
+            team=team, dri__memberships__team=team, dri__memberships__role=Role.ENGINEER
+        )
+        .values("dri")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    user = Initiative.objects.filter(team=team, dri_id=mine["dri"]).first().dri
+    largest = (
+        Initiative.objects.filter(team=team, dri=user, state=State.IN_DELIVERY)
+        .annotate(n=Count("activity"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    blocked = Initiative.objects.filter(team=team, state=State.SCOPING).order_by("pk").first()
+    if blocked.dri_id != user.pk:  # the benchmark user must be allowed to try the move
+        Initiative.objects.filter(pk=blocked.pk).update(dri=user)
+    task = Task.objects.filter(initiative=largest).order_by("pk").first()
+    _, token = token_create(user=user, name="bench")
+    session = session_for(user)
+
+    key, bkey = largest.key, blocked.key
+    operations = [
+        dict(name="ceiling (a) minimal JSON", kind="ceiling", path="/bench/ping/"),
+        dict(name="ceiling (b) DRF list of 50", kind="ceiling", path="/bench/users/"),
+        dict(
+            name="web: team board",
+            kind="web",
+            path=f"/teams/{team.key}/",
+            auth="session",
+            target="p95 ≤ 100 ms",
+        ),
+        dict(
+            name="web: initiative page",
+            kind="web",
+            path=f"/i/{key}/",
+            auth="session",
+            target="p95 ≤ 100 ms",
+        ),
+        dict(
+            name="web: dashboard (largest team)",
+            kind="web",
+            path=f"/teams/{team.key}/dashboard/",
+            auth="session",
+            target="p95 ≤ 150 ms",
+        ),
+        dict(name="web: my work", kind="web", path="/", auth="session", target="p95 ≤ 100 ms"),
+        dict(
+            name="api: list initiatives (50)",
+            kind="api",
+            path=f"/api/v1/initiatives/?team={team.key}&page_size=50",
+            target="≥ 50 % of (b), p95 ≤ 50 ms",
+        ),
+        dict(
+            name="api: initiative detail",
+            kind="api",
+            path=f"/api/v1/initiatives/{key}/",
+            target="≥ 25 % of (a), p95 ≤ 50 ms",
+        ),
+        dict(
+            name="api: checklists",
+            kind="api",
+            path=f"/api/v1/initiatives/{key}/checklists/",
+            target="≥ 25 % of (a), p95 ≤ 50 ms",
+        ),
+        dict(
+            name="api: tasks of an initiative",
+            kind="api",
+            path=f"/api/v1/initiatives/{key}/tasks/",
+            target="p95 ≤ 50 ms",
+        ),
+        dict(
+            name="api: blocked transition (409)",
+            kind="api",
+            method="POST",
+            path=f"/api/v1/initiatives/{bkey}/transition/",
+            body='{"to": "ready"}',
+            expect=409,
+            target="p95 ≤ 80 ms",
+        ),
+        dict(
+            name="api: PATCH a task",
+            kind="api",
+            method="PATCH",
+            path=f"/api/v1/tasks/{task.pk}/",
+            body='{"title": "Bench edit %d"}',
+            target="p95 ≤ 80 ms",
+        ),
+        dict(
+            name="api: POST weekly update",
+            kind="api",
+            method="POST",
+            path=f"/api/v1/initiatives/{key}/updates/",
+            body='{"health": "on_track", "progress": "Bench progress %d"}',
+            expect=201,
+            target="p95 ≤ 80 ms",
+        ),
+    ]
+
+    client = Client()
+    for op in operations:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        if op.get("auth") == "session":
+            client.force_login(user)
+            headers = {}
+        body = op.get("body", "").replace("%d", "0")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.generic(
+                op.get("method", "GET"),
+                op["path"],
+                body,
+                content_type="application/json",
+                **headers,
+            )
+        expected = op.get("expect", 200)
+        if response.status_code != expected:
+            raise SystemExit(f"{op['name']}: {response.status_code} (expected {expected})")
+        op["queries"] = len(queries)
+        client.logout()
+
+    week = shift_week(iso_week(timezone.localdate()), -1)
+    with CaptureQueriesContext(connection) as digest_queries:
+        build_digest(team, week)
+    jobs = {
+        "job: build the digest (largest team)": timed(lambda: build_digest(team, week)),
+        "job: one beat tick over all teams": timed(tick_all_teams),
+    }
+    operations += [
+        dict(
+            name="job: build the digest (largest team)",
+            kind="job",
+            queries=len(digest_queries),
+            target="≤ 1 s for 100 initiatives",
+        ),
+        dict(name="job: one beat tick over all teams", kind="job", target="≤ 1 s over 20 teams"),
+    ]
+    print(
+        json.dumps(
+            {
+                "token": token,
+                "session": session,
+                "operations": operations,
+                "jobs": jobs,
+                "largest_team": team.key,
+                "initiatives_in_largest_team": team.n,
+                "now": dt.datetime.now().isoformat(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
