@@ -176,18 +176,49 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: unauthenticated requests get 401 with a "Bearer" challenge.
+        "initiatives.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "initiatives.api.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "initiatives.api.pagination.PageNumber",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["initiatives.api.throttling.TokenRateThrottle"],
+    # Per token (or per session user); e.g. API_THROTTLE_RATE=600/min.
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_THROTTLE_RATE", "1200/min")},
+    "EXCEPTION_HANDLER": "initiatives.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shipshape API",
+    "DESCRIPTION": "Initiatives, their Definition of Ready / Done gates, milestones, tasks, "
+    "weekly status updates and the audit log. Authenticate with `Authorization: Bearer "
+    "<personal access token>`. Errors are `{code, detail, fields}` with a stable `code`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InitiativeStateEnum": "initiatives.models.State",
+        "MilestoneStateEnum": "initiatives.models.MilestoneState",
+        "TaskStateEnum": "initiatives.models.TaskState",
+        "ItemStatusEnum": "initiatives.models.ItemStatus",
+        "HealthEnum": "initiatives.models.Health",
+        "SecurityRiskEnum": "initiatives.models.SecurityRisk",
+        "WeekdayEnum": "initiatives.models.Weekday",
+        "DeliveryStatusEnum": "initiatives.api.models.DeliveryStatus",
+    },
+    # Ids in API paths (``initiatives.api.urls.IdConverter``).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999}
+    },
 }
 
 LOGGING = {

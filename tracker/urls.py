@@ -7,6 +7,7 @@ urlpatterns = [
     # Before api/: it routes /api/v1/portfolio/, which the API's catch-all 404 would shadow.
     path("", include("initiatives.urls_dashboard")),
     path("api/", include("initiatives.api.urls")),
+    path("settings/", include("initiatives.api.web_urls")),
     path("", include("initiatives.urls_weekly")),
     path("", include("initiatives.urls")),
 ]

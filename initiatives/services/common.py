@@ -92,7 +92,7 @@ def record(
     after: Mapping[str, Any] | None = None,
 ) -> ActivityEvent:
     """Append the audit row of one write. Every service calls this exactly once."""
-    return ActivityEvent.objects.create(
+    event = ActivityEvent.objects.create(
         team_id=team_id if team_id is not None else initiative.team_id,  # type: ignore[union-attr]
         initiative=initiative,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -103,3 +103,8 @@ def record(
         before={k: jsonable(v) for k, v in (before or {}).items()},
         after={k: jsonable(v) for k, v in (after or {}).items()},
     )
+    # Outgoing webhooks, sent after commit (imported here: the API app imports services).
+    from initiatives.api.webhooks import activity_recorded
+
+    activity_recorded(event)
+    return event

@@ -1,0 +1,80 @@
+"""What the API views share: object lookups scoped to the caller's teams (404 for everyone
+else), ETags and ``If-Match``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from initiatives.exceptions import NotFound, ValidationFailed
+from initiatives.models import Initiative
+from initiatives.selectors.initiatives import visible_initiatives
+
+ETAG_RE = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
+
+
+def etag(obj: Model) -> str:
+    return f'"{obj.version}"'  # type: ignore[attr-defined]
+
+
+def expected_version(request: Request) -> int | None:
+    """The version ``If-Match`` names; None without the header (or with ``*``). An ETag this
+    API never issued names version 0, which never matches: the write answers 412."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = ETAG_RE.fullmatch(header.split(",")[0])
+    return int(match.group(1)) if match else 0
+
+
+def with_etag(response: Response, obj: Model) -> Response:
+    response["ETag"] = etag(obj)
+    return response
+
+
+class ApiView(GenericAPIView):
+    """Base of the v1 views; lookups raise the domain's NotFound (answered as 404)."""
+
+    # Only for the schema generator; every view builds its own queryset from the caller.
+    queryset = Initiative.objects.none()
+
+    def schema_only(self) -> bool:
+        return getattr(self, "swagger_fake_view", False)
+
+    def visible_initiatives(self) -> QuerySet[Initiative]:
+        return visible_initiatives(self.request.user)
+
+    def get_initiative(self, key: str) -> Initiative:
+        initiative = self.visible_initiatives().select_related("team").by_key(key).first()
+        if initiative is None:
+            raise NotFound(f"No initiative {key}.")
+        return initiative
+
+    def get_visible(self, queryset: QuerySet, pk: int, what: str = "object") -> Any:
+        """A row of ``queryset`` (which has an ``initiative``) in one of the caller's teams."""
+        obj = (
+            queryset.filter(pk=pk, initiative__team__memberships__user=self.request.user)
+            .select_related("initiative__team")
+            .first()
+        )
+        if obj is None:
+            raise NotFound(f"No {what} {pk}.")
+        return obj
+
+    def validated(self, serializer_class: type, data: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """The request body checked by ``serializer_class``; unknown fields are refused."""
+        data = self.request.data if data is None else data
+        serializer = serializer_class(data=data, context=self.get_serializer_context(), **kwargs)
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(serializer.fields))
+            if unknown:
+                raise ValidationFailed(
+                    "Unknown fields.", fields={name: ["Unknown field."] for name in unknown}
+                )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
