@@ -189,6 +189,7 @@ def initiative_create(request: HttpRequest, team_key: str) -> HttpResponse:
         raise Http404("No such team.") from None
     require_offered(perms.can_create_initiative(perms.actor_for(request.user, team)))
     form = InitiativeCreateForm(request.POST or None, team=team, initial={"dri": request.user.pk})
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         outcome = attempt(
             request, services.initiative_create, form=form, team=team, actor=request.user,
@@ -197,7 +198,7 @@ def initiative_create(request: HttpRequest, team_key: str) -> HttpResponse:
         if outcome.ok:
             messages.success(request, f"Created {outcome.value.key}.")
             return redirect(outcome.value)
-    status = 400 if form.errors else 200
+        status = outcome.status
     return render(
         request, "initiatives/initiative_form.html", {"form": form, "team": team}, status=status
     )
@@ -213,6 +214,7 @@ def initiative_edit(request: HttpRequest, key: str) -> HttpResponse:
         team=initiative.team,
         initial=InitiativeForm.initial_for(initiative),
     )
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         outcome = attempt(
             request,
@@ -226,11 +228,12 @@ def initiative_edit(request: HttpRequest, key: str) -> HttpResponse:
         if outcome.ok:
             messages.success(request, f"Saved {initiative.key}.")
             return redirect(initiative)
+        status = outcome.status
     return render(
         request,
         "initiatives/initiative_form.html",
         {"form": form, "team": initiative.team, "initiative": initiative},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
@@ -284,8 +287,10 @@ def initiative_people(request: HttpRequest, key: str) -> HttpResponse:
     actor = perms.actor_for(request.user, initiative.team_id)
     can_manage = perms.can_manage_people(actor, initiative)
     form = PersonForm(request.POST or None, team=initiative.team)
+    status = 200
     if request.method == "POST":
         require_offered(can_manage)
+        status = 400
         if form.is_valid():
             outcome = attempt(
                 request,
@@ -299,6 +304,7 @@ def initiative_people(request: HttpRequest, key: str) -> HttpResponse:
                 data = form.cleaned_data
                 messages.success(request, f"Added {data['user']} as {data['kind']}.")
                 return redirect("initiative-people", key=initiative.key)
+            status = outcome.status
     return render(
         request,
         "initiatives/people.html",
@@ -309,7 +315,7 @@ def initiative_people(request: HttpRequest, key: str) -> HttpResponse:
             "members": list(initiative.members.all()),
             "stakeholders": list(initiative.stakeholders.all()),
         },
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 

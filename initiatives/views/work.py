@@ -124,6 +124,7 @@ def milestone_create(request: HttpRequest, key: str) -> HttpResponse:
     actor = perms.actor_for(request.user, initiative.team_id)
     require_offered(perms.can_manage_milestones(actor, initiative))
     form = MilestoneForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         outcome = attempt(
             request,
@@ -136,11 +137,12 @@ def milestone_create(request: HttpRequest, key: str) -> HttpResponse:
         if outcome.ok:
             messages.success(request, f"Planned milestone “{outcome.value.title}”.")
             return _back(initiative.get_absolute_url(), "milestones")
+        status = outcome.status
     return render(
         request,
         "initiatives/milestone_form.html",
         {"form": form, "initiative": initiative},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
@@ -153,6 +155,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MilestoneForm(
         request.POST or None, milestone=milestone, initial=MilestoneForm.initial_for(milestone)
     )
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         changes = dict(form.cleaned_data)
         slip_reason = changes.pop("slip_reason", "")
@@ -168,6 +171,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if outcome.ok:
             messages.success(request, f"Saved milestone “{outcome.value.title}”.")
             return _back(initiative.get_absolute_url(), f"milestone-{milestone.pk}")
+        status = outcome.status
     return render(
         request,
         "initiatives/milestone_form.html",
@@ -177,7 +181,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "milestone": milestone,
             "slips": list(milestone.slips.select_related("actor")),
         },
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
@@ -215,6 +219,7 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
         initiative=initiative,
         initial={"milestone": request.GET.get("milestone")},
     )
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         outcome = attempt(
             request,
@@ -227,11 +232,12 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
         if outcome.ok:
             messages.success(request, f"Added task “{outcome.value.title}”.")
             return _back(initiative.get_absolute_url(), "tasks")
+        status = outcome.status
     return render(
         request,
         "initiatives/task_form.html",
         {"form": form, "initiative": initiative},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
@@ -249,6 +255,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "external_url": task.external_url,
     }
     form = TaskForm(request.POST or None, initiative=initiative, initial=initial)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         # Only what changed is sent, so that the service records a precise audit entry.
         changes = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
@@ -263,11 +270,12 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if outcome.ok:
             messages.success(request, f"Saved task “{outcome.value.title}”.")
             return _back(initiative.get_absolute_url(), f"task-{task.pk}")
+        status = outcome.status
     return render(
         request,
         "initiatives/task_form.html",
         {"form": form, "initiative": initiative, "task": task},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
@@ -315,6 +323,7 @@ def status_update(request: HttpRequest, key: str) -> HttpResponse:
             "next_week": previous.next_week if revising else "",
         }
     form = StatusUpdateForm(request.POST or None, initiative=initiative, initial=initial)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         outcome = attempt(
             request,
@@ -327,6 +336,7 @@ def status_update(request: HttpRequest, key: str) -> HttpResponse:
         if outcome.ok:
             messages.success(request, f"Posted the {outcome.value.week} update.")
             return _back(initiative.get_absolute_url(), "updates")
+        status = outcome.status
     return render(
         request,
         "initiatives/status_update_form.html",
@@ -337,5 +347,5 @@ def status_update(request: HttpRequest, key: str) -> HttpResponse:
             "previous": previous,
             "revising": revising,
         },
-        status=400 if form.errors else 200,
+        status=status,
     )

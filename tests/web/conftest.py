@@ -22,8 +22,9 @@ def advance(initiative, actor, *, to_delivery: bool = False):
 
 
 def populate(team, people, n: int) -> list:
-    """``n`` initiatives, each with ``n`` // 3 + 1 milestones and tasks, an update, a member and
-    a stakeholder: enough variety that a query per row or per item would show."""
+    """``n`` initiatives in delivery, the first with ``n`` milestones and ``n`` tasks (the others
+    one of each), each with members, stakeholders, an update and signed-off items: enough
+    variety that a query per row, per milestone or per item would show in the counts."""
     dri, em = people["dri"], people["em"]
     rows = []
     for i in range(n):
@@ -32,15 +33,22 @@ def populate(team, people, n: int) -> list:
             stakeholders=[people["pm"]],
         )  # fmt: skip
         advance(initiative, em, to_delivery=True)
-        for m in range(max(1, n // 3)):
+        for m in range(n if i == 0 else 1):
             milestone = make_milestone(initiative, dri, days=5 + m, title=f"M{m}")
             services.task_create(
                 initiative=initiative, actor=dri, title=f"T{m}", milestone=milestone,
                 assignee=dri,
             )  # fmt: skip
+            if m % 2:
+                services.milestone_update(
+                    milestone=milestone, actor=dri, changes={"due_date": milestone.due_date
+                    + dt.timedelta(days=3)},
+                )  # fmt: skip
         services.status_update_post(
             initiative=initiative, actor=dri, health=Health.AT_RISK, risks="Slow vendor"
         )
+        item = open_item(initiative, signoff_role="", rule="", evidence="")
+        services.checklist_item_tick(item=item, actor=dri)
         rows.append(initiative)
     return rows
 
