@@ -138,13 +138,15 @@ STORAGES = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
+# SMTP when EMAIL_HOST is set; otherwise every message is written as an .eml file under
+# var/mail/ (initiatives.mail.EmlFileBackend), which any mail client opens.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("EMAIL_HOST")
-    else "django.core.mail.backends.filebased.EmailBackend",
+    else "initiatives.mail.EmlFileBackend",
 )
-EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -153,6 +155,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Shipshape <shipshape@localhost>")
+# The weekly emails: attempts per recipient before giving up, and the retry backoff
+# (doubling from the base, in seconds, capped).
+WEEKLY_EMAIL_MAX_ATTEMPTS = env_int("WEEKLY_EMAIL_MAX_ATTEMPTS", 5)
+WEEKLY_EMAIL_RETRY_BASE = env_int("WEEKLY_EMAIL_RETRY_BASE", 60)
+WEEKLY_EMAIL_RETRY_MAX = env_int("WEEKLY_EMAIL_RETRY_MAX", 3600)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -171,7 +178,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat runs one tick every few minutes; the tick works out, per team and in the team's time
+# zone, which reminders and digests are due (initiatives.weekly) and enqueues each once.
+CELERY_BEAT_SCHEDULE: dict = {
+    "weekly-cycle-tick": {
+        "task": "initiatives.tick",
+        "schedule": float(env_int("WEEKLY_TICK_SECONDS", 300)),
+        # A tick that waited longer than the interval is superseded by the next one.
+        "options": {"expires": float(env_int("WEEKLY_TICK_SECONDS", 300))},
+    },
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # With acks late, Redis re-delivers a task not acknowledged within this time: keep it
+    # above the longest countdown (the email retry cap) so a waiting retry is not doubled.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600)
+    }
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

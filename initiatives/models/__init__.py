@@ -17,6 +17,14 @@ from .choices import (
 from .initiative import ACTIVE_STATES, Initiative, Milestone, MilestoneSlip, Task
 from .team import Membership, Team, Weekday
 from .updates import StatusUpdate, StatusUpdateRevision
+from .weekly import (
+    DeliveryStatus,
+    DigestSubscription,
+    EmailDelivery,
+    JobKind,
+    JobRun,
+    JobStatus,
+)
 
 __all__ = [
     "ACTIVE_STATES",
@@ -27,10 +35,16 @@ __all__ = [
     "ChecklistKind",
     "ChecklistSection",
     "ChecklistTemplate",
+    "DeliveryStatus",
+    "DigestSubscription",
+    "EmailDelivery",
     "Evidence",
     "Health",
     "Initiative",
     "ItemStatus",
+    "JobKind",
+    "JobRun",
+    "JobStatus",
     "Membership",
     "Milestone",
     "MilestoneSlip",

@@ -1,0 +1,10 @@
+from ...models import JobKind
+from ._weekly import WeeklyJobCommand
+
+
+class Command(WeeklyJobCommand):
+    help = (
+        "Send a team's weekly digest for a week (default: the week just ended). Recipients "
+        "who already got it are skipped, so running it again sends nothing new."
+    )
+    kind = JobKind.DIGEST

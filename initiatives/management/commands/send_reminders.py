@@ -1,0 +1,10 @@
+from ...models import JobKind
+from ._weekly import WeeklyJobCommand
+
+
+class Command(WeeklyJobCommand):
+    help = (
+        "Remind the DRIs of a team's active initiatives without an update for a week "
+        "(default: this week). A DRI already reminded that week is not reminded again."
+    )
+    kind = JobKind.REMINDER
