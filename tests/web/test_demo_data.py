@@ -1,0 +1,28 @@
+"""``make run`` seeds demo data with ``seed_demo``; every page shows it for each demo role."""
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from initiatives.models import Initiative, Milestone, Task
+
+
+def test_demo_data_renders_on_every_page(client, db):
+    call_command("seed_demo", verbosity=0)
+    initiatives = list(Initiative.objects.select_related("team"))
+    assert initiatives
+    for username in ("dana", "erin", "sam", "vic"):
+        client.login(username=username, password="shipshape-demo")
+        assert client.get(reverse("my-work")).status_code == 200
+        board = client.get(reverse("team-detail", args=["PLAT"]))
+        assert board.status_code == 200
+        assert all(i.title in board.content.decode() for i in initiatives)
+        table = client.get(reverse("team-detail", args=["PLAT"]), {"view": "table"})
+        assert table.status_code == 200
+        for initiative in initiatives:
+            response = client.get(initiative.get_absolute_url())
+            assert response.status_code == 200, (username, initiative.key)
+    client.login(username="dana", password="shipshape-demo")
+    milestone = Milestone.objects.first()
+    task = Task.objects.first()
+    assert client.get(reverse("milestone-edit", args=[milestone.pk])).status_code == 200
+    assert client.get(reverse("task-edit", args=[task.pk])).status_code == 200
