@@ -162,7 +162,7 @@ def bar_chart(title: str, bars: list[Bar], *, width: int = 420, label_width: int
 
 def stacked_columns(title: str, columns: list[Column], *, height: int = 170) -> str:
     """Vertical 100% stacked columns (e.g. the share of each health per week)."""
-    col, gap, left, bottom, top = 30, 8, 34, 34, 8
+    col, gap, left, bottom, top = 30, 8, 44, 34, 8
     width = left + len(columns) * (col + gap) + gap
     plot = height - bottom - top
     parts = [
@@ -232,7 +232,7 @@ def stacked_columns(title: str, columns: list[Column], *, height: int = 170) -> 
     return _svg(title, summary, width, height, "".join(parts))
 
 
-def heatmap(title: str, columns: list[str], rows: list[HeatRow], *, label_width: int = 210) -> str:
+def heatmap(title: str, columns: list[str], rows: list[HeatRow], *, label_width: int = 220) -> str:
     """One row per initiative, one cell per column (week); grey where there is no value."""
     cell, gap, top = 22, 3, 22
     width = label_width + len(columns) * (cell + gap) + 4
@@ -257,7 +257,7 @@ def heatmap(title: str, columns: list[str], rows: list[HeatRow], *, label_width:
                     label_width - 8,
                     y + 15,
                     INK,
-                    _clip(row.label, 30),
+                    _clip(row.label, 28),
                 ),
                 row.label,
             )
@@ -284,7 +284,7 @@ def gantt(
     end: dt.date,
     today: dt.date,
     width: int = 900,
-    label_width: int = 210,
+    label_width: int = 220,
 ) -> str:
     """A timeline from ``start`` to ``end``: one row per initiative, one bar per milestone
     (clamped to the window), month ticks and a line for today."""
@@ -326,7 +326,7 @@ def gantt(
                     label_width - 8,
                     y + 19,
                     INK,
-                    _clip(row.label, 30),
+                    _clip(row.label, 28),
                 ),
                 row.label,
             )
