@@ -102,6 +102,13 @@ def worker(smtp_server, tmp_path):
             process.wait()
         with Connection(broker) as conn:
             conn.default_channel.client.flushdb()
+        # The server may keep the dead worker's session a moment; the test database can only
+        # be dropped at the end of the run once it is gone.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 def wait_for(condition, timeout=60.0):
@@ -132,8 +139,8 @@ def test_worker_sends_the_digest_through_smtp_exactly_once(smtp_server, worker, 
     with Connection(broker) as conn:
         tasks.send_digest.apply_async(args=[team.pk, week], connection=conn)
         tasks.send_digest.apply_async(args=[team.pk, week], connection=conn)  # duplicate
-    arrived = wait_for(lambda: len(received) >= 3)
-    if not arrived:
+    arrived = wait_for(lambda: len(received) >= 3 or process.poll() is not None)
+    if not arrived or process.poll() is not None:
         process.terminate()
         pytest.fail("No digest arrived; worker output:\n" + process.communicate(timeout=20)[0])
     # The duplicate task and any retry must not produce a second copy.
