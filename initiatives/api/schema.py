@@ -69,6 +69,8 @@ class AutoSchema(SpectacularAutoSchema):
                 },
             },
         }
+        if self.method == "GET":
+            extra["404"] = {"description": "No such object, or a page beyond the last one."}
         if self.method in ("POST", "PUT", "PATCH"):
             extra["400"] = {"description": "Malformed body (`parse_error`) or invalid input."}
             extra["415"] = {"description": "Unsupported media type: send JSON."}

@@ -13,12 +13,15 @@ from initiatives.checklists import is_required, is_satisfied
 from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
+    Evidence,
     Health,
     Initiative,
     ItemStatus,
     Milestone,
     MilestoneState,
+    Rule,
     SecurityRisk,
+    SignoffRole,
     State,
     StatusUpdate,
     Task,
@@ -94,6 +97,9 @@ class GatesSerializer(serializers.Serializer):
 
 class TeamSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField(help_text="The caller's role in the team.")
+    # Local wall-clock times (no offset), so not OpenAPI "time" strings.
+    reminder_time = serializers.CharField(read_only=True, help_text="HH:MM:SS, team time zone")
+    digest_time = serializers.CharField(read_only=True, help_text="HH:MM:SS, team time zone")
 
     class Meta:
         model = Team
@@ -133,6 +139,13 @@ class InitiativeSerializer(serializers.ModelSerializer):
     tasks_closed = serializers.SerializerMethodField()
     current_milestone = serializers.SerializerMethodField()
     gates = GatesSerializer(read_only=True)
+    # Fields that may be blank, declared so that the schema says so.
+    paused_from = serializers.ChoiceField(choices=State.choices, allow_blank=True, read_only=True)
+    health = serializers.ChoiceField(choices=Health.choices, allow_blank=True, read_only=True)
+    security_risk = serializers.ChoiceField(
+        choices=SecurityRisk.choices, allow_blank=True, read_only=True
+    )
+    design_doc_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = Initiative
@@ -307,9 +320,15 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         help_text="Required for the gate (risk-scaled items depend on the security risk)."
     )
     satisfied = serializers.SerializerMethodField()
-    evidence_required = serializers.CharField(source="evidence", read_only=True)
+    evidence_required = serializers.ChoiceField(
+        source="evidence", choices=Evidence.choices, allow_blank=True, read_only=True
+    )
     evidence = serializers.CharField(source="evidence_value", read_only=True)
     decided_by = UserRefSerializer(read_only=True, allow_null=True)
+    signoff_role = serializers.ChoiceField(
+        choices=SignoffRole.choices, allow_blank=True, read_only=True
+    )
+    rule = serializers.ChoiceField(choices=Rule.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ChecklistItem
@@ -401,6 +420,7 @@ class TaskSerializer(serializers.ModelSerializer):
     initiative = serializers.SerializerMethodField()
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     milestone = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    external_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = Task
