@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("initiatives.urls_ops")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     # Before api/: it routes /api/v1/portfolio/, which the API's catch-all 404 would shadow.
