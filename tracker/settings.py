@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "initiatives",
     "initiatives.api",
+    "initiatives.outbox",
     "axes",
 ]
 
@@ -321,6 +322,19 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+
+# Beat also drains the transactional outbox (initiatives.outbox) and re-queues webhook
+# deliveries whose task was lost.
+CELERY_BEAT_SCHEDULE["outbox-drain"] = {
+    "task": "shipshape_outbox.drain",
+    "schedule": float(env_int("OUTBOX_DRAIN_SECONDS", 60)),
+    "options": {"expires": float(env_int("OUTBOX_DRAIN_SECONDS", 60))},
+}
+CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
+    "task": "initiatives.api.tasks.webhook_sweep",
+    "schedule": 300.0,
+    "options": {"expires": 300.0},
+}
 
 # --- Operations -------------------------------------------------------------------------------
 # /metrics answers these client addresses, or any client sending "Authorization: Bearer

@@ -1,0 +1,103 @@
+"""Writing, dispatching and draining outbox messages; see the package docstring."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tracker.observability import OUTBOX_DISPATCHED, current_request_id, request_id_var
+
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], Any]
+HANDLERS: dict[str, Handler] = {}
+
+
+def register(kind: str) -> Callable[[Handler], Handler]:
+    def decorator(handler: Handler) -> Handler:
+        HANDLERS[kind] = handler
+        return handler
+
+    return decorator
+
+
+def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Record a side effect in the current transaction; it is dispatched after commit."""
+    if kind not in HANDLERS:
+        raise ValueError(f"Unknown outbox message kind: {kind}")
+    message = OutboxMessage.objects.create(
+        kind=kind, payload=payload, request_id=current_request_id()
+    )
+    # robust: a broker outage must not turn a committed write into an error; the row waits.
+    transaction.on_commit(partial(dispatch_one, message.pk), robust=True)
+    return message
+
+
+def _handle(message: OutboxMessage) -> bool:
+    """Run the message's handler inside the caller's transaction (a savepoint). Returns False
+    and notes the error when it fails (the broker is down, most often)."""
+    token = request_id_var.set(message.request_id or current_request_id())
+    try:
+        with transaction.atomic():
+            HANDLERS[message.kind](message.payload)
+    except Exception as error:
+        message.attempts += 1
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        message.save(update_fields=["attempts", "last_error"])
+        log.warning("Outbox message %s (%s) not dispatched: %s", message.pk, message.kind, error)
+        return False
+    finally:
+        request_id_var.reset(token)
+    message.attempts += 1
+    message.dispatched_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["attempts", "dispatched_at", "last_error"])
+    OUTBOX_DISPATCHED.labels(message.kind).inc()
+    return True
+
+
+def dispatch_one(message_id: int) -> bool:
+    """The prompt path, right after the change committed: hand over this one message unless
+    a drain holds or already handed it over."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, dispatched_at__isnull=True)
+            .first()
+        )
+        return _handle(message) if message is not None else False
+
+
+def drain(*, batch: int = 100, limit: int = 5000) -> dict[str, int]:
+    """Hand over every pending message, oldest first. Rows another drain holds are skipped;
+    the first failure ends the run (the next drain tries again)."""
+    sent = failed = 0
+    while sent + failed < limit:
+        with transaction.atomic():
+            messages = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(dispatched_at__isnull=True)
+                .order_by("pk")[:batch]
+            )
+            if not messages:
+                break
+            for message in messages:
+                if _handle(message):
+                    sent += 1
+                else:
+                    failed += 1
+                    break
+        if failed:
+            break
+    return {"dispatched": sent, "failed": failed}
+
+
+def pending_count() -> int:
+    return OutboxMessage.objects.filter(dispatched_at__isnull=True).count()
