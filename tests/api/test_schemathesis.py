@@ -11,6 +11,8 @@ import zlib
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -43,7 +45,19 @@ CHECKS = [
 
 
 @pytest.fixture
-def world(settings, team, people):
+def keep_connection():
+    """Called as a WSGI app, Django closes its database connection after each request, which
+    would end the test's transaction on PostgreSQL; Django's test client avoids it the same
+    way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(settings, team, people, keep_connection):
     """Real objects for the generated requests to act on, and an EM's token."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
