@@ -88,7 +88,7 @@ def test_request_id_travels_in_celery_headers_and_back():
     class FakeTask:
         name = "t"
 
-        class request:  # noqa: N801
+        class request:
             shipshape_request_id = "rid-2"
 
     observability._on_task_prerun(task_id="1", task=FakeTask)

@@ -1,0 +1,474 @@
+"""Every route x every role -> the status it must answer, generated from the URL configuration.
+
+``ROUTES`` classifies each named route: how to build its URL from the fixtures, the statuses
+of a GET per role, and for routes that take writes the main write (method, body) and its
+statuses per role. A route found in the URL configuration and missing from ``ROUTES`` (and
+from the justified ``UNCHECKED`` list) fails ``test_every_route_is_classified``.
+
+Each request runs in a savepoint that is rolled back, so one role's write does not change
+what the next role sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from initiatives import services
+from initiatives.api.models import WebhookDelivery
+from initiatives.api.tokens import token_create
+from initiatives.api.webhooks import webhook_endpoint_create
+from initiatives.digest import unsubscribe_token
+from initiatives.models import ChecklistItem, Health, State, TaskState
+from tests.factories import make_milestone
+
+ROLES = ("anonymous", "viewer", "engineer", "dri", "em", "security", "outsider")
+
+
+def walk(patterns, prefix: str = "", namespace: str = "") -> list[tuple[str, str]]:
+    """(qualified name or '<unnamed>', pattern) of every route, depth first."""
+    found = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(filter(None, [namespace, p.namespace or ""]))
+            found += walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = p.name or "<unnamed>"
+            name = f"{namespace}:{name}" if namespace else name
+            found.append((name, prefix + str(p.pattern)))
+    return found
+
+
+# Routes deliberately outside the matrix, with the reason. Everything else must be in ROUTES.
+UNCHECKED: dict[str, str] = {
+    # The Django admin is staff-only and role-blind; test_admin_is_staff_only covers it.
+    "admin:*": "Django admin: staff only, checked by test_admin_is_staff_only",
+    # The API's catch-all answers the JSON 404 for unknown /api/ paths (tests/api/test_errors).
+    "<unnamed>:api/^.*$": "catch-all JSON 404 under /api/, no resource behind it",
+}
+
+
+@dataclass
+class Route:
+    url: Callable[[dict[str, Any]], str]
+    get: dict[str, int]
+    write: tuple[str, Callable[[dict[str, Any]], dict[str, Any]]] | None = None
+    write_expect: dict[str, int] = field(default_factory=dict)
+
+
+def by_role(anonymous, viewer, engineer, dri, em, security, outsider) -> dict[str, int]:
+    return dict(zip(ROLES, (anonymous, viewer, engineer, dri, em, security, outsider), strict=True))
+
+
+def everyone(code: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, code)
+
+
+def same(anonymous: int, member: int, outsider: int) -> dict[str, int]:
+    return by_role(anonymous, member, member, member, member, member, outsider)
+
+
+def r(name: str, *args: str) -> Callable[[dict[str, Any]], str]:
+    return lambda fx: reverse(name, args=[fx[a] for a in args])
+
+
+TODAY = dt.date.today()
+NEXT_MONTH = (TODAY + dt.timedelta(days=30)).isoformat()
+
+# Profiles used below (anonymous, viewer, engineer, dri, em, security, outsider). The engineer
+# is a member of the initiative; security is a contributor of the team who is neither its DRI
+# nor a member; the outsider is an EM of another team.
+WEB_MEMBER_READ = same(302, 200, 404)
+WEB_LOGGED_IN = same(302, 200, 200)
+WEB_DRI_EM_FORM = by_role(302, 403, 403, 200, 200, 403, 404)
+WEB_DRI_EM_POST = by_role(302, 403, 403, 302, 302, 403, 404)
+WEB_MILESTONE_FORM = by_role(302, 403, 200, 200, 200, 403, 404)
+WEB_MILESTONE_POST = by_role(302, 403, 302, 302, 302, 403, 404)
+WEB_CONTRIB_FORM = by_role(302, 403, 200, 200, 200, 200, 404)
+WEB_CONTRIB_POST = by_role(302, 403, 302, 302, 302, 302, 404)
+WEB_POST_ONLY = same(302, 405, 405)
+API_MEMBER_READ = same(401, 200, 404)
+API_LOGGED_IN = same(401, 200, 200)
+API_DRI_EM_WRITE = by_role(401, 403, 403, 200, 200, 403, 404)
+API_MILESTONE_WRITE = by_role(401, 403, 200, 200, 200, 403, 404)
+API_CONTRIB_WRITE = by_role(401, 403, 200, 200, 200, 200, 404)
+API_EM_ONLY = by_role(401, 403, 403, 403, 200, 403, 404)
+# DRF checks the method before looking the object up: a GET on a POST-only route is 405 for
+# every signed-in caller (it reveals only that the route exists).
+API_POST_ONLY = same(401, 405, 405)
+
+
+def created(profile: dict[str, int]) -> dict[str, int]:
+    return {role: 201 if code == 200 else code for role, code in profile.items()}
+
+
+def person(role: str, kind: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda fx: {"user": fx["people"][role].pk, "kind": kind}
+
+
+ROUTES: dict[str, Route] = {
+    # --- Operations: no login (metrics: loopback, which the test client is) ---
+    "ops-healthz": Route(r("ops-healthz"), everyone(200)),
+    "ops-readyz": Route(r("ops-readyz"), everyone(200)),
+    "ops-metrics": Route(r("ops-metrics"), everyone(200)),
+    # --- Accounts ---
+    "login": Route(r("login"), everyone(200)),
+    "logout": Route(r("logout"), everyone(405), ("POST", lambda fx: {}), everyone(302)),
+    "password_change": Route(r("password_change"), WEB_LOGGED_IN),
+    "password_change_done": Route(r("password_change_done"), WEB_LOGGED_IN),
+    "password_reset": Route(r("password_reset"), everyone(200)),
+    "password_reset_done": Route(r("password_reset_done"), everyone(200)),
+    "password_reset_confirm": Route(
+        lambda fx: reverse("password_reset_confirm", args=["MQ", "bad-token"]), everyone(200)
+    ),
+    "password_reset_complete": Route(r("password_reset_complete"), everyone(200)),
+    # --- Dashboard ---
+    "dashboard": Route(r("dashboard"), WEB_LOGGED_IN),
+    "dashboard-csv": Route(r("dashboard-csv"), WEB_LOGGED_IN),
+    "team-dashboard": Route(r("team-dashboard", "team"), WEB_MEMBER_READ),
+    "team-dashboard-csv": Route(r("team-dashboard-csv", "team"), WEB_MEMBER_READ),
+    "api-portfolio": Route(r("api-portfolio"), API_LOGGED_IN),
+    # --- API ---
+    "api-teams": Route(r("api-teams"), API_LOGGED_IN),
+    "api-team": Route(r("api-team", "team"), API_MEMBER_READ),
+    "api-webhooks": Route(
+        r("api-webhooks", "team"),
+        API_EM_ONLY,
+        ("POST", lambda fx: {"url": "http://127.0.0.1:9/h", "events": ["milestone.slipped"]}),
+        created(API_EM_ONLY),
+    ),
+    "api-initiatives": Route(
+        r("api-initiatives"),
+        API_LOGGED_IN,
+        ("POST", lambda fx: {"team": fx["team"], "title": "Another one"}),
+        by_role(401, 403, 201, 201, 201, 201, 404),
+    ),
+    "api-initiative": Route(
+        r("api-initiative", "key"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"title": "Renamed"}),
+        API_DRI_EM_WRITE,
+    ),
+    "api-initiative-transition": Route(
+        r("api-initiative-transition", "key"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {"to": State.SCOPING}),
+        API_DRI_EM_WRITE,
+    ),
+    "api-initiative-checklists": Route(r("api-initiative-checklists", "key"), API_MEMBER_READ),
+    "api-initiative-milestones": Route(
+        r("api-initiative-milestones", "key"),
+        API_MEMBER_READ,
+        ("POST", lambda fx: {"title": "Beta", "due_date": NEXT_MONTH}),
+        created(API_MILESTONE_WRITE),
+    ),
+    "api-initiative-tasks": Route(
+        r("api-initiative-tasks", "key"),
+        API_MEMBER_READ,
+        ("POST", lambda fx: {"title": "More work"}),
+        created(API_CONTRIB_WRITE),
+    ),
+    "api-initiative-updates": Route(
+        r("api-initiative-updates", "key"),
+        API_MEMBER_READ,
+        ("POST", lambda fx: {"health": Health.ON_TRACK, "progress": "Fine"}),
+        created(API_DRI_EM_WRITE),
+    ),
+    "api-initiative-activity": Route(r("api-initiative-activity", "key"), API_MEMBER_READ),
+    "api-checklist-item": Route(
+        r("api-checklist-item", "item"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"status": "done"}),
+        API_DRI_EM_WRITE,
+    ),
+    "api-milestone": Route(
+        r("api-milestone", "milestone"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"title": "Pilot 2"}),
+        API_MILESTONE_WRITE,
+    ),
+    "api-milestone-transition": Route(
+        r("api-milestone-transition", "milestone"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {"to": "cancelled"}),
+        API_MILESTONE_WRITE,
+    ),
+    "api-task": Route(
+        r("api-task", "task"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"title": "Scope it well"}),
+        API_CONTRIB_WRITE,
+    ),
+    "api-updates": Route(r("api-updates"), API_LOGGED_IN),
+    "api-webhook": Route(
+        r("api-webhook", "endpoint"),
+        API_EM_ONLY,
+        ("PATCH", lambda fx: {"description": "CI bot"}),
+        API_EM_ONLY,
+    ),
+    "api-webhook-deliveries": Route(r("api-webhook-deliveries", "endpoint"), API_EM_ONLY),
+    "api-webhook-redeliver": Route(
+        r("api-webhook-redeliver", "delivery"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {}),
+        {role: 202 if code == 200 else code for role, code in API_EM_ONLY.items()},
+    ),
+    # The OpenAPI schema and its docs are public: they describe the API, not anyone's data.
+    "api-schema": Route(r("api-schema"), everyone(200)),
+    "api-docs": Route(r("api-docs"), everyone(200)),
+    # --- Tokens (each user's own) ---
+    "api-tokens": Route(
+        r("api-tokens"), WEB_LOGGED_IN, ("POST", lambda fx: {"name": "ci"}), same(302, 201, 201)
+    ),
+    "api-token-revoke": Route(
+        r("api-token-revoke", "token"),
+        same(302, 405, 405),
+        ("POST", lambda fx: {}),
+        by_role(302, 404, 404, 302, 404, 404, 404),
+    ),
+    # --- Weekly digest ---
+    "weekly-digest-preview": Route(r("weekly-digest-preview", "team"), WEB_MEMBER_READ),
+    "weekly-subscription": Route(
+        r("weekly-subscription", "team"),
+        WEB_MEMBER_READ,
+        ("POST", lambda fx: {"active": "1"}),
+        same(302, 302, 404),
+    ),
+    "weekly-subscribers": Route(
+        r("weekly-subscribers", "team"),
+        by_role(302, 403, 403, 403, 200, 403, 404),
+        ("POST", lambda fx: {"email": "ops@example.com"}),
+        by_role(302, 403, 403, 403, 302, 403, 404),
+    ),
+    "weekly-unsubscribe": Route(
+        r("weekly-unsubscribe", "unsubscribe"),
+        everyone(200),
+        ("POST", lambda fx: {}),
+        everyone(200),
+    ),
+    # --- Web UI ---
+    "my-work": Route(r("my-work"), WEB_LOGGED_IN),
+    "team-list": Route(r("team-list"), WEB_LOGGED_IN),
+    "team-detail": Route(r("team-detail", "team"), WEB_MEMBER_READ),
+    "initiative-create": Route(
+        r("initiative-create", "team"),
+        WEB_CONTRIB_FORM,
+        ("POST", lambda fx: {"title": "Another", "dri": fx["people"]["dri"].pk}),
+        WEB_CONTRIB_POST,
+    ),
+    "initiative-detail": Route(r("initiative-detail", "key"), WEB_MEMBER_READ),
+    "initiative-edit": Route(
+        r("initiative-edit", "key"),
+        WEB_DRI_EM_FORM,
+        ("POST", lambda fx: {"title": "Renamed", "dri": fx["people"]["dri"].pk}),
+        WEB_DRI_EM_POST,
+    ),
+    "initiative-transition": Route(
+        r("initiative-transition", "key"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"to": State.SCOPING}),
+        WEB_DRI_EM_POST,
+    ),
+    "initiative-people": Route(
+        r("initiative-people", "key"),
+        WEB_MEMBER_READ,
+        ("POST", person("legal", "stakeholder")),
+        WEB_DRI_EM_POST,
+    ),
+    "initiative-person-remove": Route(
+        r("initiative-person-remove", "key"),
+        WEB_POST_ONLY,
+        ("POST", person("engineer", "member")),
+        WEB_DRI_EM_POST,
+    ),
+    "status-update": Route(
+        r("status-update", "key"),
+        WEB_DRI_EM_FORM,
+        ("POST", lambda fx: {"health": Health.ON_TRACK, "progress": "Fine"}),
+        WEB_DRI_EM_POST,
+    ),
+    "milestone-create": Route(
+        r("milestone-create", "key"),
+        WEB_MILESTONE_FORM,
+        ("POST", lambda fx: {"title": "Beta", "due_date": NEXT_MONTH}),
+        WEB_MILESTONE_POST,
+    ),
+    "task-create": Route(
+        r("task-create", "key"),
+        WEB_CONTRIB_FORM,
+        ("POST", lambda fx: {"title": "More", "state": TaskState.TODO}),
+        WEB_CONTRIB_POST,
+    ),
+    "milestone-edit": Route(
+        r("milestone-edit", "milestone"),
+        WEB_MILESTONE_FORM,
+        ("POST", lambda fx: {"title": "Pilot 2", "due_date": NEXT_MONTH}),
+        WEB_MILESTONE_POST,
+    ),
+    "milestone-transition": Route(
+        r("milestone-transition", "milestone"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"to": "cancelled"}),
+        WEB_MILESTONE_POST,
+    ),
+    "task-edit": Route(
+        r("task-edit", "task"),
+        WEB_CONTRIB_FORM,
+        ("POST", lambda fx: {"title": "Scope it well", "state": TaskState.TODO}),
+        WEB_CONTRIB_POST,
+    ),
+    "task-move": Route(
+        r("task-move", "task"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"state": TaskState.DONE}),
+        WEB_CONTRIB_POST,
+    ),
+    "checklist-item-tick": Route(
+        r("checklist-item-tick", "item"), WEB_POST_ONLY, ("POST", lambda fx: {}), WEB_DRI_EM_POST
+    ),
+    "checklist-item-waive": Route(
+        r("checklist-item-waive", "item"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"reason": "n/a"}),
+        WEB_DRI_EM_POST,
+    ),
+    "checklist-item-reopen": Route(
+        r("checklist-item-reopen", "done_item"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {}),
+        WEB_DRI_EM_POST,
+    ),
+}
+
+
+# --- Fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(team, people, initiative) -> dict[str, Any]:
+    dri, em = people["dri"], people["em"]
+    services.initiative_person_add(
+        initiative=initiative, actor=dri, user=people["engineer"], kind="member"
+    )
+    milestone = make_milestone(initiative, dri)
+    task = services.task_create(initiative=initiative, actor=dri, title="Scope it")
+    item = ChecklistItem.objects.filter(
+        initiative=initiative, status="open", signoff_role="", rule="", evidence=""
+    ).first()
+    done_item = (
+        ChecklistItem.objects.filter(
+            initiative=initiative, status="open", signoff_role="", rule="", evidence=""
+        )
+        .exclude(pk=item.pk)
+        .first()
+    )
+    services.checklist_item_tick(item=done_item, actor=dri)
+    endpoint = webhook_endpoint_create(
+        team=team, actor=em, url="http://127.0.0.1:9/hook", events=["initiative.transitioned"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_type="initiative.transitioned", payload={"x": 1}
+    )
+    return {
+        "people": people,
+        "team": team.key,
+        "key": initiative.key,
+        "milestone": milestone.pk,
+        "task": task.pk,
+        "item": item.pk,
+        "endpoint": endpoint.pk,
+        "delivery": delivery.pk,
+        "done_item": done_item.pk,
+        "token": token_create(user=dri, name="ci")[0].pk,
+        "unsubscribe": unsubscribe_token(team.pk, user_id=em.pk),
+    }
+
+
+def client_for(role: str, people) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(people[role])
+    return client
+
+
+def call(client: Client, method: str, url: str, data: dict[str, Any] | None = None) -> int:
+    """One request whose writes are rolled back afterwards."""
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(url)
+        elif url.startswith("/api/"):
+            response = client.generic(
+                method, url, data=__import__("json").dumps(data or {}),
+                content_type="application/json",
+            )  # fmt: skip
+        else:
+            response = getattr(client, method.lower())(url, data or {})
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+def classified(name: str, pattern: str) -> bool:
+    if name in ROUTES:
+        return True
+    return any(
+        key == name
+        or key == f"{name}:{pattern}"
+        or (key.endswith(":*") and name.startswith(key[:-1]))
+        for key in UNCHECKED
+    )
+
+
+def test_every_route_is_classified():
+    routes = walk(get_resolver().url_patterns)
+    missing = [f"{name} ({pattern})" for name, pattern in routes if not classified(name, pattern)]
+    assert not missing, "Routes missing from the authorization matrix: " + ", ".join(missing)
+    stale = sorted(set(ROUTES) - {name for name, _ in routes})
+    assert not stale, f"Classified routes that no longer exist: {stale}"
+
+
+def test_authorization_matrix(world, monkeypatch):
+    monkeypatch.setattr("initiatives.views.ops.check_broker", lambda: None)
+    people = world["people"]
+    clients = {role: client_for(role, people) for role in ROLES}
+    wrong, checked = [], 0
+    for name, route in ROUTES.items():
+        url = route.url(world)
+        if name == "logout":  # it ends the session: use throwaway clients
+            clients = {role: client_for(role, people) for role in ROLES}
+        for role in ROLES:
+            status = call(clients[role], "GET", url)
+            checked += 1
+            if status != route.get[role]:
+                wrong.append(f"GET {name} as {role}: {status}, expected {route.get[role]}")
+            if route.write:
+                method, body = route.write
+                status = call(clients[role], method, url, body(world))
+                checked += 1
+                if status != route.write_expect[role]:
+                    wrong.append(
+                        f"{method} {name} as {role}: {status}, expected {route.write_expect[role]}"
+                    )
+        if name == "logout":
+            clients = {role: client_for(role, people) for role in ROLES}
+    print(f"authorization matrix: {len(ROUTES)} routes x {len(ROLES)} roles, {checked} requests")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_admin_is_staff_only(client, people, admin_user):
+    admin_urls = [reverse("admin:index"), reverse("admin:initiatives_initiative_changelist")]
+    for role in ("viewer", "dri", "em", "outsider"):
+        client.force_login(people[role])
+        for url in admin_urls:
+            response = client.get(url)
+            assert response.status_code == 302, (role, url)
+            assert response.url.startswith(reverse("admin:login")), (role, url)
+    client.force_login(admin_user)
+    for url in admin_urls:
+        assert client.get(url).status_code == 200
