@@ -1,0 +1,311 @@
+"""Hostile input: an XSS corpus in every text field is inert in every page and email that shows
+it; CSRF is enforced for session writes; revoked and expired tokens are refused; no token is
+stored in clear; repeated failed logins are throttled."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html.parser import HTMLParser
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from initiatives import services, weekly_jobs
+from initiatives.api.models import PersonalAccessToken
+from initiatives.api.tokens import token_create, token_revoke
+from initiatives.models import ChecklistItem, Health, JobKind, Role, State
+from initiatives.services.updates import current_week
+from tests.factories import make_initiative, make_milestone, member
+
+CORPUS = [
+    "<script>alert('xss')</script>",
+    '"><script>alert(1)</script>',
+    "'><img src=x onerror=alert(2)>",
+    "<img src=x onerror=alert(3)>",
+    "<svg onload=alert(4)><circle r=1 /></svg>",
+    "<svg><script>alert(5)</script></svg>",
+    "[click](javascript:alert(6))",
+    '<a href="javascript:alert(7)">link</a>',
+    '<a href=" JaVaScRiPt:alert(8)">spaced</a>',
+    "<iframe src=javascript:alert(9)></iframe>",
+    '<div style="background:url(javascript:alert(10))" onmouseover="alert(11)">x</div>',
+    "<body onload=alert(12)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(13)>",
+    "<object data=data:text/html;base64,PHNjcmlwdD5hbGVydCgxNCk8L3NjcmlwdD4=></object>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(15)">',
+    '![img](x" onerror="alert(16))',
+    "<base href=//evil.invalid/>",
+    "{{ 7*7 }} {% now 'Y' %}",
+]
+SHORT = "\"><script>alert('t')</script><img src=x onerror=alert(1)><svg onload=alert(2)>"
+LONG = "\n\n".join(CORPUS)
+
+
+def payload(marker: str, *, short: bool = False) -> str:
+    return f"{marker} {SHORT if short else LONG}"
+
+
+class ActiveContent(HTMLParser):
+    """Collects what a browser would execute: inline scripts with our payload, event-handler
+    attributes, javascript:/data: URLs, frames and objects, meta refresh, base."""
+
+    URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "background"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"iframe", "object", "embed", "base", "frame"}:
+            self.found.append(f"<{tag}>")
+        if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
+            self.found.append("<meta http-equiv>")
+        if tag == "script":
+            self._in_script = True
+            if not dict(attrs).get("src"):
+                self.found.append("<script> without src")
+        for name, value in attrs:
+            value = "".join((value or "").split()).lower()
+            if name.startswith("on"):
+                self.found.append(f"{tag} {name}=")
+            if name in self.URL_ATTRS and value.startswith(("javascript:", "data:text/html")):
+                self.found.append(f"{tag} {name}={value[:40]}")
+            if name == "style" and ("javascript:" in value or "expression(" in value):
+                self.found.append(f"{tag} style={value[:40]}")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+
+def active_content(html: str) -> list[str]:
+    parser = ActiveContent()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+@pytest.fixture
+def hostile(team, people, initiative):
+    """Every text field written through the services with the corpus, each tagged with a
+    marker (F01...) so the test can tell the text was shown at all."""
+    dri, em = people["dri"], people["em"]
+    services.initiative_update(
+        initiative=initiative,
+        actor=dri,
+        changes={"title": payload("F01", short=True), "summary": payload("F02")},
+    )
+    services.initiative_transition(initiative=initiative, to=State.SCOPING, actor=dri)
+    services.initiative_transition(
+        initiative=initiative, to=State.READY, actor=em, override=True, reason=payload("F03")
+    )
+    services.initiative_transition(initiative=initiative, to=State.IN_DELIVERY, actor=dri)
+    milestone = make_milestone(
+        initiative, dri, title=payload("F04", short=True), scope=payload("F05")
+    )
+    services.milestone_transition(milestone=milestone, actor=dri, to="in_progress")
+    services.milestone_update(
+        milestone=milestone,
+        actor=dri,
+        changes={"due_date": milestone.due_date + dt.timedelta(days=7)},
+        slip_reason=payload("F06"),
+    )
+    services.task_create(
+        initiative=initiative, actor=dri, title=payload("F07", short=True), milestone=milestone
+    )
+    services.status_update_post(
+        initiative=initiative,
+        actor=dri,
+        health=Health.AT_RISK,
+        progress=payload("F08"),
+        risks=payload("F09"),
+        next_week=payload("F10"),
+    )
+    items = ChecklistItem.objects.filter(initiative=initiative, status="open", rule="")
+    text_item = items.filter(evidence="text", signoff_role="").first()
+    services.checklist_item_tick(
+        item=text_item, actor=dri, evidence=payload("F11"), note=payload("F12")
+    )
+    plain = items.filter(evidence="", signoff_role="").exclude(pk=text_item.pk)
+    services.checklist_item_waive(item=plain[0], actor=dri, reason=payload("F13"))
+    cancelled = make_initiative(team, dri, title=payload("F14", short=True))
+    services.initiative_transition(
+        initiative=cancelled, to=State.CANCELLED, actor=dri, reason=payload("F15")
+    )
+    # A second active initiative without this week's update, for the reminder email.
+    waiting = make_initiative(team, dri, title=payload("F16", short=True))
+    services.initiative_transition(initiative=waiting, to=State.SCOPING, actor=dri)
+    return {"initiative": initiative, "milestone": milestone, "cancelled": cancelled}
+
+
+FIELD_MARKERS = [f"F{n:02d}" for n in range(1, 17)]
+
+
+def test_corpus_is_inert_in_every_page(client, people, team, hostile):
+    client.force_login(people["em"])
+    initiative, milestone = hostile["initiative"], hostile["milestone"]
+    task = initiative.tasks.first()
+    pages = [
+        reverse("my-work"),
+        reverse("team-list"),
+        reverse("team-detail", args=[team.key]),
+        initiative.get_absolute_url(),
+        hostile["cancelled"].get_absolute_url(),
+        reverse("initiative-edit", args=[initiative.key]),
+        reverse("initiative-people", args=[initiative.key]),
+        reverse("status-update", args=[initiative.key]),
+        reverse("milestone-edit", args=[milestone.pk]),
+        reverse("task-edit", args=[task.pk]),
+        reverse("dashboard"),
+        reverse("team-dashboard", args=[team.key]),
+        reverse("weekly-digest-preview", args=[team.key]),
+    ]
+    shown = set()
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert active_content(html) == [], url
+        shown |= {m for m in FIELD_MARKERS if m in html}
+    # Every field reached at least one page, except the cancel reason (F15), which no page
+    # displays today (it is in the audit log's data; see test_corpus_is_data_in_the_api).
+    assert shown == set(FIELD_MARKERS) - {"F15"}, sorted(set(FIELD_MARKERS) - shown)
+
+
+def test_corpus_is_data_in_the_api(people, hostile):
+    client = Client()
+    client.force_login(people["dri"])
+    key = hostile["initiative"].key
+    response = client.get(reverse("api-initiative", args=[key]))
+    assert response["Content-Type"] == "application/json"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response.json()["title"] == payload("F01", short=True)  # stored and returned as is
+    cancelled = hostile["cancelled"].key
+    activity = client.get(reverse("api-initiative-activity", args=[cancelled]))
+    assert activity["Content-Type"] == "application/json"
+    assert payload("F15") in activity.content.decode("unicode_escape")
+
+
+def test_corpus_is_inert_in_digest_and_reminder_emails(people, team, hostile):
+    week = current_week(team)
+    digests, _ = weekly_jobs.build_outgoing(team, week, JobKind.DIGEST)
+    reminders, _ = weekly_jobs.build_outgoing(team, week, JobKind.REMINDER)
+    assert digests and reminders
+    shown = set()
+    for outgoing in digests + reminders:
+        assert active_content(outgoing.email.html) == [], outgoing.email.subject
+        shown |= {m for m in FIELD_MARKERS if m in outgoing.email.html}
+    assert {"F01", "F08", "F09", "F16"} <= shown
+
+
+# --- CSRF -------------------------------------------------------------------------------------
+
+
+def test_session_posts_without_csrf_token_are_refused(people, initiative):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["dri"])
+    web = client.post(reverse("initiative-transition", args=[initiative.key]), {"to": "scoping"})
+    assert web.status_code == 403
+    api = client.post(
+        reverse("api-initiative-transition", args=[initiative.key]),
+        {"to": "scoping"},
+        content_type="application/json",
+    )
+    assert api.status_code == 403
+    patch = client.patch(
+        reverse("api-initiative", args=[initiative.key]),
+        {"title": "changed"},
+        content_type="application/json",
+    )
+    assert patch.status_code == 403
+    initiative.refresh_from_db()
+    assert initiative.state == State.DISCOVERY and initiative.title != "changed"
+
+
+def test_bearer_token_writes_need_no_csrf(people, initiative):
+    _, token = token_create(user=people["dri"], name="ci")
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        reverse("api-initiative-transition", args=[initiative.key]),
+        {"to": "scoping"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+def test_revoked_and_expired_tokens_are_refused(people):
+    url = reverse("api-teams")
+    row, token = token_create(user=people["dri"], name="old")
+    assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    token_revoke(token_id=row.pk, user=people["dri"])
+    assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    row2, token2 = token_create(user=people["dri"], name="short", expires_in_days=1)
+    PersonalAccessToken.objects.filter(pk=row2.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token2}").status_code == 401
+    for forged in (token[:-1] + ("A" if token[-1] != "A" else "B"), "", "x" * 5000):
+        response = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {forged}")
+        assert response.status_code == 401
+
+
+def all_database_text() -> str:
+    """Every row of every table, as text (a dump without the tooling)."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            chunks.extend(repr(row) for row in cursor.fetchall())
+    return "\n".join(chunks)
+
+
+def test_database_holds_no_plaintext_token(people, client):
+    _, token = token_create(user=people["dri"], name="ci")
+    client.force_login(people["em"])
+    response = client.post(reverse("api-tokens"), {"name": "from the page"})
+    assert response.status_code == 201
+    page_token = response.context["created"]["token"]
+    for secret in (token, page_token):
+        assert Client().get(
+            reverse("api-teams"), HTTP_AUTHORIZATION=f"Bearer {secret}"
+        ).status_code in (200,)
+        rows = PersonalAccessToken.objects.values_list()
+        assert not any(secret in repr(row) for row in rows)
+        # The secret part (after any prefix) is nowhere in the database.
+        dump = all_database_text()
+        assert secret not in dump
+        assert secret[-24:] not in dump
+
+
+# --- Login throttling -------------------------------------------------------------------------
+
+
+def test_login_is_throttled_after_repeated_failures(settings, team):
+    user = member(team, Role.ENGINEER, "target")
+    user.set_password("the-right-password-1")
+    user.save()
+    client = Client()
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(url, {"username": "target", "password": "wrong"})
+        assert response.status_code == 200  # the form again, with an error
+    locked = client.post(url, {"username": "target", "password": "wrong"})
+    assert locked.status_code == 429
+    # Locked out: even the right password is refused now.
+    again = client.post(url, {"username": "target", "password": "the-right-password-1"})
+    assert again.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Another user from the same address is not affected (username + address).
+    other = member(team, Role.ENGINEER, "bystander")
+    other.set_password("another-password-2")
+    other.save()
+    ok = client.post(url, {"username": "bystander", "password": "another-password-2"})
+    assert ok.status_code == 302
