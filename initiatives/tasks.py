@@ -12,15 +12,20 @@ from django.utils import timezone
 
 from . import weekly_jobs
 from .models import JobKind
+from .outbox.api import enqueue
 
 
+# Through the transactional outbox (initiatives.outbox). These run in ``on_commit`` callbacks
+# (the job and delivery rows are committed): the message row is written and handed over at
+# once, or by the drain once the broker is back. The tasks act on job and delivery rows only
+# while they are pending, so a message handed over twice sends nothing twice.
 def dispatch_job(kind: str, team_id: int, week: str) -> None:
     task = send_digest if kind == JobKind.DIGEST else send_reminders
-    task.delay(team_id, week)
+    enqueue("celery.task", {"task": task.name, "args": [team_id, week]}, now=True)
 
 
 def dispatch_delivery(delivery_id: int) -> None:
-    deliver_email.delay(delivery_id)
+    enqueue("celery.task", {"task": deliver_email.name, "args": [delivery_id]}, now=True)
 
 
 @shared_task(name="initiatives.tick", ignore_result=True)

@@ -50,6 +50,7 @@ VERB_EVENTS: dict[str, str] = {
     "status_update.posted": "status_update.posted",
     "status_update.revised": "status_update.posted",
 }
+EVENT_ID_NAMESPACE = uuid.UUID("5b0f7a4e-6c1d-4f55-9a57-3f1c2d0e8b11")
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
@@ -165,10 +166,13 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor: Any) -> WebhookDelive
 
 
 def activity_recorded(event: ActivityEvent) -> None:
-    """Hook of ``services.common.record``: publish the event once the write commits."""
+    """Hook of ``services.common.record``: publish the event through the transactional outbox
+    (a row in this transaction, handed over after commit or by the drain once the broker is
+    back), so a broker outage neither fails the write nor loses the event."""
     if event.verb in VERB_EVENTS:
-        # robust: a broker outage must not turn a committed write into an error page.
-        transaction.on_commit(partial(enqueue_event, event.pk), robust=True)
+        from initiatives.outbox.api import enqueue
+
+        enqueue("webhook.event", {"activity_id": event.pk})
 
 
 def event_payload(event: ActivityEvent, event_type: str, event_id: uuid.UUID) -> dict[str, Any]:
@@ -214,14 +218,19 @@ def enqueue_event(activity_id: int) -> list[WebhookDelivery]:
     ]
     if not endpoints:
         return []
-    event_id = uuid.uuid4()
+    # One id per audit event: the outbox may hand an event over twice (a crash before its
+    # commit), and the second time finds the deliveries made the first time.
+    event_id = uuid.uuid5(EVENT_ID_NAMESPACE, str(event.pk))
+    if WebhookDelivery.objects.filter(event_id=event_id).exists():
+        return []
     payload = event_payload(event, event_type, event_id)
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(endpoint=e, event_id=event_id, event_type=event_type, payload=payload)
         for e in endpoints
     )
     for delivery in deliveries:
-        deliver_webhook.delay(delivery.pk)
+        # After commit: a worker must find the row (immediate outside a transaction).
+        transaction.on_commit(partial(deliver_webhook.delay, delivery.pk), robust=True)
     return deliveries
 
 

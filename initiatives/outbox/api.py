@@ -28,15 +28,25 @@ def register(kind: str) -> Callable[[Handler], Handler]:
     return decorator
 
 
-def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
-    """Record a side effect in the current transaction; it is dispatched after commit."""
+def enqueue(kind: str, payload: dict[str, Any], *, now: bool = False) -> OutboxMessage:
+    """Record a side effect in the current transaction; it is handed over after commit.
+
+    ``now=True`` is for callers that already run after their commit (``on_commit``
+    callbacks, such as the weekly jobs' dispatch): the row is written and handed over at
+    once, and stays pending for the drain if the broker is down."""
     if kind not in HANDLERS:
         raise ValueError(f"Unknown outbox message kind: {kind}")
     message = OutboxMessage.objects.create(
         kind=kind, payload=payload, request_id=current_request_id()
     )
-    # robust: a broker outage must not turn a committed write into an error; the row waits.
-    transaction.on_commit(partial(dispatch_one, message.pk), robust=True)
+    if now:
+        try:
+            dispatch_one(message.pk)
+        except Exception:  # the row is saved; the drain will hand it over
+            log.exception("Outbox message %s left for the drain", message.pk)
+    else:
+        # robust: a broker outage must not turn a committed write into an error; the row waits.
+        transaction.on_commit(partial(dispatch_one, message.pk), robust=True)
     return message
 
 
