@@ -18,15 +18,16 @@ django.setup()
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from initiatives import services  # noqa: E402
 from initiatives.api.tokens import token_create  # noqa: E402
 from initiatives.digest import build_digest  # noqa: E402
-from initiatives.models import Initiative, Role, State, Task, Team  # noqa: E402
+from initiatives.models import Initiative, State, Task, Team  # noqa: E402
 from initiatives.workflow import iso_week, shift_week  # noqa: E402
 
 
@@ -48,33 +49,41 @@ def timed(fn, repeat: int = 5) -> dict[str, float]:
     return {"median_ms": statistics.median(runs), "max_ms": max(runs)}
 
 
-def tick_all_teams() -> None:
-    from initiatives.weekly import due_jobs
+class _Rollback(Exception):
+    pass
 
-    due_jobs(timezone.now())
+
+def tick_all_teams() -> None:
+    """One beat tick over every team (what ``initiatives.tick`` does), rolled back so that
+    each repetition finds the same jobs due; dispatch is a no-op (no broker here)."""
+    from initiatives import weekly_jobs
+
+    def noop(*args: Any) -> None:
+        return None
+
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            weekly_jobs.enqueue_due_jobs(now=now, dispatch=noop)
+            weekly_jobs.sweep(now=now, dispatch_job=noop, dispatch_delivery=noop)
+            raise _Rollback
+    except _Rollback:
+        pass
 
 
 def main() -> None:
     team = Team.objects.annotate(n=Count("initiatives")).order_by("-n", "pk").first()
-    mine = (
-        Initiative.objects.filter(
-            team=team, dri__memberships__team=team, dri__memberships__role=Role.ENGINEER
-        )
-        .values("dri")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
-        .first()
-    )
-    user = Initiative.objects.filter(team=team, dri_id=mine["dri"]).first().dri
-    largest = (
-        Initiative.objects.filter(team=team, dri=user, state=State.IN_DELIVERY)
-        .annotate(n=Count("activity"))
-        .order_by("-n", "pk")
-        .first()
-    )
-    blocked = Initiative.objects.filter(team=team, state=State.SCOPING).order_by("pk").first()
-    if blocked.dri_id != user.pk:  # the benchmark user must be allowed to try the move
-        Initiative.objects.filter(pk=blocked.pk).update(dri=user)
+    in_delivery = Initiative.objects.filter(state=State.IN_DELIVERY).annotate(n=Count("activity"))
+    # The initiative page measured is the busiest one in delivery of the largest team.
+    largest = in_delivery.filter(team=team).order_by("-n", "pk").first()
+    if largest is None:  # tiny smoke datasets
+        largest = in_delivery.order_by("-n", "pk").first()
+        team = Team.objects.annotate(n=Count("initiatives")).get(pk=largest.team_id)
+    user = largest.dri
+    blocked = Initiative.objects.filter(team=team, state=State.SCOPING, dri=user).first()
+    if blocked is None:
+        blocked = services.initiative_create(team=team, actor=user, title="Bench blocked")
+        blocked = services.initiative_transition(initiative=blocked, to=State.SCOPING, actor=user)
     task = Task.objects.filter(initiative=largest).order_by("pk").first()
     _, token = token_create(user=user, name="bench")
     session = session_for(user)
@@ -152,7 +161,7 @@ def main() -> None:
             method="POST",
             path=f"/api/v1/initiatives/{key}/updates/",
             body='{"health": "on_track", "progress": "Bench progress %d"}',
-            expect=201,
+            expect=200,
             target="p95 ≤ 80 ms",
         ),
     ]

@@ -93,13 +93,10 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     """In a child process with the bench settings: pick the targets, make a token and a
     session, count queries per operation and time the jobs. Prints JSON."""
     out = subprocess.run(
-        [PYTHON, "-m", "bench.prepare"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        text=True,
-        capture_output=True,
+        [PYTHON, "-m", "bench.prepare"], env=env, cwd=ROOT, text=True, capture_output=True
     )
+    if out.returncode != 0:
+        raise RuntimeError(f"bench.prepare failed:\n{out.stderr[-4000:]}{out.stdout[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
