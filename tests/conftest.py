@@ -37,6 +37,19 @@ def ensure_default_templates() -> None:
     migration.install(django_apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _default_templates_after_flush(request):
+    """Tests on a transactional database start after another one's flush: restore the
+    built-in templates first (plain ``db`` tests run inside the migrated data)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        ensure_default_templates()
+
+
 @pytest.fixture
 def team(db):
     ensure_default_templates()
