@@ -1,6 +1,6 @@
 """The EM portfolio dashboard: one page for all the viewer's teams (``/dashboard/``) or one
 team (``/teams/<KEY>/dashboard/``), its initiatives table as CSV, and the same figures as JSON
-(``/api/v1/portfolio/``). Every figure comes from ``selectors.portfolio.portfolio_summary``;
+(``/api/v1/portfolio/``). Every figure comes from ``selectors.dashboard.portfolio_summary``;
 this module only picks the teams, draws the charts and renders."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from rest_framework.views import APIView
 
 from .. import charts
 from ..models import Health, Role, State, Team
-from ..selectors.portfolio import portfolio_summary, teams_for
+from ..selectors.dashboard import portfolio_summary
+from ..selectors.portfolio import teams_for
 
 STATE_COLORS = {
     State.DISCOVERY: "#8c959f",

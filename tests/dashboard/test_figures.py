@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from initiatives.selectors.portfolio import portfolio_summary
+from initiatives.selectors.dashboard import portfolio_summary
 
 from .conftest import NOW
 

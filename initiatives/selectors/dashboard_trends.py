@@ -1,0 +1,212 @@
+"""The dashboard's figures over time: weekly health history, how long initiatives wait at
+the gates (and which items are waived or ticked last), and flow (work in progress, time in
+each state, initiatives finished per month). Each function takes rows already loaded by
+``dashboard.portfolio_summary``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from statistics import median
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from ..models import (
+    CLOSED_TASK_STATES,
+    ChecklistItem,
+    Initiative,
+    ItemStatus,
+    State,
+    StatusUpdate,
+    Task,
+)
+from ..models.initiative import ACTIVE_STATES
+from ..workflow import iso_week, shift_week
+from .dashboard_common import (
+    FINISHED_MONTHS,
+    HEALTHS,
+    HEATMAP_WEEKS,
+    OVERRIDE_QUARTERS,
+    TIMED_STATES,
+    TOP_N,
+    brief,
+    days,
+    month_start,
+    person,
+    quarter_of,
+    quarter_start,
+    spread,
+)
+from .portfolio import GATED_STATES
+
+
+def history_section(rows: list[Initiative], team_ids: list[int], today: dt.date) -> dict[str, Any]:
+    current = iso_week(today)
+    weeks = [shift_week(current, -back) for back in range(HEATMAP_WEEKS - 1, -1, -1)]
+    cells: dict[int, dict[str, str]] = defaultdict(dict)
+    for initiative_id, week, health in StatusUpdate.objects.filter(
+        initiative__team_id__in=team_ids, week__gte=weeks[0], week__lte=weeks[-1]
+    ).values_list("initiative_id", "week", "health"):
+        cells[initiative_id][week] = health
+    shown = [r for r in rows if r.state in ACTIVE_STATES or r.pk in cells]
+    share = []
+    for week in weeks:
+        counts = {h: 0 for h in HEALTHS}
+        for by_week in cells.values():
+            if week in by_week:
+                counts[by_week[week]] += 1
+        total = sum(counts.values())
+        share.append(
+            {
+                "week": week,
+                "total": total,
+                **counts,
+                "percent": {h: round(100 * n / total) if total else 0 for h, n in counts.items()},
+            }
+        )
+    return {
+        "weeks": weeks,
+        "heatmap": [
+            {**brief(r), "cells": [cells[r.pk].get(week) for week in weeks]} for r in shown
+        ],
+        "health_share": share,
+    }
+
+
+def gates_section(
+    stints: dict[int, list[tuple]],
+    events: list[dict[str, Any]],
+    waiting: list[Initiative],
+    team_ids: list[int],
+    now: dt.datetime,
+    since: dt.datetime,
+    today: dt.date,
+) -> dict[str, Any]:
+    waits: dict[str, list[float]] = {"ready": [], "done": []}
+    for initiative_stints in stints.values():
+        for state, entered, left, target in initiative_stints:
+            gate = GATED_STATES.get(state)
+            if gate and target == gate and left >= since:
+                waits[gate].append(days(left - entered))
+    gates = {}
+    for gate, completed in waits.items():
+        now_waiting = [r for r in waiting if r.gate.kind == gate]
+        longest = max(now_waiting, key=lambda r: now - r.waiting_since, default=None)
+        gates[gate] = {
+            "passed": len(completed),
+            "median_days": round(median(completed), 1) if completed else None,
+            "max_days": max(completed) if completed else None,
+            "waiting_now": len(now_waiting),
+            "longest_waiting": (
+                {**brief(longest), "days": days(now - longest.waiting_since)} if longest else None
+            ),
+        }
+
+    items = ChecklistItem.objects.filter(initiative__team_id__in=team_ids)
+    most_waived = (
+        items.filter(status=ItemStatus.WAIVED)
+        .values("kind", "section", "text")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "kind", "text")[:TOP_N]
+    )
+    tick_days: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for kind, section, text, decided_at, created_at in (
+        items.filter(status=ItemStatus.DONE, decided_at__isnull=False)
+        .exclude(rule__gt="", signoff_role="")  # automatic items are never ticked
+        .values_list("kind", "section", "text", "decided_at", "initiative__created_at")
+    ):
+        tick_days[(kind, section, text)].append(days(decided_at - created_at))
+    last_ticked = sorted(
+        (
+            {
+                "kind": kind,
+                "section": section,
+                "text": text,
+                "count": len(values),
+                "median_days": round(median(values), 1),
+            }
+            for (kind, section, text), values in tick_days.items()
+        ),
+        key=lambda i: (-i["median_days"], i["kind"], i["text"]),
+    )[:TOP_N]
+
+    quarters = [
+        quarter_of(quarter_start(today, back)) for back in range(OVERRIDE_QUARTERS - 1, -1, -1)
+    ]
+    per_quarter = dict.fromkeys(quarters, 0)
+    for event in events:
+        if event["verb"] == "initiative.gate_overridden":
+            quarter = quarter_of(event["created_at"].date())
+            if quarter in per_quarter:
+                per_quarter[quarter] += 1
+    return {
+        "waits": gates,
+        "most_waived": list(most_waived),
+        "last_ticked": last_ticked,
+        "overrides_per_quarter": [{"quarter": q, "count": n} for q, n in per_quarter.items()],
+    }
+
+
+def flow_section(
+    rows: list[Initiative],
+    stints: dict[int, list[tuple]],
+    team_ids: list[int],
+    since: dt.datetime,
+    today: dt.date,
+    tz,
+) -> dict[str, Any]:
+    wip: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row.state == State.IN_DELIVERY:
+            entry = wip.setdefault(
+                row.dri.username, {**person(row.dri), "dri_in_delivery": 0, "open_tasks": 0}
+            )
+            entry["dri_in_delivery"] += 1
+    open_tasks = (
+        Task.objects.filter(initiative__team_id__in=team_ids, assignee__isnull=False)
+        .exclude(state__in=CLOSED_TASK_STATES)
+        .exclude(initiative__state__in=(State.DONE, State.CANCELLED))
+        .values("assignee__username", "assignee__first_name", "assignee__last_name")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for task in open_tasks:
+        username = task["assignee__username"]
+        name = f"{task['assignee__first_name']} {task['assignee__last_name']}".strip()
+        entry = wip.setdefault(
+            username,
+            {"username": username, "name": name or username, "dri_in_delivery": 0},
+        )
+        entry["open_tasks"] = entry.get("open_tasks", 0) + task["count"]
+
+    done = [r for r in rows if r.state == State.DONE and r.state_changed_at >= since]
+    in_state: dict[str, list[float]] = defaultdict(list)
+    for row in done:
+        totals: dict[str, dt.timedelta] = defaultdict(dt.timedelta)
+        for state, entered, left, _target in stints.get(row.pk, []):
+            if state in TIMED_STATES:
+                totals[state] += left - entered
+        for state, total in totals.items():
+            in_state[state].append(days(total))
+
+    months = [month_start(today, back) for back in range(FINISHED_MONTHS - 1, -1, -1)]
+    per_month = {f"{m:%Y-%m}": 0 for m in months}
+    for row in rows:
+        if row.state == State.DONE:
+            month = f"{timezone.localtime(row.state_changed_at, tz):%Y-%m}"
+            if month in per_month:
+                per_month[month] += 1
+    return {
+        "wip": sorted(
+            wip.values(),
+            key=lambda p: (-(p["dri_in_delivery"] + p["open_tasks"]), p["name"]),
+        ),
+        "time_in_state": {
+            "finished": len(done),
+            "since": since,
+            "states": [{"state": str(s), **spread(in_state.get(s, []))} for s in TIMED_STATES],
+        },
+        "finished_per_month": [{"month": m, "count": n} for m, n in per_month.items()],
+    }
