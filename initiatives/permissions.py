@@ -54,16 +54,25 @@ def role_in(user: AbstractBaseUser | AnonymousUser, team: Team | int) -> str | N
     team_id = team if isinstance(team, int) else team.pk
     if not user.is_authenticated:
         return None
-    # A page that has already prefetched the user's memberships reuses them.
-    cache = getattr(user, "_shipshape_roles", None)
-    if cache is None:
-        cache = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
-        user._shipshape_roles = cache  # type: ignore[union-attr]
-    role = cache.get(team_id)
+    # Looked up once per team per request; a page that has loaded the team's people primes it.
+    cache = user.__dict__.setdefault("_shipshape_roles", {})
+    if team_id not in cache:
+        cache[team_id] = (
+            Membership.objects.filter(user=user, team_id=team_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+    role = cache[team_id]
     if role is None and getattr(user, "is_superuser", False):
         # Superusers administer every team (the Django admin); they act with an EM's rights.
         return Role.EM
     return role
+
+
+def prime_roles(user: AbstractBaseUser, team_id: int, memberships: list[Membership]) -> None:
+    """Record ``user``'s role in ``team_id`` from an already loaded list of its memberships."""
+    role = next((m.role for m in memberships if m.user_id == user.pk), None)
+    user.__dict__.setdefault("_shipshape_roles", {})[team_id] = role
 
 
 def forget_roles(user: AbstractBaseUser) -> None:

@@ -129,7 +129,18 @@ def initiative_detail(queryset: QuerySet[Initiative], key: str) -> Initiative:
         .prefetch_related("members", "stakeholders", Prefetch("milestones", queryset=milestones))
         .get()
     )
-    initiative.gates = gates_for([initiative])[initiative.pk]
+    # The whole checklist, loaded once: the gates are evaluated from the same rows the page
+    # and the API show.
+    initiative.checklist = list(
+        ChecklistItem.objects.filter(initiative=initiative)
+        .select_related("decided_by")
+        .order_by("kind", "section_position", "position", "pk")
+    )
+    facts = facts_from_row(initiative)
+    initiative.gates = Gates(
+        ready=evaluate_gate(ChecklistKind.READY, initiative.checklist, facts),
+        done=evaluate_gate(ChecklistKind.DONE, initiative.checklist, facts),
+    )
     initiative.stale = stale(initiative)
     total = initiative.tasks_total or 0
     initiative.progress = round(100 * (initiative.tasks_closed or 0) / total) if total else 0

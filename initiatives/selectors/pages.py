@@ -27,6 +27,7 @@ from ..models import (
     Task,
     Team,
 )
+from ..permissions import prime_roles
 from ..workflow import iso_week
 from .initiatives import OPEN_MILESTONE_STATES, initiative_detail, list_initiatives
 
@@ -217,11 +218,7 @@ def initiative_page(user: AbstractBaseUser, key: str) -> InitiativePage:
         Initiative.objects.filter(team__memberships__user=user).select_related("dri"), key
     )
     mark_update_due([initiative])
-    items = list(
-        ChecklistItem.objects.filter(initiative=initiative)
-        .select_related("decided_by")
-        .order_by("kind", "section_position", "position", "pk")
-    )
+    items = initiative.checklist
     tasks = list(
         Task.objects.filter(initiative=initiative)
         .select_related("assignee", "milestone")
@@ -235,13 +232,15 @@ def initiative_page(user: AbstractBaseUser, key: str) -> InitiativePage:
     activity = list(
         ActivityEvent.objects.filter(initiative=initiative).select_related("actor")[:ACTIVITY_LIMIT]
     )
+    people = team_people(initiative.team)
+    prime_roles(user, initiative.team_id, people)
     return InitiativePage(
         initiative=initiative,
         items=items,
         tasks=tasks,
         updates=updates,
         activity=activity,
-        people=team_people(initiative.team),
+        people=people,
     )
 
 

@@ -44,8 +44,13 @@ def check_version(obj: models.Model, expected: int | None) -> None:
 
 def full_clean(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
     """Model validation (lengths, URLs, choices) as the domain's ValidationFailed."""
+    # Related rows are checked by the services themselves (membership, same initiative);
+    # Django's per-field existence query would only repeat that.
+    relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
     try:
-        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+        obj.full_clean(
+            exclude=[*exclude, *relations], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as error:
         raise ValidationFailed(fields=error.message_dict) from None
 

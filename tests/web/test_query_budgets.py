@@ -16,7 +16,7 @@ BUDGETS = {
     "team-list": 3,
     "team-board": 7,
     "team-table": 7,
-    "initiative-detail": 14,
+    "initiative-detail": 12,
     "initiative-edit": 7,
     "initiative-create": 7,
     "initiative-people": 7,
