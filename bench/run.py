@@ -77,6 +77,7 @@ def base_env(database_url: str, var_dir: Path) -> dict[str, str]:
         SECRET_KEY="bench-secret-key-not-for-production-0123456789abcdef",
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         CONN_MAX_AGE="600",
+        CACHE_URL=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/3"),
         SHIPSHAPE_VAR_DIR=str(var_dir),
         SHIPSHAPE_BENCH_ENDPOINTS="1",
         API_THROTTLE_RATE="1000000/min",

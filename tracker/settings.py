@@ -349,3 +349,19 @@ READYZ_BROKER_TIMEOUT = float(os.environ.get("READYZ_BROKER_TIMEOUT", "2"))
 
 # The benchmark's ceiling endpoints (bench/views.py); never on in production.
 BENCH_ENDPOINTS = env_bool("SHIPSHAPE_BENCH_ENDPOINTS", False)
+
+# --- Cache ------------------------------------------------------------------------------------
+# CACHE_URL (e.g. redis://127.0.0.1:6379/2) gives every process one shared cache: API throttle
+# budgets then hold across workers, and sessions are read from it instead of the database.
+# Without it each process has its own memory cache and sessions stay in the database only
+# (a per-process session cache would keep a logged-out session alive in other workers).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "shipshape",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
