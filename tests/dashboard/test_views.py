@@ -5,6 +5,8 @@ import datetime as dt
 import io
 
 import pytest
+import requests
+import schemathesis
 import time_machine
 from django.urls import reverse
 
@@ -122,6 +124,30 @@ def test_api_returns_the_same_figures(client, portfolio, people, frozen):
 
 def test_api_needs_authentication(client, team):
     assert client.get(reverse("api-portfolio")).status_code in (401, 403)
+
+
+def test_api_answers_match_the_openapi_schema(client, portfolio, people, frozen):
+    """The documented response shape holds on data where every list has rows (the schemathesis
+    suite runs the endpoint on a nearly empty team)."""
+    api = schemathesis.openapi.from_dict(client.get(reverse("api-schema") + "?format=json").json())
+    operation = api["/api/v1/portfolio/"]["GET"]
+    client.force_login(people["viewer"])
+    for params, status in (({"team": "PLAT"}, 200), ({}, 200), ({"team": "NOPE"}, 404)):
+        response = client.get(reverse("api-portfolio"), params)
+        assert response.status_code == status
+        request = requests.Request(
+            "GET", f"http://testserver{reverse('api-portfolio')}", params=params
+        )
+        operation.validate_response(
+            schemathesis.Response(
+                status_code=response.status_code,
+                headers={name: [value] for name, value in response.headers.items()},
+                content=response.content,
+                request=request.prepare(),
+                elapsed=0.0,
+                verify=True,
+            )
+        )
 
 
 # --- Query budget ------------------------------------------------------------------------------
