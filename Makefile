@@ -39,8 +39,10 @@ run: migrate
 	  trap 'kill $$celery_pid 2>/dev/null; wait $$celery_pid 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# --dist loadgroup: the fault-injection tests (tests/reliability/test_faults.py) share one
+# throwaway deployment and must run in one worker (xdist_group "faults").
 test: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -228,9 +228,12 @@ def enqueue_event(activity_id: int) -> list[WebhookDelivery]:
         WebhookDelivery(endpoint=e, event_id=event_id, event_type=event_type, payload=payload)
         for e in endpoints
     )
+    from initiatives.outbox.api import enqueue
+
     for delivery in deliveries:
-        # After commit: a worker must find the row (immediate outside a transaction).
-        transaction.on_commit(partial(deliver_webhook.delay, delivery.pk), robust=True)
+        # Through the outbox: handed over once this commits (a worker must find the row), or
+        # by the outbox drain if the broker is down.
+        enqueue("celery.task", {"task": deliver_webhook.name, "args": [delivery.pk]})
     return deliveries
 
 

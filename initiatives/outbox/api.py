@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -46,7 +45,14 @@ def enqueue(kind: str, payload: dict[str, Any], *, now: bool = False) -> OutboxM
             log.exception("Outbox message %s left for the drain", message.pk)
     else:
         # robust: a broker outage must not turn a committed write into an error; the row waits.
-        transaction.on_commit(partial(dispatch_one, message.pk), robust=True)
+        # (A named function, not a functools.partial: Django 5.2 logs a failing robust hook by
+        # its __qualname__, which a partial lacks, and the AttributeError escapes.)
+        pk = message.pk
+
+        def hand_over() -> None:
+            dispatch_one(pk)
+
+        transaction.on_commit(hand_over, robust=True)
     return message
 
 
