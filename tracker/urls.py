@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,3 +13,6 @@ urlpatterns = [
     path("", include("initiatives.urls_weekly")),
     path("", include("initiatives.urls")),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.insert(0, path("bench/", include("bench.views")))
