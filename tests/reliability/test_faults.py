@@ -213,7 +213,11 @@ def test_worker_killed_mid_digest_sends_the_rest_once(deployment):
             and sum(rows.values()) == expected
         )
 
-    wait_for(settled, 90, "every delivery settled")
+    try:
+        wait_for(settled, 90, "every delivery settled")
+    except TimeoutError as error:
+        detail = f"deliveries {delivery_statuses()}, smtp {smtp.received}"
+        raise AssertionError(f"{error}; {detail}") from None
     time.sleep(3)  # a duplicate would arrive by now
     statuses = delivery_statuses()
     counts = collections.Counter(smtp.received)
@@ -221,12 +225,13 @@ def test_worker_killed_mid_digest_sends_the_rest_once(deployment):
         f"worker SIGKILL: {sent_before} sent before the kill, {len(counts)} of {expected} "
         f"recipients reached, statuses {statuses}"
     )
-    assert max(counts.values()) == 1, counts  # nobody twice
+    assert counts and max(counts.values()) == 1, counts  # nobody twice
     # At most the one message in flight at the kill is left undecided ("sending": it may have
     # gone out; never resent automatically); every other recipient got the digest.
-    assert statuses.get("sending", 0) <= 1
-    assert statuses.get("sent", 0) >= expected - 1
-    assert len(counts) >= expected - 1
+    state = f"deliveries {statuses}, received {dict(counts)}, {sent_before} before the kill"
+    assert statuses.get("sending", 0) <= 1, state
+    assert statuses.get("sent", 0) >= expected - 1, state
+    assert len(counts) >= expected - 1, state
 
 
 def test_postgres_restart_answers_503_then_recovers(deployment):
