@@ -1,6 +1,10 @@
 """Demo data for ``make run``: team PLAT, its people, eight initiatives over every state, and
 eight weeks of status updates. Idempotent: people are upserted, and the initiatives are created
-only when the team has none, so running it twice leaves what running it once did."""
+only when the team has none, so running it twice leaves what running it once did.
+
+Everything is built through the services, which stamp every row "now"; ``Demo.backdate`` then
+spreads each initiative's history over the last ten weeks (``TIMELINE``), so that the dashboard
+shows real waits at the gates and real time in each state."""
 
 from __future__ import annotations
 
@@ -15,16 +19,21 @@ from django.utils import timezone
 from initiatives import services
 from initiatives.checklists import evaluate
 from initiatives.models import (
+    ActivityEvent,
     ChecklistItem,
     ChecklistKind,
     Evidence,
     Health,
+    Initiative,
     ItemStatus,
     Membership,
+    Milestone,
+    MilestoneSlip,
     MilestoneState,
     Role,
     State,
     StatusUpdate,
+    Task,
     TaskState,
     Team,
 )
@@ -52,6 +61,23 @@ HEALTH_ARC = {
     "Service mesh mTLS everywhere": ["on_track"] * 4 + ["at_risk"] * 4,
     "Secrets to Vault": ["at_risk", "on_track"] * 4,
 }
+# Weeks between an arc's last update and now: a finished initiative stopped reporting.
+ARC_ENDS_WEEKS_AGO = {"Secrets to Vault": 1}
+
+# initiative title -> days ago it was created, then days ago of each later change of state, in
+# the order ``Demo.build`` makes them. The status updates (``HEALTH_ARC``) start seven weeks ago,
+# so every initiative with an arc is older than that.
+TIMELINE = {
+    "Ephemeral CI runners": (12,),
+    "Service mesh mTLS everywhere": (63, 42),  # waiting at the DoR for six weeks
+    "Terraform module registry": (60, 46, 12),
+    "Kubernetes 1.31 upgrade": (66, 56, 38, 30),
+    "OpenTelemetry rollout": (62, 50, 35, 21),
+    "Secrets to Vault": (70, 60, 45, 38, 4),  # done after its last update
+    "Legacy Jenkins retirement": (56, 30),  # cancelled
+    "Cost dashboards": (58, 44, 20),  # paused in scoping
+}
+BOUNDARY_VERBS = ("initiative.created", "initiative.transitioned", "initiative.gate_overridden")
 
 
 class Command(BaseCommand):
@@ -171,6 +197,8 @@ class Demo:
             summary="Per-team cloud cost dashboards.",
         )
         services.initiative_transition(initiative=paused, to=State.PAUSED, actor=u["erin"])
+        for initiative in Initiative.objects.filter(team=self.team):
+            self.backdate(initiative)
 
     def create(
         self,
@@ -297,17 +325,85 @@ class Demo:
         if not arc:
             return
         now = timezone.now()
-        for weeks_ago, health in zip(range(len(arc) - 1, -1, -1), arc, strict=True):
+        end = ARC_ENDS_WEEKS_AGO.get(initiative.title, 0)
+        for weeks_ago, health in zip(range(len(arc) - 1 + end, end - 1, -1), arc, strict=True):
             when = now - dt.timedelta(weeks=weeks_ago)
             update = services.status_update_post(
                 initiative=initiative,
                 actor=initiative.dri,
                 health=health,
                 now=when,
-                progress=f"Week {len(arc) - weeks_ago}: steady progress on the current milestone.",
+                progress=f"Week {len(arc) + end - weeks_ago}: steady progress on the current "
+                "milestone.",
                 risks=""
                 if health == Health.ON_TRACK
                 else "Waiting on the network team's change window.",
                 next_week="Finish the pilot checklist and review with the EM.",
             )
             StatusUpdate.objects.filter(pk=update.pk).update(created_at=when, updated_at=when)
+
+    def backdate(self, initiative: Any) -> None:
+        """Move the initiative's history into the past along ``TIMELINE``: each change of state
+        on its day, the events between two changes spread evenly over that stretch (status
+        updates keep their week), and every timestamp derived from an event (creation, state
+        change, milestone start and completion, slip, task closure, checklist decision)
+        copied from it. The audit log is append-only, hence ``update()``."""
+        now = timezone.now()
+        starts = [now - dt.timedelta(days=d) for d in TIMELINE[initiative.title]]
+        events = list(initiative.activity.order_by("pk"))
+        posted = dict(
+            StatusUpdate.objects.filter(initiative=initiative).values_list("pk", "created_at")
+        )
+        phases: list[list[ActivityEvent]] = []
+        for event in events:
+            if event.verb in BOUNDARY_VERBS:
+                phases.append([event])
+            elif event.verb != "status_update.posted":
+                phases[-1].append(event)
+        assert len(phases) == len(starts), f"TIMELINE of {initiative.title} does not match"
+        when: dict[int, dt.datetime] = {}
+        for phase, start, end in zip(phases, starts, [*starts[1:], now], strict=True):
+            step = (end - start) / len(phase)
+            for i, event in enumerate(phase):
+                when[event.pk] = start + step * i
+        for event in events:
+            if event.verb == "status_update.posted":
+                when[event.pk] = posted[event.target_id]
+            ActivityEvent.objects.filter(pk=event.pk).update(created_at=when[event.pk])
+
+        def times(target_type: str, pk: int, verb: str = "") -> list[dt.datetime]:
+            """When the events about one object (only ``verb`` if given) now happened."""
+            return sorted(
+                when[e.pk]
+                for e in events
+                if e.target_type == target_type and e.target_id == pk and e.verb.startswith(verb)
+            )
+
+        Initiative.objects.filter(pk=initiative.pk).update(
+            created_at=starts[0], state_changed_at=starts[-1], updated_at=max(when.values())
+        )
+        for milestone in Milestone.objects.filter(initiative=initiative):
+            history = times("milestone", milestone.pk)
+            started = times("milestone", milestone.pk, "milestone.started")
+            completed = times("milestone", milestone.pk, "milestone.completed")
+            Milestone.objects.filter(pk=milestone.pk).update(
+                created_at=history[0],
+                updated_at=history[-1],
+                started_at=started[-1] if started else None,
+                completed_at=completed[-1] if completed else None,
+            )
+            slipped = times("milestone", milestone.pk, "milestone.slipped")
+            for slip, at in zip(milestone.slips.order_by("pk"), slipped, strict=True):
+                MilestoneSlip.objects.filter(pk=slip.pk).update(created_at=at)
+        for task in Task.objects.filter(initiative=initiative):
+            history = times("task", task.pk)
+            Task.objects.filter(pk=task.pk).update(
+                created_at=history[0],
+                updated_at=history[-1],
+                closed_at=history[-1] if task.closed_at else None,
+            )
+        for item in ChecklistItem.objects.filter(initiative=initiative, decided_at__isnull=False):
+            decided = times("checklistitem", item.pk)
+            ChecklistItem.objects.filter(pk=item.pk).update(
+                decided_at=decided[-1] if decided else starts[0]
+            )
