@@ -21,7 +21,6 @@ import secrets
 import socket
 import uuid
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,7 +157,10 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor: Any) -> WebhookDelive
             delivery.endpoint,
             f"Re-sent {delivery.event_type} {delivery.event_id} to {delivery.endpoint.url}",
         )
-        transaction.on_commit(partial(deliver_webhook.delay, again.pk), robust=True)
+        # Through the outbox like every delivery: a broker outage must not fail the request.
+        from initiatives.outbox.api import enqueue
+
+        enqueue("celery.task", {"task": deliver_webhook.name, "args": [again.pk]})
     return again
 
 
@@ -169,7 +171,15 @@ def activity_recorded(event: ActivityEvent) -> None:
     """Hook of ``services.common.record``: publish the event through the transactional outbox
     (a row in this transaction, handed over after commit or by the drain once the broker is
     back), so a broker outage neither fails the write nor loses the event."""
-    if event.verb in VERB_EVENTS:
+    event_type = VERB_EVENTS.get(event.verb)
+    if event_type is None:
+        return
+    # Most teams register no webhook: one small query here spares every write an outbox row
+    # and its hand-over after commit.
+    subscribed = WebhookEndpoint.objects.filter(team_id=event.team_id, active=True).values_list(
+        "events", flat=True
+    )
+    if any(event_type in events for events in subscribed):
         from initiatives.outbox.api import enqueue
 
         enqueue("webhook.event", {"activity_id": event.pk})
