@@ -93,7 +93,7 @@ def portfolio_summary(
     team_ids: Iterable[int], *, now: dt.datetime, tz: dt.tzinfo | None = None
 ) -> dict[str, Any]:
     """Every figure of the dashboard for ``team_ids`` at ``now`` (dates in ``tz``), as plain
-    data. A fixed number of queries (twelve) whatever the number of initiatives."""
+    data. A fixed number of queries (nine) whatever the number of initiatives."""
     team_ids = list(team_ids)
     tz = tz or timezone.get_current_timezone()
     today = timezone.localtime(now, tz).date()

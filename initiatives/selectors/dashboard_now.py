@@ -25,7 +25,7 @@ from .dashboard_common import (
     initiative_url,
     person,
 )
-from .portfolio import milestones_due, missing_updates, overrides_and_waivers
+from .portfolio import milestones_due_among, missing_updates_among, overrides_and_waivers
 
 
 def now_section(
@@ -50,7 +50,7 @@ def now_section(
         ],
         "missing_updates": [
             {**brief(r), "week": r.current_week, "last_update_week": r.last_update_week}
-            for r in missing_updates(team_ids, now=now)
+            for r in missing_updates_among(rows, now=now)
         ],
         "gate_waits": [
             {
@@ -142,7 +142,13 @@ def dates_section(
                 "slip_count": m.slip_count,
                 "slip_days": m.slip_days,
             }
-            for m in milestones_due(team_ids, today=today, within_days=DUE_WITHIN_DAYS)
+            for m in milestones_due_among(
+                milestones,
+                rows_by_id,
+                {pk: count for pk, (count, _) in slip_totals.items()},
+                today=today,
+                within_days=DUE_WITHIN_DAYS,
+            )
         ],
         "slips_by_initiative": sorted(
             (

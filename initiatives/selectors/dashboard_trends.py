@@ -104,20 +104,28 @@ def gates_section(
             ),
         }
 
-    items = ChecklistItem.objects.filter(initiative__team_id__in=team_ids)
-    most_waived = (
-        items.filter(status=ItemStatus.WAIVED)
-        .values("kind", "section", "text")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "kind", "text")[:TOP_N]
-    )
+    # One pass over the decided items: waivers are counted, ticks timed (automatic items are
+    # never ticked, so they only count when waived).
+    waived: dict[tuple[str, str, str], int] = defaultdict(int)
     tick_days: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for kind, section, text, decided_at, created_at in (
-        items.filter(status=ItemStatus.DONE, decided_at__isnull=False)
-        .exclude(rule__gt="", signoff_role="")  # automatic items are never ticked
-        .values_list("kind", "section", "text", "decided_at", "initiative__created_at")
-    ):
-        tick_days[(kind, section, text)].append(days(decided_at - created_at))
+    decided = ChecklistItem.objects.filter(
+        initiative__team_id__in=team_ids, status__in=(ItemStatus.WAIVED, ItemStatus.DONE)
+    ).values_list(
+        "kind", "section", "text", "status", "rule", "signoff_role", "decided_at",
+        "initiative__created_at",
+    )  # fmt: skip
+    for kind, section, text, status, rule, signoff_role, decided_at, created_at in decided:
+        key = (kind, section, text)
+        if status == ItemStatus.WAIVED:
+            waived[key] += 1
+        elif decided_at is not None and not (rule and not signoff_role):
+            tick_days[key].append(days(decided_at - created_at))
+    most_waived = [
+        {"kind": kind, "section": section, "text": text, "count": count}
+        for (kind, section, text), count in sorted(
+            waived.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][2])
+        )[:TOP_N]
+    ]
     last_ticked = sorted(
         (
             {

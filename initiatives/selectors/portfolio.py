@@ -40,9 +40,17 @@ def missing_updates(team_ids: Iterable[int], *, now: dt.datetime) -> list[Initia
         .select_related("team", "dri")
         .order_by("team__key", "number")
     )
+    return missing_updates_among(rows, now=now)
+
+
+def missing_updates_among(rows: Iterable[Initiative], *, now: dt.datetime) -> list[Initiative]:
+    """``missing_updates`` over initiatives already loaded (team joined); no query. Each
+    missing one gets ``current_week``."""
     missing = []
     weeks: dict[int, str] = {}
     for row in rows:
+        if row.state not in ACTIVE_STATES:
+            continue
         week = weeks.get(row.team_id)
         if week is None:
             week = weeks[row.team_id] = iso_week(timezone.localtime(now, row.team.tz).date())
@@ -70,13 +78,41 @@ def milestones_due(
         .annotate(slip_count=Count("slips"))
         .order_by("due_date", "initiative__team__key", "initiative__number", "pk")
     )
-    result = list(rows)
-    for milestone in result:
+    return _mark_due(list(rows), today)
+
+
+def milestones_due_among(
+    milestones: Iterable[Milestone],
+    initiatives: dict[int, Initiative],
+    slip_counts: dict[int, int],
+    *,
+    today: dt.date,
+    within_days: int = 14,
+) -> list[Milestone]:
+    """``milestones_due`` over milestones, their initiatives (team and DRI joined) and slip
+    counts already loaded; no query."""
+    due = []
+    for milestone in milestones:
+        initiative = initiatives[milestone.initiative_id]
+        if (
+            milestone.state in OPEN_MILESTONE_STATES
+            and milestone.due_date <= today + dt.timedelta(days=within_days)
+            and initiative.state not in (State.DONE, State.CANCELLED)
+        ):
+            milestone.initiative = initiative
+            milestone.slip_count = slip_counts.get(milestone.pk, 0)  # type: ignore[attr-defined]
+            due.append(milestone)
+    due.sort(key=lambda m: (m.due_date, m.initiative.team.key, m.initiative.number, m.pk))
+    return _mark_due(due, today)
+
+
+def _mark_due(milestones: list[Milestone], today: dt.date) -> list[Milestone]:
+    for milestone in milestones:
         milestone.overdue = milestone.due_date < today  # type: ignore[attr-defined]
         milestone.slip_days = (  # type: ignore[attr-defined]
             milestone.due_date - milestone.original_due_date
         ).days
-    return result
+    return milestones
 
 
 def gate_waits(team_ids: Iterable[int]) -> list[Initiative]:

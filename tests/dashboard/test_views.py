@@ -18,7 +18,7 @@ from .conftest import NOW
 
 TEAM_DASHBOARD = reverse("team-dashboard", kwargs={"key": "PLAT"})
 # Session and user (2), the viewer's teams (1), the portfolio summary (12).
-QUERY_BUDGET = 15
+QUERY_BUDGET = 12
 
 
 @pytest.fixture
