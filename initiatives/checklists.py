@@ -20,6 +20,7 @@ from .models import (
     ChecklistItem,
     ChecklistKind,
     ChecklistTemplate,
+    Evidence,
     Initiative,
     ItemStatus,
     Milestone,
@@ -102,6 +103,36 @@ def facts_from_row(initiative: Initiative) -> Facts:
 def facts_for(initiative: Initiative) -> Facts:
     row = Initiative.objects.filter(pk=initiative.pk).annotate(**fact_annotations()).get()
     return facts_from_row(row)
+
+
+@dataclass(slots=True)
+class ItemRow:
+    """The columns of a checklist item that gate evaluation reads. Lists of initiatives load
+    these plain rows instead of model instances: a tenth of the cost per item."""
+
+    pk: int
+    initiative_id: int
+    kind: str
+    section: str
+    text: str
+    required: bool
+    risk_scaled: bool
+    signoff_role: str
+    evidence: str
+    rule: str
+    status: str
+
+    FIELDS = (
+        "id", "initiative_id", "kind", "section", "text", "required", "risk_scaled",
+        "signoff_role", "evidence", "rule", "status",
+    )  # fmt: skip
+
+    @property
+    def is_automatic(self) -> bool:
+        return bool(self.rule) and not self.signoff_role
+
+    def get_evidence_display(self) -> str:
+        return Evidence(self.evidence).label
 
 
 def is_required(item: ChecklistItem, security_risk: str) -> bool:

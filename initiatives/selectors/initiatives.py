@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from ..checklists import GateResult, evaluate_gate, fact_annotations, facts_from_row
+from ..checklists import GateResult, ItemRow, evaluate_gate, fact_annotations, facts_from_row
 from ..models import (
     CLOSED_TASK_STATES,
     ChecklistItem,
@@ -28,19 +28,6 @@ from ..models import (
 from ..workflow import is_stale, iso_week
 
 OPEN_MILESTONE_STATES = (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS)
-ITEM_FIELDS = (
-    "id",
-    "initiative_id",
-    "kind",
-    "section",
-    "text",
-    "required",
-    "risk_scaled",
-    "signoff_role",
-    "evidence",
-    "rule",
-    "status",
-)
 
 
 def visible_initiatives(user) -> QuerySet[Initiative]:
@@ -76,10 +63,12 @@ class Gates:
 def gates_for(initiatives: Iterable[Initiative]) -> dict[int, Gates]:
     """DoR and DoD evaluation for rows loaded with ``with_list_annotations``: one query."""
     rows = list(initiatives)
-    items: dict[int, list[ChecklistItem]] = defaultdict(list)
-    for item in ChecklistItem.objects.filter(initiative__in=[r.pk for r in rows]).only(
-        *ITEM_FIELDS
-    ):
+    items: dict[int, list[ItemRow]] = defaultdict(list)
+    decided = ChecklistItem.objects.filter(initiative__in=[r.pk for r in rows]).order_by(
+        "kind", "section_position", "position", "pk"
+    )
+    for values in decided.values_list(*ItemRow.FIELDS):
+        item = ItemRow(*values)
         items[item.initiative_id].append(item)
     result = {}
     for row in rows:
