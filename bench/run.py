@@ -81,7 +81,7 @@ def base_env(database_url: str, var_dir: Path) -> dict[str, str]:
         SHIPSHAPE_VAR_DIR=str(var_dir),
         SHIPSHAPE_BENCH_ENDPOINTS="1",
         API_THROTTLE_RATE="1000000/min",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="ERROR",
         CELERY_TASK_ALWAYS_EAGER="1",
         SECURE_SSL_REDIRECT="0",
         SESSION_COOKIE_SECURE="0",
