@@ -28,7 +28,6 @@ from .processes import Postgres, Redis, Stack, available, free_port, wait_for
 
 pytestmark = [
     pytest.mark.faults,
-    pytest.mark.xdist_group("faults"),
     pytest.mark.skipif(
         not (os.environ.get("CI") or available()),
         reason="needs PostgreSQL and Redis binaries (initdb, pg_ctl, redis-server)",
