@@ -41,8 +41,9 @@ run: migrate
 
 # --dist loadgroup: the fault-injection tests (tests/reliability/test_faults.py) share one
 # throwaway deployment and must run in one worker (xdist_group "faults").
-# Two stages: everything in parallel, then the fault suite on its own (exit 5: none selected) (it starts, kills and
-# restarts throwaway PostgreSQL, Redis and Celery processes and shares them between its tests).
+# Two stages: everything in parallel, then the fault suite on its own (it starts, kills and
+# restarts throwaway PostgreSQL, Redis and Celery processes shared by its tests). Exit code 5
+# means PYTEST_ARGS selected no fault test, which is fine.
 test: install-dev
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not faults" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -p no:xdist -m faults $(PYTEST_ARGS) || [ $$? -eq 5 ]
