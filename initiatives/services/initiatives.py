@@ -241,10 +241,8 @@ def _people_relation(initiative: Initiative, kind: str):
     return initiative.members if kind == "member" else initiative.stakeholders
 
 
-def initiative_person_add(
-    *, initiative: Initiative, actor: Any, user: Any, kind: str
-) -> Initiative:
-    """Add ``user`` as a member or stakeholder of the initiative."""
+def _change_people(*, initiative: Initiative, actor: Any, user: Any, kind: str, add: bool):
+    """Add or remove ``user`` as a member or stakeholder: one write, one audit event."""
     with transaction.atomic():
         locked = lock_initiative(initiative)
         who = member_actor(actor, locked)
@@ -254,48 +252,43 @@ def initiative_person_add(
         )
         ensure_writable(locked)
         relation = _people_relation(locked, kind)
-        ensure_team_member(user, locked.team_id, "user")
-        if relation.filter(pk=user.pk).exists():
-            raise ValidationFailed(
-                fields={"user": [f"{user} is already a {kind}."]}, code="duplicate"
-            )
-        relation.add(user)
+        listed = relation.filter(pk=user.pk).exists()
+        if add:
+            ensure_team_member(user, locked.team_id, "user")
+            if listed:
+                raise ValidationFailed(
+                    fields={"user": [f"{user} is already a {kind}."]}, code="duplicate"
+                )
+            relation.add(user)
+        else:
+            if not listed:
+                raise ValidationFailed(
+                    fields={"user": [f"{user} is not a {kind}."]}, code="not_listed"
+                )
+            relation.remove(user)
         locked.version += 1
         locked.save(update_fields=["version", "updated_at"])
         record(
             actor=actor,
-            verb=f"initiative.{kind}_added",
-            summary=f"Added {user} as {kind} of {locked.key}",
+            verb=f"initiative.{kind}_{'added' if add else 'removed'}",
+            summary=f"{'Added' if add else 'Removed'} {user} as {kind} of {locked.key}",
             initiative=locked,
             target=locked,
-            after={kind: user.pk},
+            before={} if add else {kind: user.pk},
+            after={kind: user.pk} if add else {},
         )
     return locked
+
+
+def initiative_person_add(
+    *, initiative: Initiative, actor: Any, user: Any, kind: str
+) -> Initiative:
+    """Add ``user`` (a member of the team) as a member or stakeholder of the initiative."""
+    return _change_people(initiative=initiative, actor=actor, user=user, kind=kind, add=True)
 
 
 def initiative_person_remove(
     *, initiative: Initiative, actor: Any, user: Any, kind: str
 ) -> Initiative:
-    with transaction.atomic():
-        locked = lock_initiative(initiative)
-        who = member_actor(actor, locked)
-        perms.require(
-            perms.can_manage_people(who, locked),
-            "Only the DRI or an engineering manager can change who is on this initiative.",
-        )
-        ensure_writable(locked)
-        relation = _people_relation(locked, kind)
-        if not relation.filter(pk=user.pk).exists():
-            raise ValidationFailed(fields={"user": [f"{user} is not a {kind}."]}, code="not_listed")
-        relation.remove(user)
-        locked.version += 1
-        locked.save(update_fields=["version", "updated_at"])
-        record(
-            actor=actor,
-            verb=f"initiative.{kind}_removed",
-            summary=f"Removed {user} as {kind} of {locked.key}",
-            initiative=locked,
-            target=locked,
-            before={kind: user.pk},
-        )
-    return locked
+    """Remove ``user`` as a member or stakeholder of the initiative."""
+    return _change_people(initiative=initiative, actor=actor, user=user, kind=kind, add=False)
