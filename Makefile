@@ -41,12 +41,13 @@ run: migrate
 
 # --dist loadgroup: the fault-injection tests (tests/reliability/test_faults.py) share one
 # throwaway deployment and must run in one worker (xdist_group "faults").
-# Two stages: everything in parallel, then the fault suite on its own (it starts, kills and
-# restarts throwaway PostgreSQL, Redis and Celery processes shared by its tests). Exit code 5
-# means PYTEST_ARGS selected no fault test, which is fine.
+# Two stages: everything in parallel, then on their own the suites that need the machine to
+# themselves: the fault suite (it starts, kills and restarts throwaway PostgreSQL, Redis and
+# Celery processes shared by its tests) and the benchmark's smoke run (it measures). Exit
+# code 5 means PYTEST_ARGS selected none of those, which is fine.
 test: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not faults" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -p no:xdist -m faults $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not faults and not bench" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:xdist -m "faults or bench" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: install-dev
 	$(BIN)/ruff check .
