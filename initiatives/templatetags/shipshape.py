@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
 import markdown as md
@@ -25,10 +26,19 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def render_markdown(text: str) -> str:
+# Rendering is a pure function of the source text (the renderer, its extensions and the
+# allow-lists above are fixed in code), so its output can be cached by the text itself: an
+# edited update is different text and misses the cache; nothing ever needs invalidating. The
+# cache lives per process and is bounded: MARKDOWN_CACHE_SIZE entries, none longer than
+# MARKDOWN_CACHE_MAX_CHARS (a page of updates is ~60 fields; a long paste is rendered afresh).
+MARKDOWN_CACHE_SIZE = 4096
+MARKDOWN_CACHE_MAX_CHARS = 8192
+
+
+def _render_markdown(text: str) -> str:
     # Markdown passes raw HTML through; sanitising its output (not its input) is what makes
     # the result safe, so nh3 always runs last.
-    html = md.markdown(text or "", extensions=["sane_lists", "fenced_code"], output_format="html")
+    html = md.markdown(text, extensions=["sane_lists", "fenced_code"], output_format="html")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -37,6 +47,17 @@ def render_markdown(text: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_render_markdown_cached = functools.lru_cache(maxsize=MARKDOWN_CACHE_SIZE)(_render_markdown)
+
+
+def render_markdown(text: str) -> str:
+    """``text`` as sanitised HTML (a plain ``str``: callers decide whether to mark it safe)."""
+    text = text or ""
+    if len(text) > MARKDOWN_CACHE_MAX_CHARS:
+        return _render_markdown(text)
+    return _render_markdown_cached(text)
 
 
 @register.filter(name="markdown")
