@@ -3,9 +3,11 @@ shapes (validated, then handed to one service). No business rules here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -33,6 +35,210 @@ from initiatives.workflow import transitions_from
 User = get_user_model()
 
 
+# --- Output: plain functions ----------------------------------------------------------------
+#
+# Read-only shapes are built as plain dicts by the functions below, one per shape, in the field
+# order the serializer classes declare (the classes stay the schema's source: each overrides
+# ``to_representation`` with its function). DRF's generic path (a Field object per value,
+# nested serializers, SerializerMethodFields) cost several times as much per row.
+
+
+def iso_datetime(value: dt.datetime | None, tz: Any = None) -> str | None:
+    """As DRF's DateTimeField writes it: in the current time zone, ISO 8601, UTC as ``Z``."""
+    if value is None:
+        return None
+    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def iso_date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def user_ref(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.get_full_name() or user.username,
+    }
+
+
+def gate_summary(gate: Any) -> dict[str, Any]:
+    """A gate's progress (``GateResult`` or the stored ``GateProgress``): no missing items."""
+    return {
+        "met": gate.met,
+        "percent": gate.percent,
+        "required_total": gate.required_total,
+        "required_satisfied": gate.required_satisfied,
+    }
+
+
+def missing_item(entry: dict[str, Any]) -> dict[str, Any]:
+    return {name: entry.get(name) for name in MISSING_ITEM_FIELDS}
+
+
+def gate_full(gate: Any) -> dict[str, Any]:
+    return {**gate_summary(gate), "missing": [missing_item(m) for m in gate.missing]}
+
+
+def initiative_row(obj: Any, gate: Any = gate_summary, tz: Any = None) -> dict[str, Any]:
+    """A list row (``selectors.list_initiatives``); ``gate`` shapes each gate."""
+    tz = tz or timezone.get_current_timezone()
+    current = None
+    if obj.current_milestone_id is not None:
+        current = {
+            "id": obj.current_milestone_id,
+            "title": obj.current_milestone_title,
+            "due_date": iso_date(obj.current_milestone_due),
+        }
+    gates = obj.gates
+    return {
+        "key": obj.key,
+        "team": obj.team.key,
+        "number": obj.number,
+        "title": obj.title,
+        "summary": obj.summary,
+        "state": obj.state,
+        "paused_from": obj.paused_from,
+        "health": obj.health,
+        "stale": obj.stale,
+        "dri": user_ref(obj.dri),
+        "design_doc_url": obj.design_doc_url,
+        "target_date": iso_date(obj.target_date),
+        "security_risk": obj.security_risk,
+        "cancel_reason": obj.cancel_reason,
+        "last_update_week": obj.last_update_week,
+        "progress": obj.progress,
+        "tasks_total": obj.tasks_total or 0,
+        "tasks_closed": obj.tasks_closed or 0,
+        "current_milestone": current,
+        "gates": {"ready": gate(gates.ready), "done": gate(gates.done)},
+        "version": obj.version,
+        "state_changed_at": iso_datetime(obj.state_changed_at, tz),
+        "created_at": iso_datetime(obj.created_at, tz),
+        "updated_at": iso_datetime(obj.updated_at, tz),
+    }
+
+
+def milestone_out(obj: Any, initiative_key: str | None = None, tz: Any = None) -> dict[str, Any]:
+    tz = tz or timezone.get_current_timezone()
+    return {
+        "id": obj.pk,
+        "initiative": initiative_key or obj.initiative.key,
+        "title": obj.title,
+        "scope": obj.scope,
+        "due_date": iso_date(obj.due_date),
+        "original_due_date": iso_date(obj.original_due_date),
+        "state": obj.state,
+        "position": obj.position,
+        "tasks_total": getattr(obj, "tasks_total", 0) or 0,
+        "tasks_closed": getattr(obj, "tasks_closed", 0) or 0,
+        "slips": [
+            {
+                "old_date": iso_date(slip.old_date),
+                "new_date": iso_date(slip.new_date),
+                "reason": slip.reason,
+                "created_at": iso_datetime(slip.created_at, tz),
+            }
+            for slip in obj.slips.all()
+        ],
+        "version": obj.version,
+        "started_at": iso_datetime(obj.started_at, tz),
+        "completed_at": iso_datetime(obj.completed_at, tz),
+        "created_at": iso_datetime(obj.created_at, tz),
+        "updated_at": iso_datetime(obj.updated_at, tz),
+    }
+
+
+def initiative_detail_out(obj: Any) -> dict[str, Any]:
+    """``selectors.initiative_detail``'s initiative: the row with full gates, people,
+    milestones and the moves out of its state."""
+    tz = timezone.get_current_timezone()
+    key = obj.key
+    return {
+        **initiative_row(obj, gate_full, tz),
+        "members": [user_ref(u) for u in obj.members.all()],
+        "stakeholders": [user_ref(u) for u in obj.stakeholders.all()],
+        "milestones": [milestone_out(m, key, tz) for m in obj.milestones.all()],
+        "transitions": [
+            {
+                "to": move.target,
+                "label": move.label,
+                "gate": move.gate,
+                "needs_reason": move.needs_reason,
+            }
+            for move in transitions_from(obj.state, paused_from=obj.paused_from)
+        ],
+    }
+
+
+def task_out(obj: Any, initiative_key: str | None = None, tz: Any = None) -> dict[str, Any]:
+    tz = tz or timezone.get_current_timezone()
+    return {
+        "id": obj.pk,
+        "initiative": initiative_key or obj.initiative.key,
+        "title": obj.title,
+        "state": obj.state,
+        "milestone": obj.milestone_id,
+        "assignee": user_ref(obj.assignee),
+        "external_url": obj.external_url,
+        "scope_change": obj.scope_change,
+        "version": obj.version,
+        "closed_at": iso_datetime(obj.closed_at, tz),
+        "created_at": iso_datetime(obj.created_at, tz),
+        "updated_at": iso_datetime(obj.updated_at, tz),
+    }
+
+
+def status_update_out(obj: Any, initiative_key: str | None = None, tz: Any = None) -> dict:
+    tz = tz or timezone.get_current_timezone()
+    return {
+        "id": obj.pk,
+        "initiative": initiative_key or obj.initiative.key,
+        "week": obj.week,
+        "health": obj.health,
+        "milestone": obj.milestone_id,
+        "progress": obj.progress,
+        "risks": obj.risks,
+        "next_week": obj.next_week,
+        "author": user_ref(obj.author),
+        "revision": obj.revision,
+        "created_at": iso_datetime(obj.created_at, tz),
+        "updated_at": iso_datetime(obj.updated_at, tz),
+    }
+
+
+def checklist_item_out(
+    obj: Any, initiative_key: str | None = None, facts: Any = None, tz: Any = None
+) -> dict[str, Any]:
+    """An item; with the initiative's ``facts``, ``satisfied`` counts automatic rules."""
+    tz = tz or timezone.get_current_timezone()
+    risk = facts.security_risk if facts else obj.initiative.security_risk
+    return {
+        "id": obj.pk,
+        "initiative": initiative_key or obj.initiative.key,
+        "kind": obj.kind,
+        "section": obj.section,
+        "text": obj.text,
+        "guidance": obj.guidance,
+        "required": is_required(obj, risk),
+        "signoff_role": obj.signoff_role,
+        "evidence_required": obj.evidence,
+        "rule": obj.rule,
+        "automatic": obj.is_automatic,
+        "status": obj.status,
+        "satisfied": obj.status != ItemStatus.OPEN if facts is None else is_satisfied(obj, facts),
+        "evidence": obj.evidence_value,
+        "note": obj.note,
+        "waiver_reason": obj.waiver_reason,
+        "decided_by": user_ref(obj.decided_by),
+        "decided_at": iso_datetime(obj.decided_at, tz),
+        "version": obj.version,
+    }
+
+
 # --- Shared pieces -----------------------------------------------------------------------------
 
 
@@ -43,6 +249,9 @@ class UserRefSerializer(serializers.Serializer):
 
     def get_name(self, user: Any) -> str:
         return user.get_full_name() or user.username
+
+    def to_representation(self, user: Any) -> dict[str, Any]:
+        return user_ref(user)  # type: ignore[return-value]
 
 
 class UsernameField(serializers.SlugRelatedField):
@@ -58,6 +267,9 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+MISSING_ITEM_FIELDS = ("id", "section", "text", "required", "signoff_role", "why")
 
 
 class MissingItemSerializer(serializers.Serializer):
@@ -79,11 +291,21 @@ class StaleWriteSerializer(ErrorSerializer):
     your_version = serializers.IntegerField()
 
 
-class GateSerializer(serializers.Serializer):
+class GateSummarySerializer(serializers.Serializer):
+    """A gate's progress as lists show it (the detail and /checklists/ add what is missing)."""
+
     met = serializers.BooleanField()
     percent = serializers.IntegerField()
     required_total = serializers.IntegerField()
     required_satisfied = serializers.IntegerField()
+
+
+class GateSummariesSerializer(serializers.Serializer):
+    ready = GateSummarySerializer()
+    done = GateSummarySerializer()
+
+
+class GateSerializer(GateSummarySerializer):
     missing = MissingItemSerializer(many=True)
 
 
@@ -128,7 +350,7 @@ class CurrentMilestoneSerializer(serializers.Serializer):
 
 
 class InitiativeSerializer(serializers.ModelSerializer):
-    """A row of ``selectors.list_initiatives`` (annotations and gates attached)."""
+    """A row of ``selectors.list_initiatives`` (annotations and gate summaries attached)."""
 
     key = serializers.CharField(read_only=True)
     team = serializers.CharField(source="team.key", read_only=True)
@@ -138,7 +360,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
     tasks_total = serializers.SerializerMethodField()
     tasks_closed = serializers.SerializerMethodField()
     current_milestone = serializers.SerializerMethodField()
-    gates = GatesSerializer(read_only=True)
+    gates = GateSummariesSerializer(read_only=True)
     # Fields that may be blank, declared so that the schema says so.
     paused_from = serializers.ChoiceField(choices=State.choices, allow_blank=True, read_only=True)
     health = serializers.ChoiceField(choices=Health.choices, allow_blank=True, read_only=True)
@@ -198,6 +420,9 @@ class InitiativeSerializer(serializers.ModelSerializer):
         current = self._current(obj)
         return CurrentMilestoneSerializer(current).data if current else None
 
+    def to_representation(self, obj: Any) -> dict[str, Any]:
+        return initiative_row(obj)
+
 
 class SlipSerializer(serializers.Serializer):
     old_date = serializers.DateField()
@@ -237,6 +462,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
     def get_initiative(self, obj: Milestone) -> str:
         return self.context.get("initiative_key") or obj.initiative.key
 
+    def to_representation(self, obj: Milestone) -> dict[str, Any]:
+        return milestone_out(obj, self.context.get("initiative_key"))
+
     def get_tasks_total(self, obj: Any) -> int:
         return getattr(obj, "tasks_total", 0) or 0
 
@@ -252,6 +480,7 @@ class TransitionOptionSerializer(serializers.Serializer):
 
 
 class InitiativeDetailSerializer(InitiativeSerializer):
+    gates = GatesSerializer(read_only=True)
     members = UserRefSerializer(many=True, read_only=True)
     stakeholders = UserRefSerializer(many=True, read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
@@ -271,6 +500,9 @@ class InitiativeDetailSerializer(InitiativeSerializer):
     def get_transitions(self, obj: Any) -> list[dict[str, Any]]:
         moves = transitions_from(obj.state, paused_from=obj.paused_from)
         return TransitionOptionSerializer(moves, many=True).data
+
+    def to_representation(self, obj: Any) -> dict[str, Any]:
+        return initiative_detail_out(obj)
 
 
 class InitiativeCreateSerializer(serializers.Serializer):
@@ -369,6 +601,10 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             return obj.status != ItemStatus.OPEN
         return is_satisfied(obj, facts)
 
+    def to_representation(self, obj: ChecklistItem) -> dict[str, Any]:
+        context = self.context
+        return checklist_item_out(obj, context.get("initiative_key"), context.get("facts"))
+
 
 class ChecklistSerializer(GateSerializer):
     items = ChecklistItemSerializer(many=True)
@@ -443,6 +679,9 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_initiative(self, obj: Task) -> str:
         return self.context.get("initiative_key") or obj.initiative.key
 
+    def to_representation(self, obj: Task) -> dict[str, Any]:
+        return task_out(obj, self.context.get("initiative_key"))
+
 
 class MilestoneIdField(serializers.PrimaryKeyRelatedField):
     """A milestone id; the services check that it belongs to the initiative."""
@@ -503,6 +742,9 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 
     def get_initiative(self, obj: StatusUpdate) -> str:
         return self.context.get("initiative_key") or obj.initiative.key
+
+    def to_representation(self, obj: StatusUpdate) -> dict[str, Any]:
+        return status_update_out(obj, self.context.get("initiative_key"))
 
 
 class StatusUpdateCreateSerializer(serializers.Serializer):

@@ -69,13 +69,13 @@ def token_authenticate(token: str) -> PersonalAccessToken | None:
     """The usable token row for ``token`` (its user joined), or None; records the use."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = (
-        PersonalAccessToken.objects.usable()
-        .select_related("user")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
-    if row is None or not row.user.is_active:
+    # One indexed row by its unique hash (no ordering, no date filter to compile); revoked and
+    # expired tokens are refused from the row itself.
+    try:
+        row = PersonalAccessToken.objects.select_related("user").get(token_hash=hash_token(token))
+    except PersonalAccessToken.DoesNotExist:
+        return None
+    if not row.is_active or not row.user.is_active:
         return None
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from initiatives.exceptions import NotFound, ValidationFailed
-from initiatives.models import Initiative
+from initiatives.models import Initiative, Membership
+from initiatives.permissions import prime_roles
 from initiatives.selectors.initiatives import visible_initiatives
 
 ETAG_RE = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
@@ -49,10 +50,25 @@ class ApiView(GenericAPIView):
     def visible_initiatives(self) -> QuerySet[Initiative]:
         return visible_initiatives(self.request.user)
 
+    def prime_role(self, team_id: int, role: str) -> None:
+        """Record the caller's role read with the lookup, so that the service's permission
+        check costs no query of its own."""
+        user = self.request.user
+        prime_roles(user, team_id, [Membership(user_id=user.pk, team_id=team_id, role=role)])
+
     def get_initiative(self, key: str) -> Initiative:
-        initiative = self.visible_initiatives().select_related("team").by_key(key).first()
+        initiative = (
+            self.visible_initiatives()
+            .select_related("team")
+            # The membership row the visibility filter joined: the caller's role.
+            .annotate(caller_role=F("team__memberships__role"))
+            .by_key(key)
+            .order_by()
+            .first()
+        )
         if initiative is None:
             raise NotFound(f"No initiative {key}.")
+        self.prime_role(initiative.team_id, initiative.caller_role)
         return initiative
 
     def get_visible(self, queryset: QuerySet, pk: int, what: str = "object") -> Any:
@@ -60,10 +76,13 @@ class ApiView(GenericAPIView):
         obj = (
             queryset.filter(pk=pk, initiative__team__memberships__user=self.request.user)
             .select_related("initiative__team")
+            .annotate(caller_role=F("initiative__team__memberships__role"))
+            .order_by()
             .first()
         )
         if obj is None:
             raise NotFound(f"No {what} {pk}.")
+        self.prime_role(obj.initiative.team_id, obj.caller_role)
         return obj
 
     def validated(self, serializer_class: type, data: Any = None, **kwargs: Any) -> dict[str, Any]:

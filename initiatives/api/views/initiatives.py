@@ -29,6 +29,10 @@ from ..serializers import (
     InitiativeUpdateSerializer,
     TeamSerializer,
     TransitionSerializer,
+    checklist_item_out,
+    gate_full,
+    initiative_detail_out,
+    initiative_row,
 )
 from .base import ApiView, expected_version, with_etag
 
@@ -71,8 +75,7 @@ def detail_response(view: ApiView, key: str, status_code: int = status.HTTP_200_
         initiative = initiative_detail(view.visible_initiatives(), key)
     except Initiative.DoesNotExist:
         raise NotFound(f"No initiative {key}.") from None
-    data = InitiativeDetailSerializer(initiative, context=view.get_serializer_context()).data
-    return with_etag(Response(data, status=status_code), initiative)
+    return with_etag(Response(initiative_detail_out(initiative), status=status_code), initiative)
 
 
 class InitiativeListView(ApiView):
@@ -93,7 +96,7 @@ class InitiativeListView(ApiView):
         queryset = self.filter_queryset(self.get_queryset())
         # The page's slice goes to the selector: a fixed number of queries for any page size.
         page = self.paginator.paginate_queryset(queryset, request, self, load=list_initiatives)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response([initiative_row(row) for row in page])
 
     @extend_schema(
         summary="Create an initiative",
@@ -174,19 +177,14 @@ class ChecklistsView(ApiView):
             ChecklistItem.objects.filter(initiative=initiative).select_related("decided_by")
         )
         facts = facts_for(initiative)
-        context = {**self.get_serializer_context(), "facts": facts, "initiative_key": key.upper()}
-        body: dict[str, Any] = {"initiative": initiative.key}
+        key = initiative.key
+        body: dict[str, Any] = {"initiative": key}
         for kind in ChecklistKind.values:
-            gate = evaluate_gate(kind, items, facts)
             body[kind] = {
-                "met": gate.met,
-                "percent": gate.percent,
-                "required_total": gate.required_total,
-                "required_satisfied": gate.required_satisfied,
-                "missing": gate.missing,
-                "items": ChecklistItemSerializer(
-                    [i for i in items if i.kind == kind], many=True, context=context
-                ).data,
+                **gate_full(evaluate_gate(kind, items, facts)),
+                "items": [
+                    checklist_item_out(item, key, facts) for item in items if item.kind == kind
+                ],
             }
         return Response(body)
 

@@ -34,6 +34,8 @@ from ..serializers import (
     TaskCreateSerializer,
     TaskSerializer,
     TaskUpdateSerializer,
+    status_update_out,
+    task_out,
 )
 from .base import ApiView, expected_version, with_etag
 
@@ -135,10 +137,11 @@ class TaskMixin(ApiView):
     queryset = Task.objects.none()
     serializer_class = TaskSerializer
 
-    def respond(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
-        task = Task.objects.select_related("assignee", "initiative__team").get(pk=pk)
-        data = TaskSerializer(task, context=self.get_serializer_context()).data
-        return with_etag(Response(data, status=status_code), task)
+    def respond(
+        self, task: Task, initiative_key: str, status_code: int = status.HTTP_200_OK
+    ) -> Response:
+        """``task`` as the service returned it (no second read); its assignee must be loaded."""
+        return with_etag(Response(task_out(task, initiative_key), status=status_code), task)
 
 
 class TaskListView(TaskMixin):
@@ -171,13 +174,16 @@ class TaskListView(TaskMixin):
         initiative = self.get_initiative(key)
         data = self.validated(TaskCreateSerializer)
         task = services.task_create(initiative=initiative, actor=request.user, **data)
-        return self.respond(task.pk, status.HTTP_201_CREATED)
+        if not Task.assignee.is_cached(task):
+            task.assignee = data["assignee"]
+        return self.respond(task, initiative.key, status.HTTP_201_CREATED)
 
 
 class TaskDetailView(TaskMixin):
     @extend_schema(summary="Read a task", responses={200: TaskSerializer, **errors(404)})
     def get(self, request: Request, pk: int) -> Response:
-        return self.respond(self.get_visible(Task.objects, pk, "task").pk)
+        task = self.get_visible(Task.objects.select_related("assignee"), pk, "task")
+        return self.respond(task, task.initiative.key)
 
     @extend_schema(
         summary="Edit, assign or move a task",
@@ -186,15 +192,20 @@ class TaskDetailView(TaskMixin):
         responses={200: TaskSerializer, **errors(400, 403, 404, 409, 412)},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        task = self.get_visible(Task.objects, pk, "task")
+        task = self.get_visible(Task.objects.select_related("assignee"), pk, "task")
         changes = self.validated(TaskUpdateSerializer, partial=True)
-        services.task_update(
+        updated = services.task_update(
             task=task,
             actor=request.user,
             changes=changes,
             expected_version=expected_version(request),
         )
-        return self.respond(pk)
+        if not Task.assignee.is_cached(updated):
+            if updated.assignee_id == task.assignee_id:
+                updated.assignee = task.assignee
+            else:  # not expected: a changed assignee is the user the body named
+                updated = Task.objects.select_related("assignee").get(pk=pk)
+        return self.respond(updated, task.initiative.key)
 
 
 # --- Weekly updates ----------------------------------------------------------------------------
@@ -231,9 +242,9 @@ class InitiativeUpdatesView(ApiView):
         initiative = self.get_initiative(key)
         data = self.validated(StatusUpdateCreateSerializer)
         update = services.status_update_post(initiative=initiative, actor=request.user, **data)
-        update = StatusUpdate.objects.select_related("author", "initiative__team").get(pk=update.pk)
+        # Serialized as the service returned it (its author is the caller): no second read.
         code = status.HTTP_201_CREATED if update.revision == 1 else status.HTTP_200_OK
-        return Response(StatusUpdateSerializer(update).data, status=code)
+        return Response(status_update_out(update, initiative.key), status=code)
 
 
 class UpdateListView(ApiView):
