@@ -101,8 +101,23 @@ def facts_from_row(initiative: Initiative) -> Facts:
 
 
 def facts_for(initiative: Initiative) -> Facts:
-    row = Initiative.objects.filter(pk=initiative.pk).annotate(**fact_annotations()).get()
-    return facts_from_row(row)
+    """The facts of one initiative, read fresh in one query."""
+    return _facts_from_values(_fact_values(Initiative.objects.filter(pk=initiative.pk)).get())
+
+
+def _fact_values(queryset: models.QuerySet) -> models.QuerySet:
+    """Only the columns and counts the rules read (no whole rows)."""
+    return queryset.values("pk", "design_doc_url", "security_risk").annotate(**fact_annotations())
+
+
+def _facts_from_values(row: dict[str, Any]) -> Facts:
+    return Facts(
+        stakeholders=row["fact_stakeholders"],
+        design_doc_url=row["design_doc_url"],
+        milestones=row["fact_milestones"],
+        open_tasks=row["fact_open_tasks"],
+        security_risk=row["security_risk"],
+    )
 
 
 @dataclass(slots=True)
@@ -166,6 +181,11 @@ def why_missing(item: ChecklistItem, facts: Facts) -> str:
     return "Not ticked yet."
 
 
+def percent_of(satisfied: int, total: int) -> int:
+    """Progress of a gate; a gate with nothing required is complete."""
+    return round(100 * satisfied / total) if total else 100
+
+
 @dataclass
 class GateResult:
     kind: str
@@ -178,11 +198,25 @@ class GateResult:
 
     @property
     def percent(self) -> int:
-        return (
-            round(100 * self.required_satisfied / self.required_total)
-            if self.required_total
-            else 100
-        )
+        return percent_of(self.required_satisfied, self.required_total)
+
+
+@dataclass(frozen=True, slots=True)
+class GateProgress:
+    """A gate's stored roll-up (``Initiative.dor_*`` / ``dod_*``): what lists show. It has no
+    ``missing`` items; evaluate the gate for those."""
+
+    kind: str
+    required_total: int
+    required_satisfied: int
+
+    @property
+    def met(self) -> bool:
+        return self.required_satisfied >= self.required_total
+
+    @property
+    def percent(self) -> int:
+        return percent_of(self.required_satisfied, self.required_total)
 
 
 def missing_entry(item: ChecklistItem, facts: Facts) -> dict[str, Any]:
@@ -216,6 +250,81 @@ def evaluate_gate(kind: str, items: Iterable[ChecklistItem], facts: Facts) -> Ga
 def evaluate(initiative: Initiative, kind: str) -> GateResult:
     items = ChecklistItem.objects.filter(initiative=initiative, kind=kind)
     return evaluate_gate(kind, items, facts_for(initiative))
+
+
+# --- Stored gate progress ----------------------------------------------------------------------
+
+PROGRESS_FIELDS = ("dor_required", "dor_satisfied", "dod_required", "dod_satisfied")
+
+
+def progress_values(items: Iterable[ChecklistItem | ItemRow], facts: Facts) -> dict[str, int]:
+    items = list(items)
+    ready = evaluate_gate(ChecklistKind.READY, items, facts)
+    done = evaluate_gate(ChecklistKind.DONE, items, facts)
+    return {
+        "dor_required": ready.required_total,
+        "dor_satisfied": ready.required_satisfied,
+        "dod_required": done.required_total,
+        "dod_satisfied": done.required_satisfied,
+    }
+
+
+def gate_progress(initiative: Initiative, kind: str) -> GateProgress:
+    """The stored progress of ``initiative``'s gate ``kind`` (no query)."""
+    prefix = "dor" if kind == ChecklistKind.READY else "dod"
+    return GateProgress(
+        kind=kind,
+        required_total=getattr(initiative, f"{prefix}_required"),
+        required_satisfied=getattr(initiative, f"{prefix}_satisfied"),
+    )
+
+
+def store_gate_progress(
+    initiative: Initiative,
+    *,
+    facts: Facts | None = None,
+    items: Iterable[ChecklistItem] | None = None,
+) -> None:
+    """Evaluate both gates of ``initiative`` and store their progress on its row (three
+    queries; fewer when the caller has fresh ``facts`` or ``items``). Services call it after
+    every write that can change a gate: checklist decisions, the design doc or security risk,
+    stakeholders, milestones created or cancelled, tasks created or opened/closed."""
+    facts = facts if facts is not None else facts_for(initiative)
+    if items is None:
+        rows = ChecklistItem.objects.filter(initiative=initiative.pk).values_list(*ItemRow.FIELDS)
+        items = [ItemRow(*row) for row in rows]
+    values = progress_values(items, facts)
+    Initiative.objects.filter(pk=initiative.pk).update(**values)
+    for name, value in values.items():
+        setattr(initiative, name, value)
+
+
+def store_all_gate_progress(initiative_ids: Iterable[int] | None = None, batch: int = 500) -> int:
+    """``store_gate_progress`` in bulk (seeding, data migrations, repairs): three queries per
+    ``batch`` initiatives. Returns how many rows were stored."""
+    ids = list(
+        initiative_ids
+        if initiative_ids is not None
+        else Initiative.objects.order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        facts = {
+            row["pk"]: _facts_from_values(row)
+            for row in _fact_values(Initiative.objects.filter(pk__in=chunk))
+        }
+        items: dict[int, list[ItemRow]] = {pk: [] for pk in chunk}
+        rows = ChecklistItem.objects.filter(initiative__in=chunk).values_list(*ItemRow.FIELDS)
+        for row in rows:
+            item = ItemRow(*row)
+            items[item.initiative_id].append(item)
+        updated = [
+            Initiative(pk=pk, **progress_values(items[pk], facts[pk]))
+            for pk in chunk
+            if pk in facts
+        ]
+        Initiative.objects.bulk_update(updated, PROGRESS_FIELDS)
+    return len(ids)
 
 
 def tick_precondition_refusal(item: ChecklistItem, facts: Facts) -> str | None:

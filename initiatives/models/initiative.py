@@ -59,6 +59,14 @@ class Initiative(models.Model):
     # filter and sort by health without a subquery per row.
     health = models.CharField(max_length=16, choices=Health.choices, blank=True)
     last_update_week = models.CharField(max_length=8, blank=True)
+    # Roll-up of the DoR and DoD: required items, and how many of them are satisfied (done,
+    # waived or met automatically). Kept by the services (checklists.store_gate_progress) after
+    # every write that can change a gate, so that lists show and sort by gate progress without
+    # evaluating every checklist. Gates themselves are always evaluated from the items.
+    dor_required = models.PositiveSmallIntegerField(default=0, editable=False)
+    dor_satisfied = models.PositiveSmallIntegerField(default=0, editable=False)
+    dod_required = models.PositiveSmallIntegerField(default=0, editable=False)
+    dod_satisfied = models.PositiveSmallIntegerField(default=0, editable=False)
     # Incremented by every service that edits the initiative; the API's ETag.
     version = models.PositiveIntegerField(default=1, editable=False)
     state_changed_at = models.DateTimeField(auto_now_add=True)

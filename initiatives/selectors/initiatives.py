@@ -1,9 +1,9 @@
 """Initiative reads shared by the web UI, the API and the digest.
 
-``list_initiatives`` answers any list of initiatives in a fixed number of queries: one for the
-rows (with the current milestone, task counts and the facts the automatic checklist rules
-need, as annotations) and one for all their checklist items, from which each row's DoR and DoD
-progress is evaluated in Python."""
+``list_initiatives`` answers any list of initiatives in one query: the rows, with the current
+milestone and task counts as annotations; DoR and DoD progress are the stored roll-ups
+(``checklists.store_gate_progress``). ``gates_for`` evaluates the gates in full (with the missing
+items) for the few rows that need them, in two queries."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from ..checklists import GateResult, ItemRow, evaluate_gate, fact_annotations, facts_from_row
+from ..checklists import (
+    GateProgress,
+    GateResult,
+    ItemRow,
+    evaluate_gate,
+    fact_annotations,
+    facts_from_row,
+    gate_progress,
+)
 from ..models import (
     CLOSED_TASK_STATES,
     ChecklistItem,
@@ -36,8 +44,8 @@ def visible_initiatives(user) -> QuerySet[Initiative]:
 
 
 def with_list_annotations(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
-    """Rows ready for a list: team and DRI joined, current milestone, task progress and the
-    automatic-rule facts annotated (no query per row)."""
+    """Rows ready for a list: team and DRI joined, current milestone and task progress
+    annotated (no query per row)."""
     current = Milestone.objects.filter(
         initiative=OuterRef("pk"), state__in=OPEN_MILESTONE_STATES
     ).order_by("due_date", "position", "pk")
@@ -50,45 +58,61 @@ def with_list_annotations(queryset: QuerySet[Initiative]) -> QuerySet[Initiative
         tasks_closed=Subquery(
             tasks.filter(state__in=CLOSED_TASK_STATES).annotate(n=Count("pk")).values("n")
         ),
-        **fact_annotations(),
     )
 
 
 @dataclass
 class Gates:
-    ready: GateResult
-    done: GateResult
+    ready: GateResult | GateProgress
+    done: GateResult | GateProgress
 
 
-def gates_for(initiatives: Iterable[Initiative]) -> dict[int, Gates]:
-    """DoR and DoD evaluation for rows loaded with ``with_list_annotations``: one query."""
-    rows = list(initiatives)
+def stored_gates(initiative: Initiative) -> Gates:
+    """The stored DoR and DoD progress of a row (no query; no missing items)."""
+    return Gates(
+        ready=gate_progress(initiative, ChecklistKind.READY),
+        done=gate_progress(initiative, ChecklistKind.DONE),
+    )
+
+
+def gates_for(initiative_ids: Iterable[int]) -> dict[int, Gates]:
+    """The DoR and DoD of each initiative evaluated in full, with the missing items: two
+    queries (the rules' facts, the checklist items) whatever the number of initiatives."""
+    ids = list(initiative_ids)
+    if not ids:
+        return {}
+    facts = {
+        row.pk: facts_from_row(row)
+        for row in Initiative.objects.filter(pk__in=ids)
+        .only("pk", "design_doc_url", "security_risk")
+        .annotate(**fact_annotations())
+        .order_by()
+    }
     items: dict[int, list[ItemRow]] = defaultdict(list)
-    decided = ChecklistItem.objects.filter(initiative__in=[r.pk for r in rows]).order_by(
+    decided = ChecklistItem.objects.filter(initiative__in=ids).order_by(
         "kind", "section_position", "position", "pk"
     )
     for values in decided.values_list(*ItemRow.FIELDS):
         item = ItemRow(*values)
         items[item.initiative_id].append(item)
-    result = {}
-    for row in rows:
-        facts = facts_from_row(row)
-        result[row.pk] = Gates(
-            ready=evaluate_gate(ChecklistKind.READY, items[row.pk], facts),
-            done=evaluate_gate(ChecklistKind.DONE, items[row.pk], facts),
+    return {
+        pk: Gates(
+            ready=evaluate_gate(ChecklistKind.READY, items[pk], facts[pk]),
+            done=evaluate_gate(ChecklistKind.DONE, items[pk], facts[pk]),
         )
-    return result
+        for pk in ids
+        if pk in facts
+    }
 
 
 def list_initiatives(queryset: QuerySet[Initiative]) -> list[Initiative]:
     """Evaluate ``queryset`` (already filtered, ordered and sliced as the caller needs) with
-    its list annotations and attach ``gates``, ``progress`` and ``stale`` to every row.
-    Two queries whatever the number of rows."""
+    its list annotations and attach ``gates`` (stored progress), ``progress`` and ``stale`` to
+    every row. One query whatever the number of rows."""
     rows = list(with_list_annotations(queryset))
-    gates = gates_for(rows)
     now = timezone.now()
     for row in rows:
-        row.gates = gates[row.pk]
+        row.gates = stored_gates(row)
         total = row.tasks_total or 0
         row.progress = round(100 * (row.tasks_closed or 0) / total) if total else 0
         row.stale = stale(row, now)
@@ -115,6 +139,7 @@ def initiative_detail(queryset: QuerySet[Initiative], key: str) -> Initiative:
     ).prefetch_related("slips")
     initiative = (
         with_list_annotations(queryset.by_key(key))
+        .annotate(**fact_annotations())
         .prefetch_related("members", "stakeholders", Prefetch("milestones", queryset=milestones))
         .get()
     )

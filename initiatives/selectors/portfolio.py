@@ -16,7 +16,7 @@ from django.utils import timezone
 from ..models import ActivityEvent, Initiative, Milestone, State, Team
 from ..models.initiative import ACTIVE_STATES
 from ..workflow import iso_week
-from .initiatives import OPEN_MILESTONE_STATES, list_initiatives
+from .initiatives import OPEN_MILESTONE_STATES, gates_for, list_initiatives
 
 # The gate each waiting state must pass, and the attribute of ``Gates`` that evaluates it.
 GATED_STATES = {State.SCOPING: "ready", State.IN_DELIVERY: "done"}
@@ -119,7 +119,7 @@ def gate_waits(team_ids: Iterable[int]) -> list[Initiative]:
     """Initiatives in scoping (waiting at the DoR) or in delivery (at the DoD) whose gate is
     not met, each with ``gate`` (a ``GateResult``; its ``missing`` items carry
     ``signoff_role``), ``pending_signoffs`` (the roles whose sign-off is missing) and
-    ``waiting_since`` (when it entered the state). Longest waiting first. Two queries."""
+    ``waiting_since`` (when it entered the state). Longest waiting first. Three queries."""
     queryset = Initiative.objects.filter(
         team_id__in=list(team_ids), state__in=list(GATED_STATES)
     ).order_by("state_changed_at", "pk")
@@ -127,12 +127,17 @@ def gate_waits(team_ids: Iterable[int]) -> list[Initiative]:
 
 
 def waiting_at_gates(rows: Iterable[Initiative]) -> list[Initiative]:
-    """``gate_waits`` over rows already loaded by ``list_initiatives`` (no query)."""
+    """``gate_waits`` over rows already loaded by ``list_initiatives``: the rows whose stored
+    progress says their gate is not met are evaluated in full (two queries)."""
+    candidates = [
+        row
+        for row in rows
+        if row.state in GATED_STATES and not getattr(row.gates, GATED_STATES[row.state]).met
+    ]
+    evaluated = gates_for(row.pk for row in candidates)
     waiting = []
-    for row in rows:
-        if row.state not in GATED_STATES:
-            continue
-        gate = getattr(row.gates, GATED_STATES[row.state])
+    for row in candidates:
+        gate = getattr(evaluated[row.pk], GATED_STATES[row.state])
         if gate.met:
             continue
         row.gate = gate

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import permissions as perms
-from ..checklists import facts_for, tick_precondition_refusal
+from ..checklists import facts_for, store_gate_progress, tick_precondition_refusal
 from ..exceptions import Conflict, ValidationFailed
 from ..models import ChecklistItem, Evidence, ItemStatus
 from .common import (
@@ -74,7 +74,8 @@ def checklist_item_tick(
         perms.require(perms.tick_refusal(who, locked, initiative))
         ensure_writable(initiative)
         check_version(locked, expected_version)
-        refusal = tick_precondition_refusal(locked, facts_for(initiative))
+        facts = facts_for(initiative)
+        refusal = tick_precondition_refusal(locked, facts)
         if refusal:
             raise Conflict(refusal, code="precondition_unmet")
         evidence = _clean_evidence(locked, evidence)
@@ -87,6 +88,7 @@ def checklist_item_tick(
         locked.waiver_reason = ""
         locked.version += 1
         locked.save()
+        store_gate_progress(initiative, facts=facts)
         verb = "Signed off" if locked.signoff_role else "Ticked"
         record(
             actor=actor,
@@ -122,6 +124,7 @@ def checklist_item_waive(
         locked.evidence_value = ""
         locked.version += 1
         locked.save()
+        store_gate_progress(initiative)
         record(
             actor=actor,
             verb="checklist_item.waived",
@@ -155,6 +158,7 @@ def checklist_item_reopen(
         locked.note = (note or "").strip()
         locked.version += 1
         locked.save()
+        store_gate_progress(initiative)
         record(
             actor=actor,
             verb="checklist_item.reopened",

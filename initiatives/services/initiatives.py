@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import permissions as perms
-from ..checklists import evaluate, snapshot_checklists
+from ..checklists import Facts, evaluate, snapshot_checklists, store_gate_progress
 from ..exceptions import GateBlocked, InvalidTransition, ValidationFailed
 from ..models import Initiative, State, Team
 from ..workflow import find_transition
@@ -79,7 +79,15 @@ def initiative_create(
         initiative.save()
         initiative.members.set(members)
         initiative.stakeholders.set(stakeholders)
-        snapshot_checklists(initiative)
+        items = snapshot_checklists(initiative)
+        facts = Facts(
+            stakeholders=len(stakeholders),
+            design_doc_url=initiative.design_doc_url,
+            milestones=0,
+            open_tasks=0,
+            security_risk=initiative.security_risk,
+        )
+        store_gate_progress(initiative, facts=facts, items=items)
         record(
             actor=actor,
             verb="initiative.created",
@@ -127,6 +135,8 @@ def initiative_update(
         full_clean(locked)
         locked.version += 1
         locked.save()
+        if {"design_doc_url", "security_risk"} & set(after):
+            store_gate_progress(locked)
         record(
             actor=actor,
             verb="initiative.updated",
@@ -268,6 +278,8 @@ def _change_people(*, initiative: Initiative, actor: Any, user: Any, kind: str, 
             relation.remove(user)
         locked.version += 1
         locked.save(update_fields=["version", "updated_at"])
+        if kind == "stakeholder":
+            store_gate_progress(locked)
         record(
             actor=actor,
             verb=f"initiative.{kind}_{'added' if add else 'removed'}",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import permissions as perms
+from ..checklists import store_gate_progress
 from ..exceptions import Conflict, ValidationFailed
 from ..models import CLOSED_TASK_STATES, Initiative, Milestone, MilestoneSlip, MilestoneState
 from ..workflow import (
@@ -64,6 +65,7 @@ def milestone_create(
         )
         full_clean(milestone)
         milestone.save()
+        store_gate_progress(locked)  # "milestones planned" may now hold
         record(
             actor=actor,
             verb="milestone.created",
@@ -167,6 +169,8 @@ def milestone_transition(*, milestone: Milestone, actor: Any, to: str) -> Milest
         locked.state = to
         locked.version += 1
         locked.save()
+        if MilestoneState.CANCELLED in (before["state"], to):
+            store_gate_progress(initiative)  # cancelled milestones do not count as planned
         verb = {
             MilestoneState.IN_PROGRESS: "milestone.started",
             MilestoneState.DONE: "milestone.completed",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import permissions as perms
+from ..checklists import store_gate_progress
 from ..exceptions import Conflict, ValidationFailed
 from ..models import CLOSED_TASK_STATES, Initiative, Milestone, MilestoneState, Task, TaskState
 from ..workflow import delivery_task_refusal
@@ -81,6 +82,8 @@ def task_create(
             task.closed_at = timezone.now()
         full_clean(task)
         task.save()
+        if state not in CLOSED_TASK_STATES:
+            store_gate_progress(locked)  # "all tasks closed" no longer holds
         where = f" to started milestone “{milestone.title}” (scope change)" if scope_change else ""
         record(
             actor=actor,
@@ -146,6 +149,10 @@ def task_update(
         full_clean(locked)
         locked.version += 1
         locked.save()
+        if "state" in after and (before["state"] in CLOSED_TASK_STATES) != (
+            new_state in CLOSED_TASK_STATES
+        ):
+            store_gate_progress(initiative)  # "all tasks closed" may have changed
         if set(after) == {"state"}:
             verb, summary = (
                 "task.moved",

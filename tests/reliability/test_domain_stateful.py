@@ -239,7 +239,34 @@ def make_machine(team, people):
                 kind=kind,
             )
 
+        @precondition(lambda self: Initiative.objects.exists())
+        @rule(
+            i=PICK,
+            actor=st.sampled_from(ACTORS),
+            doc=st.sampled_from(["", "https://docs.example.com/rfc"]),
+            risk=st.sampled_from(["", "low", "medium", "high"]),
+        )
+        def edit_gate_facts(self, i, actor, doc, risk):
+            self.write(
+                services.initiative_update,
+                initiative=pick(Initiative.objects.all(), i),
+                actor=people[actor],
+                changes={"design_doc_url": doc, "security_risk": risk},
+            )
+
         # --- Invariants ---
+
+        @invariant()
+        def stored_gate_progress_matches_evaluation(self):
+            # Lists show the stored roll-up; it must equal a fresh evaluation of the items.
+            for initiative in Initiative.objects.all():
+                fresh = {}
+                for kind, prefix in (("ready", "dor"), ("done", "dod")):
+                    gate = checklists.evaluate(initiative, kind)
+                    fresh[f"{prefix}_required"] = gate.required_total
+                    fresh[f"{prefix}_satisfied"] = gate.required_satisfied
+                stored = {name: getattr(initiative, name) for name in checklists.PROGRESS_FIELDS}
+                assert stored == fresh, (initiative.key, stored, fresh)
 
         @invariant()
         def keys_unique(self):

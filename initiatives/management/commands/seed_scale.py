@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from initiatives.checklists import SNAPSHOT_FIELDS
+from initiatives.checklists import SNAPSHOT_FIELDS, store_all_gate_progress
 from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
@@ -114,6 +114,8 @@ class Seeder:
         tasks = self._tasks(initiatives, milestones, by_team)
         updates = self._updates(initiatives, milestones)
         events = self._events(initiatives)
+        # Bulk inserts bypass the services: roll the gate progress up as they would have.
+        store_all_gate_progress(i.pk for i in initiatives)
         return {
             "teams": len(teams),
             "users": len(users),
