@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 import markdown as md
 import nh3
 from django import template
 from django.http import HttpRequest
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ..workflow import weeks_between
@@ -122,3 +124,37 @@ def person(user: object, fallback: str = "nobody") -> str:
     if user is None:
         return fallback
     return user.get_full_name() or user.get_username()  # type: ignore[attr-defined]
+
+
+class Options:
+    """The ``<option>`` elements of a ``<select>`` that repeats on every row of a table (the
+    task table's assignee and state pickers): values and labels are escaped once per page, and
+    each row only marks its own value selected. ``blank`` adds a first option with value ""."""
+
+    def __init__(self, choices: Iterable[tuple[object, object]], *, blank: str | None = None):
+        pairs = [("", blank)] if blank is not None else []
+        pairs += [(str(value), label) for value, label in choices]
+        self._options = [
+            (
+                value,
+                f'<option value="{conditional_escape(value)}"',
+                f">{conditional_escape(label)}</option>",
+            )
+            for value, label in pairs
+        ]
+
+    def render(self, selected: object = None) -> SafeString:
+        chosen = "" if selected is None else str(selected)
+        # Safe: every value and label was escaped in __init__.
+        return mark_safe(
+            "".join(
+                f"{head} selected{tail}" if value == chosen else f"{head}{tail}"
+                for value, head, tail in self._options
+            )
+        )
+
+
+@register.simple_tag
+def options(choices: Options, selected: object = None) -> SafeString:
+    """``{% options assignee_options task.assignee_id %}``: the options, ``selected`` marked."""
+    return choices.render(selected)

@@ -4,6 +4,7 @@ through its life cycle (with gates and the EM override), members and stakeholder
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -31,7 +33,9 @@ from ..models import (
     TaskState,
     Team,
 )
+from ..selectors import initiative_page as page_read
 from ..selectors import pages as read
+from ..templatetags.shipshape import Options, person
 from ..workflow import milestone_transitions_from, transitions_from
 from .base import attempt, require_offered
 
@@ -69,28 +73,63 @@ class Failed:
     target: int | str | None = None  # the item id or the transition target
 
 
-def _checklists(page: read.InitiativePage, actor: perms.Actor) -> list[Checklist]:
+def _pk_urls(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for a route whose only argument is an ``<int:pk>``, resolved
+    once per page instead of once per row (a page links 200 rows' forms)."""
+    marker = 987654321
+    head, _, tail = reverse(name, args=[marker]).rpartition(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+TICK_MARKS = {ItemStatus.DONE: "✓", ItemStatus.WAIVED: "\u2013"}  # ✓ done, en dash waived
+
+
+def _checklists(
+    page: page_read.InitiativePage, actor: perms.Actor, failed: Failed | None
+) -> list[Checklist]:
     initiative = page.initiative
     facts = facts_from_row(initiative)
+    tick_url = _pk_urls("checklist-item-tick")
+    waive_url = _pk_urls("checklist-item-waive")
+    reopen_url = _pk_urls("checklist-item-reopen")
+    # A refused tick or waiver is shown again in place, on its own item only.
+    failed_item = failed.target if failed and failed.name in ("tick", "waive") else None
     by_kind: dict[str, dict[str, Section]] = defaultdict(dict)
     for item in page.items:
-        # What the template needs per item, decided by the permissions module (no queries:
-        # the initiative's stakeholders and members are prefetched).
+        # What the template needs per item, decided here and by the permissions module (no
+        # queries: the initiative's stakeholders and members are prefetched), so the template
+        # only prints.
         item.is_optional = not is_required(item, initiative.security_risk)
         item.rule_ok = rule_met(item, facts) if item.rule else None
+        is_open = item.status == ItemStatus.OPEN
         item.can_tick = (
-            item.status == ItemStatus.OPEN
+            is_open
             and not item.is_automatic
             and perms.tick_refusal(actor, item, initiative) is None
         )
         item.can_waive = (
             item.status != ItemStatus.WAIVED
-            and perms.waive_refusal(actor, item, initiative) is None
             and actor.role != Role.VIEWER
+            and perms.waive_refusal(actor, item, initiative) is None
         )
-        item.can_reopen = (
-            item.status != ItemStatus.OPEN and perms.reopen_refusal(actor, item, initiative) is None
+        item.can_reopen = not is_open and perms.reopen_refusal(actor, item, initiative) is None
+        item.mark = TICK_MARKS.get(item.status) or (
+            "✓" if item.rule_ok and item.is_automatic else "○"
         )
+        item.needs_first = (
+            item.get_rule_display().lower()
+            if is_open and item.rule and not item.is_automatic and not item.rule_ok
+            else ""
+        )
+        refused = failed if failed is not None and item.pk == failed_item else None
+        item.tick_failed = refused.form if refused and refused.name == "tick" else None
+        item.waive_failed = refused.form if refused and refused.name == "waive" else None
+        if item.can_tick:
+            item.tick_url = tick_url(item.pk)
+        if item.can_waive:
+            item.waive_url = waive_url(item.pk)
+        if item.can_reopen:
+            item.reopen_url = reopen_url(item.pk)
         sections = by_kind[item.kind]
         sections.setdefault(item.section, Section(item.section)).items.append(item)
     gates = {ChecklistKind.READY: initiative.gates.ready, ChecklistKind.DONE: initiative.gates.done}
@@ -98,6 +137,16 @@ def _checklists(page: read.InitiativePage, actor: perms.Actor) -> list[Checklist
         Checklist(kind, label, gates[kind], list(by_kind[kind].values()))
         for kind, label in ChecklistKind.choices
     ]
+
+
+def _tasks(page: page_read.InitiativePage, can_tasks: bool) -> list[Any]:
+    if can_tasks:
+        edit_url = _pk_urls("task-edit")
+        move_url = _pk_urls("task-move")
+        for task in page.tasks:
+            task.edit_url = edit_url(task.pk)
+            task.move_url = move_url(task.pk)
+    return page.tasks
 
 
 def _transitions(initiative: Initiative, actor: perms.Actor) -> list[dict[str, Any]]:
@@ -133,8 +182,14 @@ def render_initiative(
     failed: Failed | None = None,
 ) -> HttpResponse:
     """The initiative page; ``blocked`` and ``failed`` redisplay a refused POST in place."""
+    activity_page = request.GET.get("activity", "")
     try:
-        page = read.initiative_page(request.user, key)
+        page = page_read.initiative_page(
+            request.user,
+            key,
+            all_updates=request.GET.get("updates") == "all",
+            activity_page=int(activity_page) if activity_page.isdigit() else 1,
+        )
     except Initiative.DoesNotExist:
         raise Http404("No such initiative.") from None
     initiative = page.initiative
@@ -150,13 +205,17 @@ def render_initiative(
         "initiative": initiative,
         "page": page,
         "actor": actor,
-        "checklists": _checklists(page, actor),
+        "checklists": _checklists(page, actor, failed),
         "transitions": _transitions(initiative, actor),
         "milestones": _milestones(initiative, can_milestones),
+        "tasks": _tasks(page, can_tasks),
         "members": list(initiative.members.all()),
         "stakeholders": list(initiative.stakeholders.all()),
-        "assignees": read.contributors(page.people),
-        "task_states": TaskState.choices,
+        # Built once per page; every task row only marks its own value selected.
+        "assignee_options": Options(
+            ((u.pk, person(u)) for u in read.contributors(page.people)), blank="Unassigned"
+        ),
+        "task_state_options": Options(TaskState.choices),
         "milestone_states": MilestoneState,
         "current_week": read.week_in(initiative.team),
         "can_edit": writable and perms.can_edit_initiative(actor, initiative),
