@@ -53,6 +53,18 @@ def test_every_member_reads_an_initiative_and_outsiders_get_404(clients, initiat
     assert [t["to"] for t in body["transitions"]] == ["scoping", "paused", "cancelled"]
 
 
+def test_list_rows_carry_gate_summaries_and_the_detail_the_missing_items(clients, initiative):
+    row = clients["viewer"].get("/api/v1/initiatives/").json()["results"][0]
+    assert row["key"] == initiative.key
+    detail = clients["viewer"].get(url(initiative)).json()
+    for gate in ("ready", "done"):
+        assert set(row["gates"][gate]) == {"met", "percent", "required_total", "required_satisfied"}
+        summary = {k: v for k, v in detail["gates"][gate].items() if k != "missing"}
+        assert row["gates"][gate] == summary
+    assert detail["gates"]["ready"]["missing"]
+    assert "members" not in row and "transitions" not in row
+
+
 def test_list_filters_orders_and_paginates(clients, team, people):
     dri, em = people["dri"], people["em"]
     a = services.initiative_create(team=team, actor=dri, title="Alpha runners")

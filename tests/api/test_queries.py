@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from initiatives import services
 from initiatives.api.models import WebhookDelivery
 from initiatives.api.webhooks import webhook_endpoint_create
-from initiatives.models import State
+from initiatives.models import Initiative, State
 
 from ..factories import make_initiative
 
@@ -79,3 +79,55 @@ def test_list_query_count_does_not_grow(clients, team, people, path, django_asse
         large = count_queries(client, path.format(size=50, endpoint=endpoint.pk))
     assert large == small
     print(f"QUERIES {path}: {large}")
+
+
+# Every request, writes included, stays within 12 queries, also in the minute where the token's
+# use is recorded (one UPDATE); reads of one object stay well below.
+REQUEST_BUDGET = 12
+
+
+@pytest.fixture
+def fresh_token(clients, people):
+    """The DRI's token client, its use not recorded yet this minute before every request."""
+    from initiatives.api.models import PersonalAccessToken
+
+    client = clients["dri"]
+
+    def reset():
+        PersonalAccessToken.objects.filter(user=people["dri"]).update(last_used_at=None)
+        return client
+
+    return reset
+
+
+def test_one_object_reads_stay_within_budget(
+    fresh_token, team, people, django_assert_max_num_queries
+):
+    build(team, people, 3)
+    for path in [
+        "/api/v1/initiatives/PLAT-1/",
+        "/api/v1/initiatives/PLAT-1/checklists/",
+        "/api/v1/initiatives/PLAT-1/tasks/",
+    ]:
+        client = fresh_token()
+        with django_assert_max_num_queries(8):
+            assert client.get(path).status_code == 200
+
+
+def test_writes_stay_within_budget(fresh_token, team, people, django_assert_max_num_queries):
+    build(team, people, 3)
+    task_id = services.task_create(
+        initiative=Initiative.objects.by_key("PLAT-1").get(), actor=people["dri"], title="T"
+    ).pk
+    update = {"health": "at_risk", "risks": "Vendor late", "progress": "Some"}
+    calls = [
+        ("patch", f"/api/v1/tasks/{task_id}/", {"title": "Renamed"}, 200),
+        # Revises this week's update (its revision row is one more insert).
+        ("post", "/api/v1/initiatives/PLAT-1/updates/", update, 200),
+        ("post", "/api/v1/initiatives/PLAT-1/transition/", {"to": "ready"}, 409),
+    ]
+    for method, path, body, expected in calls:
+        client = fresh_token()
+        with django_assert_max_num_queries(REQUEST_BUDGET):
+            response = getattr(client, method)(path, body, format="json")
+        assert response.status_code == expected, response.content
