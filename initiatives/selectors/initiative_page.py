@@ -7,11 +7,20 @@ events; the rest stays reachable through ``?updates=all`` and ``?activity=<page>
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from ..models import ActivityEvent, ChecklistItem, Initiative, Membership, StatusUpdate, Task
+from ..models import (
+    ActivityEvent,
+    ChecklistItem,
+    Initiative,
+    Membership,
+    StatusUpdate,
+    Task,
+    TaskState,
+)
 from ..permissions import prime_roles
 from .initiatives import initiative_detail
 from .pages import mark_update_due, team_people
@@ -26,13 +35,79 @@ def _names(relation: str) -> tuple[str, ...]:
     return tuple(f"{relation}__{name}" for name in _NAME)
 
 
+def _name_of(username: str | None, first: str, last: str, fallback: str) -> str:
+    """What the ``person`` template filter shows (full name, else username), from columns."""
+    if username is None:
+        return fallback
+    return f"{first} {last}".strip() or username
+
+
+# Tasks and activity are the page's long lists: read as plain rows (values(), no model
+# instances, no user objects), which costs a fraction of building the models.
+
+
+@dataclass
+class TaskRow:
+    pk: int
+    title: str
+    state: str
+    external_url: str
+    scope_change: bool
+    milestone_title: str | None
+    assignee_id: int | None
+    assignee_name: str
+    # Set by the view for people who may change tasks.
+    edit_url: str = ""
+    move_url: str = ""
+
+    def __post_init__(self) -> None:
+        self.ref = str(self.pk)  # the id as text: printed five times per row
+
+    @property
+    def state_label(self) -> str:
+        return TaskState(self.state).label
+
+
+@dataclass
+class EventRow:
+    created_at: dt.datetime
+    actor_name: str
+    summary: str
+
+
+def _task_rows(initiative: Initiative) -> list[TaskRow]:
+    rows = (
+        Task.objects.filter(initiative=initiative)
+        .order_by("milestone__due_date", "created_at", "pk")
+        .values_list(
+            "pk", "title", "state", "external_url", "scope_change", "milestone__title",
+            "assignee_id", *_names("assignee"),
+        )
+    )  # fmt: skip
+    return [
+        TaskRow(*row[:7], assignee_name=_name_of(*row[7:], fallback="Unassigned")) for row in rows
+    ]
+
+
+def _event_rows(initiative: Initiative, start: int, stop: int) -> list[EventRow]:
+    rows = (
+        ActivityEvent.objects.filter(initiative=initiative)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "summary", *_names("actor"))[start:stop]
+    )
+    return [
+        EventRow(created_at, _name_of(*names, fallback="system"), summary)
+        for created_at, summary, *names in rows
+    ]
+
+
 @dataclass
 class InitiativePage:
     initiative: Initiative
     items: list[ChecklistItem]
-    tasks: list[Task]
+    tasks: list[TaskRow]
     updates: list[StatusUpdate]
-    activity: list[ActivityEvent]
+    activity: list[EventRow]
     people: list[Membership]
     # True when there is more than the page shows (links to the rest).
     more_updates: bool = False
@@ -52,22 +127,7 @@ def initiative_page(
         Initiative.objects.filter(team__memberships__user=user).select_related("dri"), key
     )
     mark_update_due([initiative])
-    tasks = list(
-        Task.objects.filter(initiative=initiative)
-        .select_related("assignee", "milestone")
-        .only(
-            "initiative_id",
-            "milestone_id",
-            "assignee_id",
-            "title",
-            "state",
-            "external_url",
-            "scope_change",
-            "milestone__title",
-            *_names("assignee"),
-        )
-        .order_by("milestone__due_date", "created_at", "pk")
-    )
+    tasks = _task_rows(initiative)
     updates_qs = (
         StatusUpdate.objects.filter(initiative=initiative)
         .select_related("author", "milestone")
@@ -92,12 +152,7 @@ def initiative_page(
     more_updates = not all_updates and len(updates) > UPDATES_SHOWN
     activity_page = max(activity_page, 1)
     start = (activity_page - 1) * ACTIVITY_PAGE
-    activity = list(
-        ActivityEvent.objects.filter(initiative=initiative)
-        .select_related("actor")
-        .only("initiative_id", "actor_id", "summary", "created_at", *_names("actor"))
-        .order_by("-created_at", "-pk")[start : start + ACTIVITY_PAGE + 1]
-    )
+    activity = _event_rows(initiative, start, start + ACTIVITY_PAGE + 1)
     people = team_people(initiative.team)
     prime_roles(user, initiative.team_id, people)
     return InitiativePage(

@@ -102,6 +102,9 @@ def _checklists(
         item.is_optional = not is_required(item, initiative.security_risk)
         item.rule_ok = rule_met(item, facts) if item.rule else None
         is_open = item.status == ItemStatus.OPEN
+        # The id as text: the template prints it in three ids, and an int would go through
+        # number localisation every time.
+        item.ref = str(item.pk)
         item.can_tick = (
             is_open
             and not item.is_automatic
@@ -139,7 +142,7 @@ def _checklists(
     ]
 
 
-def _tasks(page: page_read.InitiativePage, can_tasks: bool) -> list[Any]:
+def _tasks(page: page_read.InitiativePage, can_tasks: bool) -> list[page_read.TaskRow]:
     if can_tasks:
         edit_url = _pk_urls("task-edit")
         move_url = _pk_urls("task-move")
@@ -158,6 +161,8 @@ def _transitions(initiative: Initiative, actor: perms.Actor) -> list[dict[str, A
         if move.em_only and not perms.can_reopen_done(actor):
             continue
         gate = gates.get(move.gate) if move.gate else None
+        for entry in gate.missing if gate else ():
+            entry.setdefault("anchor", f"item-{entry['id']}")
         moves.append({"move": move, "gate": gate, "blocked": bool(gate and not gate.met)})
     return moves
 
