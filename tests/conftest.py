@@ -38,6 +38,15 @@ def ensure_default_templates() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages are keyed by row ids, which a rolled-back test may hand out again (SQLite
+    reuses them): every test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_templates_after_flush(request):
     """Tests on a transactional database start after another one's flush: restore the
     built-in templates first (plain ``db`` tests run inside the migrated data)."""

@@ -33,6 +33,8 @@ class ActivityEvent(models.Model):
         indexes = [
             models.Index(fields=["initiative", "-created_at", "-id"]),
             models.Index(fields=["team", "verb", "-created_at"]),
+            # The team's newest event: the version that keys cached pages (selectors.versions).
+            models.Index(fields=["team", "-id"], name="activity_team_newest"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from ..models import (
@@ -150,29 +164,56 @@ class BoardFilters:
     sort: str = "key"
 
 
-def _sort_key(sort: str):
-    column = sort.lstrip("-")
-    keys: dict[str, Any] = {
-        "key": lambda r: r.number,
-        "title": lambda r: r.title.lower(),
-        "dri": lambda r: r.dri.get_username(),
-        "state": lambda r: list(State.values).index(r.state),
-        # Red first when descending; no update sorts as the healthiest so it is not hidden.
-        "health": lambda r: list(Health.values).index(r.health) if r.health else -1,
-        "milestone": lambda r: r.current_milestone_due or dt.date.max,
-        "dor": lambda r: r.gates.ready.percent,
-        "dod": lambda r: r.gates.done.percent,
-        "updated": lambda r: r.last_update_week or "",
-    }
-    return keys.get(column, keys["key"]), sort.startswith("-")
-
-
 SORT_COLUMNS = ("key", "title", "dri", "state", "health", "milestone", "dor", "dod", "updated")
+# The board shows this many cards per column (in the chosen order) and links to the table for
+# the rest; the table shows pages of TABLE_PAGE_SIZE rows.
+BOARD_COLUMN_LIMIT = 10
+TABLE_PAGE_SIZE = 50
 
 
-def team_board(team: Team, filters: BoardFilters) -> list[Initiative]:
-    """The team's initiatives, filtered and sorted: two queries (rows, checklist items). The
-    sort runs in Python because some columns (DoR/DoD progress) are computed, not stored."""
+def _rank(values: Any, column: str) -> Case:
+    """Position of ``column``'s value in ``values`` (choices order), for sorting in SQL."""
+    return Case(*(When(**{column: v}, then=Value(i)) for i, v in enumerate(values)), default=-1)
+
+
+def _percent(prefix: str) -> Case:
+    """A gate's stored progress as a percentage; a gate with nothing required is complete."""
+    return Case(
+        When(**{f"{prefix}_required": 0}, then=Value(100.0)),
+        default=F(f"{prefix}_satisfied") * 100.0 / F(f"{prefix}_required"),
+        output_field=FloatField(),
+    )
+
+
+def _sort_expression(column: str) -> Any:
+    current_due = Milestone.objects.filter(
+        initiative=OuterRef("pk"), state__in=OPEN_MILESTONE_STATES
+    ).order_by("due_date", "position", "pk")
+    return {
+        "key": F("number"),
+        "title": Lower("title"),
+        "dri": Lower("dri__username"),
+        "state": _rank(State.values, "state"),
+        # Red first when descending; no update sorts as the healthiest so it is not hidden.
+        "health": _rank(Health.values, "health"),
+        # No open milestone sorts last.
+        "milestone": Subquery(current_due.values("due_date")[:1]),
+        "dor": _percent("dor"),
+        "dod": _percent("dod"),
+        "updated": F("last_update_week"),
+    }.get(column, F("number"))
+
+
+def board_ordering(sort: str) -> list[Any]:
+    """SQL ordering for a ``sort`` value (``-`` for descending); ties by key."""
+    expression = _sort_expression(sort.lstrip("-"))
+    if sort.startswith("-"):
+        return [expression.desc(nulls_last=True), F("number").asc()]
+    return [expression.asc(nulls_last=True), F("number").asc()]
+
+
+def board_queryset(team: Team, filters: BoardFilters) -> QuerySet[Initiative]:
+    """The team's initiatives matching ``filters`` (not yet ordered)."""
     queryset = Initiative.objects.filter(team=team)
     if filters.state:
         queryset = queryset.filter(state=filters.state)
@@ -187,16 +228,63 @@ def team_board(team: Team, filters: BoardFilters) -> list[Initiative]:
         if number.isdigit() and team_key in ("", team.key):
             by_key = Q(number=int(number))
         queryset = queryset.filter(Q(title__icontains=needle) | by_key)
-    rows = list_initiatives(queryset)
+    return queryset
+
+
+@dataclass
+class BoardColumn:
+    state: str
+    label: str
+    cards: list[Initiative]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.cards)
+
+
+@dataclass
+class Board:
+    columns: list[BoardColumn]
+    total: int
+
+
+def team_board(team: Team, filters: BoardFilters) -> Board:
+    """The board: per state, the first ``BOARD_COLUMN_LIMIT`` initiatives in the chosen order
+    and how many there are in all. Two queries (counts per state; the cards, picked in SQL
+    by a window function) whatever the number of initiatives."""
+    queryset = board_queryset(team, filters)
+    counts = dict(queryset.order_by().values_list("state").annotate(n=Count("pk")))
+    ordering = board_ordering(filters.sort)
+    first = (
+        queryset.annotate(rank=Window(RowNumber(), partition_by=[F("state")], order_by=ordering))
+        .filter(rank__lte=BOARD_COLUMN_LIMIT)
+        .values("pk")
+    )
+    rows = list_initiatives(Initiative.objects.filter(pk__in=first).order_by(*ordering))
     mark_update_due(rows)
-    key, reverse = _sort_key(filters.sort)
-    rows.sort(key=key, reverse=reverse)
-    return rows
+    return Board(
+        columns=[
+            BoardColumn(
+                state=s.value,
+                label=s.label,
+                cards=[r for r in rows if r.state == s],
+                total=counts.get(s.value, 0),
+            )
+            for s in BOARD_COLUMNS
+        ],
+        total=sum(counts.values()),
+    )
 
 
-def board_columns(rows: list[Initiative]) -> list[tuple[str, str, list[Initiative]]]:
-    """(state value, label, rows) per state, in life-cycle order."""
-    return [(s.value, s.label, [r for r in rows if r.state == s]) for s in BOARD_COLUMNS]
+def team_table(team: Team, filters: BoardFilters, page: str | int | None) -> Page:
+    """One page of the team's initiatives as a table, sorted in SQL: two queries (the count,
+    the page's rows). Out-of-range or malformed page numbers give the nearest page."""
+    queryset = board_queryset(team, filters).order_by(*board_ordering(filters.sort))
+    current = Paginator(queryset, TABLE_PAGE_SIZE).get_page(page)
+    current.object_list = list_initiatives(current.object_list)
+    mark_update_due(current.object_list)
+    return current
 
 
 # --- Initiative page -------------------------------------------------------------------------

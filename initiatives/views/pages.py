@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from .. import permissions as perms
 from ..models import Health, Membership, State, Team
 from ..selectors import my_work as my_work_read
 from ..selectors import pages as read
+from ..selectors.versions import newest_event_id
 
 
 @login_required
@@ -48,6 +54,43 @@ def _filters(request: HttpRequest) -> read.BoardFilters:
     )
 
 
+# Rendered boards and table pages are kept this long at most; any write to the team gives them
+# a new key first (selectors.versions).
+LISTING_CACHE_SECONDS = 600
+
+
+def _listing(request: HttpRequest, team: Team, filters: read.BoardFilters, view: str):
+    """The board or the table page, rendered, and how many initiatives match. Kept in the
+    cache under the team's data version, the team's current week (stale and update-due flags
+    change with it) and the query string; a hit costs one query."""
+    raw = repr(
+        (
+            team.pk,
+            newest_event_id([team.pk]),
+            read.week_in(team),
+            view,
+            sorted(request.GET.lists()),
+        )
+    )
+    key = f"team-listing:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    context: dict = {"team": team, "filters": filters}
+    if view == "table":
+        page = read.team_table(team, filters, request.GET.get("page"))
+        context.update(page=page, rows=page.object_list, total=page.paginator.count)
+        context["current_week"] = read.week_in(team)
+        html = render_to_string("initiatives/_table.html", context, request=request)
+    else:
+        board = read.team_board(team, filters)
+        context.update(board=board, total=board.total)
+        html = render_to_string("initiatives/_board.html", context, request=request)
+    cached = (context["total"], mark_safe(html))
+    cache.set(key, cached, LISTING_CACHE_SECONDS)
+    return cached
+
+
 @login_required
 def team_detail(request: HttpRequest, team_key: str) -> HttpResponse:
     try:
@@ -55,23 +98,23 @@ def team_detail(request: HttpRequest, team_key: str) -> HttpResponse:
     except Team.DoesNotExist:
         raise Http404("No such team.") from None
     filters = _filters(request)
-    rows = read.team_board(team, filters)
-    people: list[Membership] = read.team_people(team)
-    actor = perms.actor_for(request.user, team)
     view = "table" if request.GET.get("view") == "table" else "board"
+    total, listing = _listing(request, team, filters, view)
+    people: list[Membership] = read.team_people(team)
+    perms.prime_roles(request.user, team.pk, people)
+    actor = perms.actor_for(request.user, team)
     return render(
         request,
         "initiatives/team_detail.html",
         {
             "team": team,
-            "rows": rows,
-            "columns": read.board_columns(rows),
+            "total": total,
+            "listing": listing,
             "filters": filters,
             "view": view,
             "dris": read.contributors(people),
             "states": State.choices,
             "healths": Health.choices,
-            "current_week": read.week_in(team),
             "can_create": perms.can_create_initiative(actor),
             "filtered": any([filters.state, filters.health, filters.dri, filters.q]),
         },

@@ -1,0 +1,19 @@
+"""What keys cached reads: a team's data version.
+
+Every write to a team's data goes through a service that records exactly one activity event
+(``services.common.record``), so the id of the team's newest event changes whenever anything
+its pages show changes. A cached page keyed by it is never served after a write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Max
+
+from ..models import ActivityEvent
+
+
+def newest_event_id(team_ids: Iterable[int]) -> int:
+    """The id of the teams' newest activity event (0 before any). One index-only query."""
+    newest = ActivityEvent.objects.filter(team_id__in=list(team_ids)).aggregate(n=Max("pk"))
+    return newest["n"] or 0
