@@ -10,7 +10,7 @@ import markdown as md
 import nh3
 from django import template
 from django.http import HttpRequest
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ..workflow import weeks_between
@@ -71,9 +71,17 @@ def markdown_filter(text: str) -> SafeString:
 HEALTH_CLASS = {"on_track": "green", "at_risk": "yellow", "off_track": "red"}
 
 
-@register.inclusion_tag("initiatives/_health.html")
-def health_chip(health: str, label: str = "") -> dict:
-    return {"health": health, "label": label, "colour": HEALTH_CLASS.get(health, "none")}
+@register.simple_tag
+def health_chip(health: str, label: str = "") -> SafeString:
+    """The green / yellow / red chip of a health value (built in Python: it repeats on every
+    row of the board and the tables)."""
+    if not health:
+        return mark_safe('<span class="chip health-none">No update</span>')
+    return format_html(
+        '<span class="chip health-{}"><span class="dot" aria-hidden="true"></span>{}</span>',
+        HEALTH_CLASS.get(health, "none"),
+        label or health,
+    )
 
 
 @register.simple_tag
@@ -142,16 +150,20 @@ class Options:
             )
             for value, label in pairs
         ]
+        # Rows share values (50 tasks, 10 people): each distinct selection is joined once.
+        self._rendered: dict[str, SafeString] = {}
 
     def render(self, selected: object = None) -> SafeString:
         chosen = "" if selected is None else str(selected)
-        # Safe: every value and label was escaped in __init__.
-        return mark_safe(
-            "".join(
-                f"{head} selected{tail}" if value == chosen else f"{head}{tail}"
-                for value, head, tail in self._options
+        if chosen not in self._rendered:
+            # Safe: every value and label was escaped in __init__.
+            self._rendered[chosen] = mark_safe(
+                "".join(
+                    f"{head} selected{tail}" if value == chosen else f"{head}{tail}"
+                    for value, head, tail in self._options
+                )
             )
-        )
+        return self._rendered[chosen]
 
 
 @register.simple_tag
