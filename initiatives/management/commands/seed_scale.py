@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from initiatives.checklists import SNAPSHOT_FIELDS, store_all_gate_progress
@@ -77,6 +77,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             counts = Seeder(scale=scale, rng=random.Random(seed)).run()
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics, as autovacuum would gather them soon after a bulk load:
+            # without them the planner guesses row counts and picks poor plans.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         seconds = time.monotonic() - started
         summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         self.stdout.write(f"seeded in {seconds:.1f} s: {summary}")
