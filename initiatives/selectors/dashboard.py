@@ -1,76 +1,89 @@
 """The EM dashboard's figures (also served as ``/api/v1/portfolio/``).
 
 ``portfolio_summary`` computes every figure of the dashboard as plain data: dicts and lists of
-strings, numbers and dates. It loads each kind of row once for all the teams and derives the
-figures in Python, so its query count does not grow with the number of initiatives (see
+strings, numbers and dates. Every list is bounded: it holds the first ``limit`` rows, worst
+first, and ``totals`` says how many there are in all (the page links to the rest). Counts and
+sums come from SQL (GROUP BY); only the rows a section shows are loaded, so both the query
+count and the work per request stay fixed whatever the size of the portfolio (see
 ``tests/dashboard/test_views.py``). The sections are computed in ``dashboard_now`` (now,
 dates, drift) and ``dashboard_trends`` (history, gates, flow); the selectors it shares with
 the weekly digest are in ``portfolio``.
+
+``cached_portfolio_summary`` keeps a summary in the cache under the teams' newest activity
+event: every write records exactly one event, so any write gives a new key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.core.cache import cache
+from django.db.models import Case, Max, OuterRef, Q, Subquery, When
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from ..models import ActivityEvent, Initiative, Milestone, MilestoneSlip, State, StatusUpdate
-from .dashboard_common import brief, quarter_start
-from .dashboard_now import dates_section, drift_section, now_section
-from .dashboard_trends import flow_section, gates_section, history_section
+from ..models import ActivityEvent, Initiative, State, StatusUpdate
+from ..models.initiative import ACTIVE_STATES
+from .dashboard_common import (
+    DRIFT_DAYS,
+    HEALTH_RANK,
+    LIST_LIMIT,
+    OVERRIDES_WINDOW_DAYS,
+    TABLE_LIMIT,
+    TRANSITION_VERBS,
+    brief,
+    quarter_start,
+)
+from .dashboard_now import dates_section, drift_section, load_milestones, now_section
+from .dashboard_trends import flow_section, gates_section, history_section, state_stints
 from .initiatives import list_initiatives
-from .portfolio import waiting_at_gates
+from .portfolio import OVERRIDE_AND_WAIVER_VERBS
 
-TRANSITION_VERBS = ("initiative.created", "initiative.transitioned", "initiative.gate_overridden")
+TABLE_FILTERS = ("state", "health", "dri")
+CACHE_VERSION = 1
+CACHE_SECONDS = 3600
 
 
-def _rows(team_ids: list[int], now: dt.datetime) -> list[Initiative]:
-    """Every initiative of the teams with the list annotations, its latest risk text and when
-    its tasks last moved. Two queries."""
+def _rows(team_ids: list[int]) -> list[Initiative]:
+    """Every initiative of the teams with the list annotations (gate progress from the stored
+    columns). The latest risks are read only for red and yellow active rows and the last
+    task move only for on-track rows in delivery: the only rows that show them. One query."""
     latest = StatusUpdate.objects.filter(initiative=OuterRef("pk")).order_by("-week")
     moved = (
         ActivityEvent.objects.filter(initiative=OuterRef("pk"), verb="task.moved")
         .order_by("-created_at")
         .values("created_at")[:1]
     )
+    red_or_yellow = Q(state__in=ACTIVE_STATES, health__in=list(HEALTH_RANK))
+    drifting = Q(state=State.IN_DELIVERY, health="on_track")
     queryset = (
         Initiative.objects.filter(team_id__in=team_ids)
         .annotate(
-            latest_risks=Subquery(latest.values("risks")[:1]),
-            last_task_move=Subquery(moved),
+            latest_risks=Case(When(red_or_yellow, then=Subquery(latest.values("risks")[:1]))),
+            last_task_move=Case(When(drifting, then=Subquery(moved))),
         )
         .order_by("team__key", "number")
     )
     return list_initiatives(queryset)
 
 
-def _state_stints(events: list[dict[str, Any]], now: dt.datetime) -> dict[int, list[tuple]]:
-    """Per initiative, its stints as (state, entered, left, next_state) from the audit log;
-    the current stint ends ``now`` with no next state."""
-    by_initiative: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for event in events:
-        by_initiative[event["initiative_id"]].append(event)
-    stints: dict[int, list[tuple]] = {}
-    for initiative_id, rows in by_initiative.items():
-        rows.sort(key=lambda e: (e["created_at"], e["id"]))
-        result = []
-        state, entered = None, None
-        for event in rows:
-            target = (event["after"] or {}).get("state")
-            if event["verb"] == "initiative.created":
-                state, entered = target or State.DISCOVERY, event["created_at"]
-                continue
-            if state is not None and target:
-                result.append((state, entered, event["created_at"], target))
-            state, entered = target or state, event["created_at"]
-        if state is not None:
-            result.append((state, entered, now, None))
-        stints[initiative_id] = result
-    return stints
+def filter_rows(rows: list[Initiative], params: Mapping[str, Any] | None) -> list[Initiative]:
+    """The rows the table's filters (``state``, ``health`` — ``none`` for no update yet —
+    and ``dri``, a username) keep; unknown values match nothing."""
+    for name in TABLE_FILTERS:
+        wanted = (params or {}).get(name)
+        if not wanted:
+            continue
+        if name == "dri":
+            rows = [r for r in rows if r.dri is not None and r.dri.username == wanted]
+        elif name == "health":
+            rows = [r for r in rows if (r.health or "none") == wanted]
+        else:
+            rows = [r for r in rows if r.state == wanted]
+    return rows
 
 
 def table_row(row: Initiative) -> dict[str, Any]:
@@ -89,44 +102,121 @@ def table_row(row: Initiative) -> dict[str, Any]:
     }
 
 
+def initiatives_table(
+    team_ids: Iterable[int], params: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The whole initiatives table of the teams with the page's filters (the CSV export).
+    Two queries."""
+    queryset = Initiative.objects.filter(team_id__in=list(team_ids))
+    for name in TABLE_FILTERS:
+        wanted = (params or {}).get(name)
+        if not wanted:
+            continue
+        if name == "dri":
+            queryset = queryset.filter(dri__username=wanted)
+        elif name == "health":
+            queryset = queryset.filter(health="" if wanted == "none" else wanted)
+        else:
+            queryset = queryset.filter(state=wanted)
+    return [table_row(r) for r in list_initiatives(queryset.order_by("team__key", "number"))]
+
+
+def _events(team_ids: list[int], now: dt.datetime) -> list[dict[str, Any]]:
+    """The state changes of the teams' initiatives (all time) and the waivers of the last 30
+    days, oldest first, with what the sections show of them. One query."""
+    since = now - dt.timedelta(days=OVERRIDES_WINDOW_DAYS)
+    return list(
+        ActivityEvent.objects.filter(
+            Q(verb__in=TRANSITION_VERBS)
+            | Q(verb__in=OVERRIDE_AND_WAIVER_VERBS, created_at__gte=since),
+            team_id__in=team_ids,
+        )
+        .order_by("created_at", "pk")
+        .values(
+            "id",
+            "initiative_id",
+            "verb",
+            "created_at",
+            "summary",
+            "actor__username",
+            "actor__first_name",
+            "actor__last_name",
+            target=KT("after__state"),
+            reason=KT("after__reason"),
+        )
+    )
+
+
 def portfolio_summary(
-    team_ids: Iterable[int], *, now: dt.datetime, tz: dt.tzinfo | None = None
+    team_ids: Iterable[int],
+    *,
+    now: dt.datetime,
+    tz: dt.tzinfo | None = None,
+    limit: int | None = LIST_LIMIT,
+    table_limit: int | None = TABLE_LIMIT,
+    params: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the dashboard for ``team_ids`` at ``now`` (dates in ``tz``), as plain
-    data. A fixed number of queries (nine) whatever the number of initiatives."""
+    data. Lists hold at most ``limit`` rows and the initiatives table (filtered by
+    ``params``) ``table_limit`` rows; ``None`` means all of them. ``totals`` counts every
+    list in full. Eight queries whatever the number of initiatives."""
     team_ids = list(team_ids)
     tz = tz or timezone.get_current_timezone()
     today = timezone.localtime(now, tz).date()
     since = dt.datetime.combine(quarter_start(today, 1), dt.time.min, tzinfo=tz)
 
-    rows = _rows(team_ids, now)  # 2 queries
+    rows = _rows(team_ids)  # 1 query
     rows_by_id = {r.pk: r for r in rows}
-    waiting = waiting_at_gates(rows)
-    milestones = list(
-        Milestone.objects.filter(initiative__team_id__in=team_ids).order_by(
-            "due_date", "position", "pk"
-        )
-    )
-    slips = list(
-        MilestoneSlip.objects.filter(milestone__initiative__team_id__in=team_ids)
-        .exclude(milestone__initiative__state=State.CANCELLED)
-        .select_related("milestone")
-    )
-    milestones = [m for m in milestones if rows_by_id[m.initiative_id].state != State.CANCELLED]
-    events = list(
-        ActivityEvent.objects.filter(team_id__in=team_ids, verb__in=TRANSITION_VERBS)
-        .order_by()
-        .values("id", "initiative_id", "verb", "after", "created_at")
-    )
-    stints = _state_stints(events, now)
+    table = filter_rows(rows, params)
+    shown = table if table_limit is None else table[:table_limit]
+    milestones = load_milestones(team_ids, today, now - dt.timedelta(days=DRIFT_DAYS))  # 1
+    events = _events(team_ids, now)  # 1
+    stints = state_stints(events, now)
+    totals: dict[str, int] = {"initiatives": len(table)}
     return {
         "generated_at": now,
         "today": today,
-        "now": now_section(rows, team_ids, now, waiting),
-        "dates": dates_section(rows_by_id, milestones, slips, team_ids, today),
-        "history": history_section(rows, team_ids, today),
-        "gates": gates_section(stints, events, waiting, team_ids, now, since, today),
-        "drift": drift_section(rows, milestones, slips, now, today),
-        "flow": flow_section(rows, stints, team_ids, since, today, tz),
-        "initiatives": [table_row(r) for r in rows],
+        "now": now_section(rows, events, now, limit, totals),  # 2 queries
+        "dates": dates_section(rows_by_id, milestones, today, limit, totals),
+        "history": history_section(rows, team_ids, today, limit, totals),  # 1 query
+        "gates": gates_section(stints, events, rows, team_ids, now, since, today),  # 1
+        "drift": drift_section(rows, milestones, now, today, limit, totals),
+        "flow": flow_section(rows, stints, team_ids, since, today, tz, limit, totals),  # 1
+        "initiatives": [table_row(r) for r in shown],
+        "totals": totals,
     }
+
+
+def newest_event_id(team_ids: Iterable[int]) -> int:
+    """The id of the teams' newest activity event: it changes with every write. One query."""
+    newest = ActivityEvent.objects.filter(team_id__in=list(team_ids)).aggregate(n=Max("pk"))
+    return newest["n"] or 0
+
+
+def cached_portfolio_summary(
+    team_ids: Iterable[int],
+    *,
+    now: dt.datetime,
+    tz: dt.tzinfo | None = None,
+    limit: int | None = LIST_LIMIT,
+    table_limit: int | None = TABLE_LIMIT,
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``portfolio_summary`` from the cache when nothing was written since it was computed
+    (one query: the newest activity event) and within the same hour: figures such as
+    "waiting 38.1 days" are as of ``generated_at``, at most an hour old."""
+    team_ids = sorted(team_ids)
+    tz = tz or timezone.get_current_timezone()
+    hour = timezone.localtime(now, tz).strftime("%Y-%m-%dT%H")
+    filters = sorted(
+        (n, str((params or {}).get(n))) for n in TABLE_FILTERS if (params or {}).get(n)
+    )
+    raw = repr((team_ids, newest_event_id(team_ids), hour, str(tz), limit, table_limit, filters))
+    key = f"dashboard:v{CACHE_VERSION}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = portfolio_summary(
+            team_ids, now=now, tz=tz, limit=limit, table_limit=table_limit, params=params
+        )
+        cache.set(key, summary, CACHE_SECONDS)
+    return summary

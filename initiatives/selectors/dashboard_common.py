@@ -4,6 +4,7 @@ and the plain-data form of a person and of an initiative."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
@@ -19,8 +20,15 @@ TIMELINE_LOOKBACK_DAYS = 28  # so that overdue milestones show
 FINISHED_MONTHS = 6
 OVERRIDE_QUARTERS = 4
 TOP_N = 5
+# Every list of the page shows at most this many rows, worst first, with a count of the rest.
+LIST_LIMIT = 10
+# Rows of the heatmap and of the timeline, and of the initiatives table on the page (the CSV
+# export and the API carry the whole table).
+CHART_ROWS = 15
+TABLE_LIMIT = 25
 HEALTHS = ("on_track", "at_risk", "off_track")
 HEALTH_RANK = {"off_track": 0, "at_risk": 1}
+TRANSITION_VERBS = ("initiative.created", "initiative.transitioned", "initiative.gate_overridden")
 TIMED_STATES = (State.DISCOVERY, State.SCOPING, State.READY, State.IN_DELIVERY, State.PAUSED)
 
 
@@ -64,6 +72,20 @@ def spread(values: list[float]) -> dict[str, float | int | None]:
         "min": round(min(values), 1),
         "max": round(max(values), 1),
     }
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    username: str
+    first_name: str
+    last_name: str
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def bounded(items: list, limit: int | None) -> list:
+    return list(items) if limit is None else list(items)[:limit]
 
 
 def person(user) -> dict[str, Any]:

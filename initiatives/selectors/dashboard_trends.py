@@ -1,7 +1,8 @@
 """The dashboard's figures over time: weekly health history, how long initiatives wait at
 the gates (and which items are waived or ticked last), and flow (work in progress, time in
 each state, initiatives finished per month). Each function takes rows already loaded by
-``dashboard.portfolio_summary``."""
+``dashboard.portfolio_summary``; lists keep their first ``limit`` rows (worst first) and
+record the full count in ``totals``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections import defaultdict
 from statistics import median
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Value
 from django.utils import timezone
 
 from ..models import (
@@ -25,12 +26,16 @@ from ..models import (
 from ..models.initiative import ACTIVE_STATES
 from ..workflow import iso_week, shift_week
 from .dashboard_common import (
+    CHART_ROWS,
     FINISHED_MONTHS,
+    HEALTH_RANK,
     HEALTHS,
     HEATMAP_WEEKS,
     OVERRIDE_QUARTERS,
     TIMED_STATES,
     TOP_N,
+    TRANSITION_VERBS,
+    bounded,
     brief,
     days,
     month_start,
@@ -42,30 +47,79 @@ from .dashboard_common import (
 from .portfolio import GATED_STATES
 
 
-def history_section(rows: list[Initiative], team_ids: list[int], today: dt.date) -> dict[str, Any]:
+def state_stints(events: list[dict[str, Any]], now: dt.datetime) -> dict[int, list[tuple]]:
+    """Per initiative, its stints as (state, entered, left, next_state) from the audit log
+    (events oldest first); the current stint ends ``now`` with no next state."""
+    by_initiative: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for event in events:
+        if event["verb"] in TRANSITION_VERBS:
+            by_initiative[event["initiative_id"]].append(event)
+    stints: dict[int, list[tuple]] = {}
+    for initiative_id, rows in by_initiative.items():
+        result = []
+        state, entered = None, None
+        for event in rows:
+            target = event["target"]
+            if event["verb"] == "initiative.created":
+                state, entered = target or State.DISCOVERY, event["created_at"]
+                continue
+            if state is not None and target:
+                result.append((state, entered, event["created_at"], target))
+            state, entered = target or state, event["created_at"]
+        if state is not None:
+            result.append((state, entered, now, None))
+        stints[initiative_id] = result
+    return stints
+
+
+def history_section(
+    rows: list[Initiative], team_ids: list[int], today: dt.date, limit: int | None, totals: dict
+) -> dict[str, Any]:
+    """The heatmap shows the initiatives that are active or were updated in its window,
+    worst current health first; the share per week counts every update. One query."""
     current = iso_week(today)
     weeks = [shift_week(current, -back) for back in range(HEATMAP_WEEKS - 1, -1, -1)]
+    rank = {**HEALTH_RANK, "on_track": 2}
+    candidates = sorted(
+        (r for r in rows if r.state in ACTIVE_STATES or r.last_update_week >= weeks[0]),
+        key=lambda r: (r.state not in ACTIVE_STATES, rank.get(r.health, 3), r.team.key, r.number),
+    )
+    shown = bounded(candidates, CHART_ROWS if limit is not None else None)
+    window = StatusUpdate.objects.filter(week__gte=weeks[0], week__lte=weeks[-1]).order_by()
+    # One query: the cells of the rows shown, and the count of every health per week.
+    cells_of_shown = window.filter(initiative_id__in=[r.pk for r in shown]).values_list(
+        "week", "health", "initiative_id"
+    )
+    counts = (
+        window.filter(initiative__team_id__in=team_ids)
+        .values_list("week", "health")
+        .annotate(n=Count("pk"), is_count=Value(1))
+        .values_list("week", "health", "n", "is_count")
+    )
     cells: dict[int, dict[str, str]] = defaultdict(dict)
-    for initiative_id, week, health in StatusUpdate.objects.filter(
-        initiative__team_id__in=team_ids, week__gte=weeks[0], week__lte=weeks[-1]
-    ).values_list("initiative_id", "week", "health"):
-        cells[initiative_id][week] = health
-    shown = [r for r in rows if r.state in ACTIVE_STATES or r.pk in cells]
+    per_week: dict[str, dict[str, int]] = {w: dict.fromkeys(HEALTHS, 0) for w in weeks}
+    for week, health, number, is_count in cells_of_shown.annotate(is_count=Value(0)).union(
+        counts, all=True
+    ):
+        if is_count:
+            per_week[week][health] += number
+        else:
+            cells[number][week] = health
     share = []
     for week in weeks:
-        counts = {h: 0 for h in HEALTHS}
-        for by_week in cells.values():
-            if week in by_week:
-                counts[by_week[week]] += 1
-        total = sum(counts.values())
+        counts_of_week = per_week[week]
+        total = sum(counts_of_week.values())
         share.append(
             {
                 "week": week,
                 "total": total,
-                **counts,
-                "percent": {h: round(100 * n / total) if total else 0 for h, n in counts.items()},
+                **counts_of_week,
+                "percent": {
+                    h: round(100 * n / total) if total else 0 for h, n in counts_of_week.items()
+                },
             }
         )
+    totals["heatmap"] = len(candidates)
     return {
         "weeks": weeks,
         "heatmap": [
@@ -78,7 +132,7 @@ def history_section(rows: list[Initiative], team_ids: list[int], today: dt.date)
 def gates_section(
     stints: dict[int, list[tuple]],
     events: list[dict[str, Any]],
-    waiting: list[Initiative],
+    rows: list[Initiative],
     team_ids: list[int],
     now: dt.datetime,
     since: dt.datetime,
@@ -92,15 +146,19 @@ def gates_section(
                 waits[gate].append(days(left - entered))
     gates = {}
     for gate, completed in waits.items():
-        now_waiting = [r for r in waiting if r.gate.kind == gate]
-        longest = max(now_waiting, key=lambda r: now - r.waiting_since, default=None)
+        now_waiting = [
+            r for r in rows if GATED_STATES.get(r.state) == gate and not getattr(r.gates, gate).met
+        ]
+        longest = min(now_waiting, key=lambda r: (r.state_changed_at, r.pk), default=None)
         gates[gate] = {
             "passed": len(completed),
             "median_days": round(median(completed), 1) if completed else None,
             "max_days": max(completed) if completed else None,
             "waiting_now": len(now_waiting),
             "longest_waiting": (
-                {**brief(longest), "days": days(now - longest.waiting_since)} if longest else None
+                {**brief(longest), "days": days(now - longest.state_changed_at)}
+                if longest
+                else None
             ),
         }
 
@@ -164,12 +222,15 @@ def flow_section(
     since: dt.datetime,
     today: dt.date,
     tz,
+    limit: int | None,
+    totals: dict[str, int],
 ) -> dict[str, Any]:
     wip: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.state == State.IN_DELIVERY:
             entry = wip.setdefault(
-                row.dri.username, {**person(row.dri), "dri_in_delivery": 0, "open_tasks": 0}
+                row.dri.username if row.dri else "",
+                {**person(row.dri), "dri_in_delivery": 0, "open_tasks": 0},
             )
             entry["dri_in_delivery"] += 1
     open_tasks = (
@@ -192,11 +253,11 @@ def flow_section(
     done = [r for r in rows if r.state == State.DONE and r.state_changed_at >= since]
     in_state: dict[str, list[float]] = defaultdict(list)
     for row in done:
-        totals: dict[str, dt.timedelta] = defaultdict(dt.timedelta)
+        spent: dict[str, dt.timedelta] = defaultdict(dt.timedelta)
         for state, entered, left, _target in stints.get(row.pk, []):
             if state in TIMED_STATES:
-                totals[state] += left - entered
-        for state, total in totals.items():
+                spent[state] += left - entered
+        for state, total in spent.items():
             in_state[state].append(days(total))
 
     months = [month_start(today, back) for back in range(FINISHED_MONTHS - 1, -1, -1)]
@@ -206,10 +267,14 @@ def flow_section(
             month = f"{timezone.localtime(row.state_changed_at, tz):%Y-%m}"
             if month in per_month:
                 per_month[month] += 1
+    totals["wip"] = len(wip)
     return {
-        "wip": sorted(
-            wip.values(),
-            key=lambda p: (-(p["dri_in_delivery"] + p["open_tasks"]), p["name"]),
+        "wip": bounded(
+            sorted(
+                wip.values(),
+                key=lambda p: (-(p["dri_in_delivery"] + p["open_tasks"]), p["name"]),
+            ),
+            CHART_ROWS if limit is not None else None,
         ),
         "time_in_state": {
             "finished": len(done),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +16,6 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,8 +23,14 @@ from rest_framework.views import APIView
 
 from .. import charts
 from ..api.serializers import ErrorSerializer
-from ..models import ChecklistKind, Health, MilestoneState, Role, State, Team
-from ..selectors.dashboard import portfolio_summary
+from ..api.serializers_portfolio import PortfolioSerializer
+from ..models import Health, Role, State, Team
+from ..selectors.dashboard import (
+    TABLE_FILTERS,
+    cached_portfolio_summary,
+    initiatives_table,
+    portfolio_summary,
+)
 from ..selectors.portfolio import teams_for
 
 STATE_COLORS = {
@@ -37,7 +43,6 @@ STATE_COLORS = {
     State.CANCELLED: "#afb8c1",
 }
 HEALTH_LABELS = {**dict(Health.choices), "none": "No update yet"}
-TABLE_FILTERS = ("state", "health", "dri")
 CSV_COLUMNS = (
     ("key", "Key"),
     ("title", "Title"),
@@ -58,10 +63,10 @@ CSV_COLUMNS = (
 )
 
 
-def _summary_for(teams: list[Team]) -> dict[str, Any]:
+def _summary_for(teams: list[Team], **kwargs: Any) -> dict[str, Any]:
     """The figures for ``teams``, with dates in the team's time zone when there is one."""
     tz = teams[0].tz if len(teams) == 1 else None
-    return portfolio_summary([t.pk for t in teams], now=timezone.now(), tz=tz)
+    return cached_portfolio_summary([t.pk for t in teams], now=timezone.now(), tz=tz, **kwargs)
 
 
 def _teams_or_404(request: HttpRequest, key: str | None) -> list[Team]:
@@ -69,20 +74,6 @@ def _teams_or_404(request: HttpRequest, key: str | None) -> list[Team]:
     if key and not teams:
         raise Http404("No such team.")
     return teams
-
-
-def _filtered(rows: list[dict[str, Any]], params: Any) -> list[dict[str, Any]]:
-    for name in TABLE_FILTERS:
-        wanted = params.get(name)
-        if not wanted:
-            continue
-        if name == "dri":
-            rows = [r for r in rows if r["dri"]["username"] == wanted]
-        elif name == "health" and wanted == "none":
-            rows = [r for r in rows if not r["health"]]
-        else:
-            rows = [r for r in rows if r[name] == wanted]
-    return rows
 
 
 def _add_labels(value: Any) -> None:
@@ -106,12 +97,65 @@ def _safe_url(name: str, **kwargs: Any) -> str:
         return ""
 
 
+# Where each bounded list of the page continues: the team board's table, sorted or filtered
+# to match the list. (The all-teams page has no single board: it points to the teams.)
+MORE_LINKS = {
+    "red_and_yellow": {"sort": "-health"},
+    "missing_updates": {"sort": "updated"},
+    "gate_waits": {"sort": "dor"},
+    "milestones_due": {"sort": "milestone"},
+    "timeline": {"sort": "milestone"},
+    "heatmap": {"sort": "-health"},
+    "drift": {"health": "on_track"},
+    "slips_by_initiative": {"sort": "milestone"},
+    "wip": {},
+    "overrides_and_waivers": {},
+}
+
+
+def _more(summary: dict[str, Any], teams: list[Team], key: str | None, filters: dict) -> dict:
+    """For every list the page cut short, how many rows it left out and where they are."""
+    totals = summary["totals"]
+    shown = {
+        "red_and_yellow": len(summary["now"]["red_and_yellow"]),
+        "missing_updates": len(summary["now"]["missing_updates"]),
+        "gate_waits": len(summary["now"]["gate_waits"]),
+        "overrides_and_waivers": len(summary["now"]["overrides_and_waivers"]),
+        "milestones_due": len(summary["dates"]["milestones_due"]),
+        "slips_by_initiative": len(summary["dates"]["slips_by_initiative"]),
+        "timeline": len(summary["dates"]["timeline"]["rows"]),
+        "heatmap": len(summary["history"]["heatmap"]),
+        "drift": len(summary["drift"]),
+        "wip": len(summary["flow"]["wip"]),
+        "initiatives": len(summary["initiatives"]),
+    }
+    board = _safe_url("team-detail", team_key=teams[0].key) if key else ""
+    elsewhere = board or _safe_url("team-list")
+    more = {}
+    for name, count in shown.items():
+        left = totals[name] - count
+        if left <= 0:
+            continue
+        if name == "initiatives":
+            board_filters = {
+                k: v for k, v in filters.items() if k in ("state", "health") and v != "none"
+            }
+            url = f"{board}?{urlencode({'view': 'table', **board_filters})}" if board else ""
+        elif board:
+            url = f"{board}?{urlencode({'view': 'table', **MORE_LINKS[name]})}"
+        else:
+            url = elsewhere
+        more[name] = {"count": left, "total": totals[name], "url": url}
+    return more
+
+
 @login_required
 def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
     teams = _teams_or_404(request, key)
     if not teams:
         return render(request, "dashboard/no_teams.html", status=200)
-    summary = _summary_for(teams)
+    filters = {n: request.GET[n] for n in TABLE_FILTERS if request.GET.get(n)}
+    summary = _summary_for(teams, params=filters)
     here = request.path
     contributors = {t.key for t in teams if t.role != Role.VIEWER}
     for section in ("missing_updates", "gate_waits", "red_and_yellow"):
@@ -121,20 +165,22 @@ def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
     _add_labels(summary)
     for milestone in summary["dates"]["milestones_due"]:
         milestone["days_late"] = -milestone["days_left"]
-    table = _filtered(summary["initiatives"], request.GET)
     csv_url = (
         reverse("team-dashboard-csv", kwargs={"key": teams[0].key})
         if key
         else reverse("dashboard-csv")
     )
+    csv_url += f"?{urlencode(filters)}" if filters else ""
     context = {
         "teams": teams,
         "team": teams[0] if key else None,
         "summary": summary,
+        "totals": summary["totals"],
+        "more": _more(summary, teams, key, filters),
         "charts": build_charts(summary, here),
-        "table": table,
-        "filters": {n: request.GET[n] for n in TABLE_FILTERS if request.GET.get(n)},
-        "csv_url": csv_url + (f"?{request.GET.urlencode()}" if request.GET else ""),
+        "table": summary["initiatives"],
+        "filters": filters,
+        "csv_url": csv_url,
         "new_initiative_url": (
             _safe_url("initiative-create", team_key=teams[0].key)
             if key and teams[0].key in contributors
@@ -149,9 +195,9 @@ def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
 
 @login_required
 def dashboard_csv(request: HttpRequest, key: str | None = None) -> HttpResponse:
-    """The initiatives table (with the page's filters) as CSV."""
+    """The whole initiatives table (with the page's filters) as CSV."""
     teams = _teams_or_404(request, key)
-    rows = _filtered(_summary_for(teams)["initiatives"], request.GET) if teams else []
+    rows = initiatives_table([t.pk for t in teams], request.GET) if teams else []
     name = f"{teams[0].key.lower() if key else 'portfolio'}-initiatives-{timezone.localdate()}"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -349,275 +395,6 @@ def build_charts(summary: dict[str, Any], here: str) -> dict[str, str]:
 
 
 # --- The JSON twin: /api/v1/portfolio/ -------------------------------------------------------
-#
-# Response-only serializers: they document the plain data of ``portfolio_summary`` for the
-# OpenAPI schema (the view returns that data as is; ``tests/api/test_schemathesis.py`` checks
-# real answers against them).
-
-GATE_CHOICES = ["ready", "done"]
-
-
-class PortfolioPersonSerializer(serializers.Serializer):
-    username = serializers.CharField(help_text="Empty when nobody is assigned.")
-    name = serializers.CharField()
-
-
-class PortfolioInitiativeSerializer(serializers.Serializer):
-    """An initiative as every list of the dashboard shows it."""
-
-    key = serializers.CharField()
-    url = serializers.CharField(help_text="Its web page.")
-    title = serializers.CharField()
-    team = serializers.CharField(help_text="The team's key.")
-    state = serializers.ChoiceField(choices=State.choices)
-    health = serializers.ChoiceField(
-        choices=Health.choices, allow_null=True, help_text="From the latest status update."
-    )
-    dri = PortfolioPersonSerializer()
-
-
-class PortfolioByStateSerializer(serializers.Serializer):
-    discovery = serializers.IntegerField()
-    scoping = serializers.IntegerField()
-    ready = serializers.IntegerField()
-    in_delivery = serializers.IntegerField()
-    done = serializers.IntegerField()
-    paused = serializers.IntegerField()
-    cancelled = serializers.IntegerField()
-
-
-class PortfolioHealthCountsSerializer(serializers.Serializer):
-    on_track = serializers.IntegerField()
-    at_risk = serializers.IntegerField()
-    off_track = serializers.IntegerField()
-
-
-class PortfolioByHealthSerializer(PortfolioHealthCountsSerializer):
-    none = serializers.IntegerField(help_text="Active initiatives with no status update yet.")
-
-
-class PortfolioRedAndYellowSerializer(PortfolioInitiativeSerializer):
-    risks = serializers.CharField(help_text="The risks of its latest status update.")
-    last_update_week = serializers.CharField(help_text="ISO week, e.g. `2026-W10`; or empty.")
-
-
-class PortfolioMissingUpdateSerializer(PortfolioInitiativeSerializer):
-    week = serializers.CharField(help_text="The current ISO week in the team's time zone.")
-    last_update_week = serializers.CharField()
-
-
-class PortfolioGateWaitSerializer(PortfolioInitiativeSerializer):
-    gate = serializers.ChoiceField(choices=GATE_CHOICES)
-    missing = serializers.IntegerField(help_text="Required items not satisfied.")
-    pending_signoffs = serializers.ListField(child=serializers.CharField())
-    percent = serializers.IntegerField()
-    waiting_days = serializers.FloatField()
-
-
-class PortfolioOverrideSerializer(serializers.Serializer):
-    when = serializers.DateTimeField()
-    verb = serializers.CharField(
-        help_text="`initiative.gate_overridden` or `checklist_item.waived`."
-    )
-    kind = serializers.CharField(help_text="`override` or `waiver`.")
-    initiative = serializers.CharField(allow_null=True)
-    initiative_url = serializers.CharField(allow_null=True)
-    actor = PortfolioPersonSerializer()
-    summary = serializers.CharField()
-    reason = serializers.CharField()
-
-
-class PortfolioNowSerializer(serializers.Serializer):
-    by_state = PortfolioByStateSerializer()
-    by_health = PortfolioByHealthSerializer(help_text="Active initiatives only.")
-    red_and_yellow = PortfolioRedAndYellowSerializer(many=True)
-    missing_updates = PortfolioMissingUpdateSerializer(many=True)
-    gate_waits = PortfolioGateWaitSerializer(many=True)
-    overrides_and_waivers = PortfolioOverrideSerializer(many=True, help_text="Last 30 days.")
-
-
-class PortfolioMilestoneDueSerializer(serializers.Serializer):
-    initiative = serializers.CharField()
-    initiative_url = serializers.CharField()
-    initiative_title = serializers.CharField()
-    dri = PortfolioPersonSerializer()
-    milestone = serializers.CharField()
-    state = serializers.ChoiceField(choices=MilestoneState.choices)
-    due_date = serializers.DateField()
-    overdue = serializers.BooleanField()
-    days_left = serializers.IntegerField(help_text="Negative when overdue.")
-    slip_count = serializers.IntegerField()
-    slip_days = serializers.IntegerField()
-
-
-class PortfolioSlipsSerializer(PortfolioInitiativeSerializer):
-    slip_count = serializers.IntegerField()
-    slip_days = serializers.IntegerField()
-
-
-class PortfolioMovedMilestoneSerializer(serializers.Serializer):
-    initiative = serializers.CharField()
-    initiative_url = serializers.CharField()
-    milestone = serializers.CharField()
-    original_due_date = serializers.DateField()
-    due_date = serializers.DateField()
-    slip_count = serializers.IntegerField()
-    slip_days = serializers.IntegerField()
-
-
-class PortfolioTimelineBarSerializer(serializers.Serializer):
-    title = serializers.CharField()
-    state = serializers.ChoiceField(choices=MilestoneState.choices)
-    start = serializers.DateField()
-    due_date = serializers.DateField()
-    original_due_date = serializers.DateField()
-    overdue = serializers.BooleanField()
-    slip_count = serializers.IntegerField()
-
-
-class PortfolioTimelineRowSerializer(PortfolioInitiativeSerializer):
-    milestones = PortfolioTimelineBarSerializer(many=True)
-
-
-class PortfolioTimelineSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
-    rows = PortfolioTimelineRowSerializer(many=True)
-
-
-class PortfolioDatesSerializer(serializers.Serializer):
-    milestones_due = PortfolioMilestoneDueSerializer(many=True)
-    slips_by_initiative = PortfolioSlipsSerializer(many=True)
-    most_moved_milestones = PortfolioMovedMilestoneSerializer(many=True)
-    timeline = PortfolioTimelineSerializer()
-
-
-class PortfolioHeatmapRowSerializer(PortfolioInitiativeSerializer):
-    cells = serializers.ListField(
-        child=serializers.ChoiceField(choices=Health.choices, allow_null=True),
-        help_text="The health reported each week of `weeks` (null: no update).",
-    )
-
-
-class PortfolioHealthShareSerializer(PortfolioHealthCountsSerializer):
-    week = serializers.CharField()
-    total = serializers.IntegerField()
-    percent = PortfolioHealthCountsSerializer()
-
-
-class PortfolioHistorySerializer(serializers.Serializer):
-    weeks = serializers.ListField(child=serializers.CharField(), help_text="Oldest first.")
-    heatmap = PortfolioHeatmapRowSerializer(many=True)
-    health_share = PortfolioHealthShareSerializer(many=True)
-
-
-class PortfolioLongestWaitSerializer(PortfolioInitiativeSerializer):
-    days = serializers.FloatField()
-
-
-class PortfolioGateFlowSerializer(serializers.Serializer):
-    passed = serializers.IntegerField(help_text="Passes since the start of last quarter.")
-    median_days = serializers.FloatField(allow_null=True)
-    max_days = serializers.FloatField(allow_null=True)
-    waiting_now = serializers.IntegerField()
-    longest_waiting = PortfolioLongestWaitSerializer(allow_null=True)
-
-
-class PortfolioGateWaitsSerializer(serializers.Serializer):
-    ready = PortfolioGateFlowSerializer()
-    done = PortfolioGateFlowSerializer()
-
-
-class PortfolioChecklistItemSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ChecklistKind.choices)
-    section = serializers.CharField()
-    text = serializers.CharField()
-    count = serializers.IntegerField()
-
-
-class PortfolioLastTickedSerializer(PortfolioChecklistItemSerializer):
-    median_days = serializers.FloatField(help_text="From the initiative's creation.")
-
-
-class PortfolioQuarterCountSerializer(serializers.Serializer):
-    quarter = serializers.CharField(help_text="e.g. `2026-Q1`.")
-    count = serializers.IntegerField()
-
-
-class PortfolioGatesSerializer(serializers.Serializer):
-    waits = PortfolioGateWaitsSerializer()
-    most_waived = PortfolioChecklistItemSerializer(many=True)
-    last_ticked = PortfolioLastTickedSerializer(many=True)
-    overrides_per_quarter = PortfolioQuarterCountSerializer(many=True)
-
-
-class PortfolioEvidenceSerializer(serializers.Serializer):
-    kind = serializers.CharField(
-        help_text="`overdue_milestone`, `recent_slip` or `no_task_progress`."
-    )
-    text = serializers.CharField()
-
-
-class PortfolioDriftSerializer(PortfolioInitiativeSerializer):
-    evidence = PortfolioEvidenceSerializer(many=True)
-
-
-class PortfolioWipSerializer(PortfolioPersonSerializer):
-    dri_in_delivery = serializers.IntegerField()
-    open_tasks = serializers.IntegerField()
-
-
-class PortfolioStateSpreadSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=State.choices)
-    count = serializers.IntegerField()
-    median = serializers.FloatField(allow_null=True)
-    p25 = serializers.FloatField(allow_null=True)
-    p75 = serializers.FloatField(allow_null=True)
-    min = serializers.FloatField(allow_null=True)
-    max = serializers.FloatField(allow_null=True)
-
-
-class PortfolioTimeInStateSerializer(serializers.Serializer):
-    finished = serializers.IntegerField()
-    since = serializers.DateTimeField()
-    states = PortfolioStateSpreadSerializer(many=True, help_text="Days in each state.")
-
-
-class PortfolioMonthCountSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text="e.g. `2026-03`.")
-    count = serializers.IntegerField()
-
-
-class PortfolioFlowSerializer(serializers.Serializer):
-    wip = PortfolioWipSerializer(many=True)
-    time_in_state = PortfolioTimeInStateSerializer()
-    finished_per_month = PortfolioMonthCountSerializer(many=True)
-
-
-class PortfolioTableRowSerializer(PortfolioInitiativeSerializer):
-    current_milestone = serializers.CharField()
-    current_milestone_due = serializers.DateField(allow_null=True)
-    progress = serializers.IntegerField(help_text="Percent of tasks closed.")
-    tasks_closed = serializers.IntegerField()
-    tasks_total = serializers.IntegerField()
-    dor_percent = serializers.IntegerField()
-    dod_percent = serializers.IntegerField()
-    last_update_week = serializers.CharField()
-    stale = serializers.BooleanField()
-    target_date = serializers.DateField(allow_null=True)
-
-
-class PortfolioSerializer(serializers.Serializer):
-    teams = serializers.ListField(child=serializers.CharField(), help_text="The teams' keys.")
-    generated_at = serializers.DateTimeField()
-    today = serializers.DateField()
-    now = PortfolioNowSerializer()
-    dates = PortfolioDatesSerializer()
-    history = PortfolioHistorySerializer()
-    gates = PortfolioGatesSerializer()
-    drift = PortfolioDriftSerializer(many=True)
-    flow = PortfolioFlowSerializer()
-    initiatives = PortfolioTableRowSerializer(many=True)
 
 
 class PortfolioAPIView(APIView):
@@ -655,5 +432,10 @@ class PortfolioAPIView(APIView):
         teams = teams_for(request.user, key.upper() if key else None)
         if key and not teams:
             raise NotFound("No such team.")
-        summary = _summary_for(teams) if teams else portfolio_summary([], now=timezone.now())
+        # The lists bounded as on the page, with the whole initiatives table.
+        summary = (
+            _summary_for(teams, table_limit=None)
+            if teams
+            else portfolio_summary([], now=timezone.now(), table_limit=None)
+        )
         return Response({"teams": [t.key for t in teams], **summary})

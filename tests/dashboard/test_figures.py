@@ -93,7 +93,8 @@ def test_health_heatmap_and_share_per_week(summary):
     history = summary["history"]
     assert history["weeks"][0] == "2025-W51" and history["weeks"][-1] == "2026-W10"
     cells = {row["key"]: row["cells"] for row in history["heatmap"]}
-    assert list(cells) == ["PLAT-1", "PLAT-3", "PLAT-4"]  # active, or updated in the window
+    # Active, or updated in the window; active ones first, worst health first.
+    assert list(cells) == ["PLAT-4", "PLAT-3", "PLAT-1"]
     week = {w: i for i, w in enumerate(history["weeks"])}
     assert cells["PLAT-1"][week["2026-W05"]] == "on_track"
     assert cells["PLAT-1"][week["2026-W06"]] == "off_track"
