@@ -169,7 +169,9 @@ def _transitions(initiative: Initiative, actor: perms.Actor) -> list[dict[str, A
 
 def _milestones(initiative: Initiative, can_manage: bool) -> list[Any]:
     milestones = list(initiative.milestones.all())
+    move_url, edit_url = _pk_urls("milestone-transition"), _pk_urls("milestone-edit")
     for milestone in milestones:
+        milestone.move_url, milestone.edit_url = move_url(milestone.pk), edit_url(milestone.pk)
         total = milestone.tasks_total or 0
         milestone.progress = round(100 * milestone.tasks_closed / total) if total else 0
         milestone.moves = milestone_transitions_from(milestone.state) if can_manage else []
