@@ -9,8 +9,10 @@ not depend on the data size (``tests/web/test_query_budgets.py``)."""
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,6 +25,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
     Window,
@@ -125,6 +128,12 @@ def _total() -> Window:
     return Window(Count("pk"))
 
 
+def _url_for(name: str) -> Callable[[str], str]:
+    """``reverse(name, kwargs={"key": key})`` for many keys at the cost of one reverse()."""
+    head, _, tail = reverse(name, kwargs={"key": "@KEY@"}).partition("@KEY@")
+    return lambda key: f"{head}{key}{tail}"
+
+
 # --- Initiatives I drive ---------------------------------------------------------------------
 
 
@@ -191,35 +200,41 @@ def _initiatives(
     """Open initiatives ``user`` is the DRI of: red, stale, update due, at risk, the other
     active ones, then discovery and paused; with how many need each kind of attention."""
     filters = _attention_filters(memberships, timezone.now())
+    flags = {
+        f"is_{name}": Case(When(filters[name], then=Value(1)), default=Value(0))
+        for name in ("red", "stale", "update_due")
+    }
+    # The flags are resolved once and referenced from here on (each Q is resolved only once,
+    # which is most of the cost of building this query).
     attention = Case(
-        *(
-            When(filters[name], then=Value(rank))
-            for rank, name in enumerate(("red", "stale", "update_due", "at_risk", "active"))
-        ),
+        When(is_red=1, then=Value(0)),
+        When(is_stale=1, then=Value(1)),
+        When(is_update_due=1, then=Value(2)),
+        When(filters["at_risk"], then=Value(3)),
+        When(filters["active"], then=Value(4)),
         default=Value(5),
-        output_field=IntegerField(),
     )
     queryset = (
         Initiative.objects.filter(
             dri=user, state__in=OPEN_STATES, team_id__in=[m.team_id for m in memberships]
         )
+        .annotate(**flags)
         .annotate(
             attention=attention,
             n_total=_total(),
-            n_red=Window(Count("pk", filter=filters["red"])),
-            n_stale=Window(Count("pk", filter=filters["stale"])),
-            n_update_due=Window(Count("pk", filter=filters["update_due"])),
+            **{f"n_{name[3:]}": Window(Sum(name)) for name in flags},
         )
         .order_by("attention", "team__key", "number")
     )
     section = _window_rows(queryset, "initiatives", offset, limit, evaluate=list_initiatives)
     rows = section.rows
     mark_update_due(rows)
+    detail_url, update_url = _url_for("initiative-detail"), _url_for("status-update")
     for row in rows:
-        row.url = row.get_absolute_url()
+        row.url = detail_url(row.key)
         row.health_colour = HEALTH_CLASS.get(row.health, "none")
         row.gate_label = _gate_label(row)
-        row.update_url = reverse("status-update", args=[row.key]) if row.update_due else ""
+        row.update_url = update_url(row.key) if row.update_due else ""
     first = rows[0] if rows else None
     section.counts = {
         "red": getattr(first, "n_red", 0),
@@ -234,21 +249,31 @@ def _initiatives(
 
 def _signoffs_waiting(
     user: AbstractBaseUser, memberships: list[Membership]
-) -> QuerySet[ChecklistItem]:
+) -> QuerySet[ChecklistItem] | None:
     """Open sign-off items the user's role (or stakeholdership) lets them give, in the teams
-    they belong to. The roles come from ``memberships`` (already loaded) and stakeholdership
-    from an EXISTS, so no join multiplies the rows and no DISTINCT is needed."""
-    stakeholder = Initiative.stakeholders.through.objects.filter(
-        initiative_id=OuterRef("initiative_id"), user_id=user.pk
-    )
-    allowed = Q(
-        Exists(stakeholder),
-        signoff_role=SignoffRole.STAKEHOLDER,
-        initiative__team_id__in=[m.team_id for m in memberships],
-    )
-    for m in memberships:
-        if m.role in MEMBERSHIP_SIGNOFF_ROLES:
-            allowed |= Q(signoff_role=m.role, initiative__team_id=m.team_id)
+    they belong to; None when they can give none (no query needed). The roles and the teams
+    where they are a stakeholder come with ``memberships`` (see ``my_work``), so no join
+    multiplies the rows and no DISTINCT is needed."""
+    grants = [
+        Q(signoff_role=m.role, initiative__team_id=m.team_id)
+        for m in memberships
+        if m.role in MEMBERSHIP_SIGNOFF_ROLES
+    ]
+    stakeholder_teams = [m.team_id for m in memberships if m.stakeholder]
+    if stakeholder_teams:
+        stakeholder = Initiative.stakeholders.through.objects.filter(
+            initiative_id=OuterRef("initiative_id"), user_id=user.pk
+        )
+        grants.append(
+            Q(
+                Exists(stakeholder),
+                signoff_role=SignoffRole.STAKEHOLDER,
+                initiative__team_id__in=stakeholder_teams,
+            )
+        )
+    if not grants:
+        return None
+    allowed = reduce(operator.or_, grants)
     # The gate the initiative is heading for first: DoR items before it is ready, DoD items
     # while it is in delivery.
     next_gate = Q(kind=ChecklistKind.READY, initiative__state__in=[State.DISCOVERY, State.SCOPING])
@@ -279,14 +304,19 @@ def _signoffs_waiting(
 def _signoffs(
     user: AbstractBaseUser, memberships: list[Membership], offset: int, limit: int
 ) -> Section:
-    section = _window_rows(_signoffs_waiting(user, memberships), "signoffs", offset, limit)
+    queryset = _signoffs_waiting(user, memberships)
+    if queryset is None:
+        return Section(name="signoffs", rows=[], total=0, offset=offset, page_size=limit)
+    section = _window_rows(queryset, "signoffs", offset, limit)
+    detail_url = _url_for("initiative-detail")
     for item in section.rows:
-        item.url = f"{item.initiative.get_absolute_url()}#item-{item.pk}"
+        item.url = f"{detail_url(item.initiative.key)}#item-{item.pk}"
     return section
 
 
 # --- Tasks assigned --------------------------------------------------------------------------
 
+OPEN_TASK_STATES = [state for state in TaskState if state not in CLOSED_TASK_STATES]
 _TASK_STATE_RANK = Case(
     When(state=TaskState.IN_PROGRESS, then=Value(0)),
     When(state=TaskState.IN_REVIEW, then=Value(1)),
@@ -300,11 +330,25 @@ def _tasks(
 ) -> Section:
     """Open tasks assigned to ``user``: those of the milestone due first, then what is under
     way before what is still to do."""
+    # Written so that the plan starts from the (assignee, state) index whatever the table
+    # statistics, and reads only the columns the page shows: the window count carries every
+    # matching row through the sort.
+    visible = Initiative.objects.filter(team_id__in=[m.team_id for m in memberships]).exclude(
+        state=State.CANCELLED
+    )
     queryset = (
-        Task.objects.filter(assignee=user, initiative__team_id__in=[m.team_id for m in memberships])
-        .exclude(state__in=CLOSED_TASK_STATES)
-        .exclude(initiative__state=State.CANCELLED)
+        Task.objects.filter(
+            assignee=user, state__in=OPEN_TASK_STATES, initiative_id__in=visible.values("pk")
+        )
         .select_related("initiative__team", "milestone")
+        .only(
+            "title",
+            "state",
+            "initiative__number",
+            "initiative__team__key",
+            "milestone__title",
+            "milestone__due_date",
+        )
         .annotate(state_rank=_TASK_STATE_RANK, n_total=_total())
         .order_by(
             F("milestone__due_date").asc(nulls_last=True),
@@ -316,8 +360,9 @@ def _tasks(
         )
     )
     section = _window_rows(queryset, "tasks", offset, limit)
+    detail_url = _url_for("initiative-detail")
     for task in section.rows:
-        task.url = f"{task.initiative.get_absolute_url()}#task-{task.pk}"
+        task.url = f"{detail_url(task.initiative.key)}#task-{task.pk}"
     return section
 
 
@@ -348,8 +393,9 @@ def _milestones(
         .order_by("due_date", "pk")
     )
     section = _window_rows(queryset, "milestones", offset, limit)
+    detail_url = _url_for("initiative-detail")
     for ms in section.rows:
-        ms.url = f"{ms.initiative.get_absolute_url()}#milestone-{ms.pk}"
+        ms.url = f"{detail_url(ms.initiative.key)}#milestone-{ms.pk}"
         ms.overdue = ms.due_date < today
     section.counts = {"overdue": section.rows[0].n_overdue if section.rows else 0}
     return section
@@ -363,8 +409,16 @@ def my_work(user: AbstractBaseUser, *, section: str = "", page: int = 1) -> MyWo
     or one ``section`` in full, PAGE_SIZE rows per ``page``. At most six queries: memberships,
     DRI rows and their checklists, sign-offs, tasks, milestones."""
     today = timezone.localdate()
+    stakeholder = Initiative.stakeholders.through.objects.filter(
+        user_id=user.pk,
+        initiative__team_id=OuterRef("team_id"),
+        initiative__state__in=OPEN_STATES,
+    )
     memberships = list(
-        Membership.objects.filter(user=user).select_related("team").order_by("team__key")
+        Membership.objects.filter(user=user)
+        .select_related("team")
+        .annotate(stakeholder=Exists(stakeholder))
+        .order_by("team__key")
     )
     section = section if section in SECTIONS else ""
     page = min(max(page, 1), MAX_PAGE) if section else 1

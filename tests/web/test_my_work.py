@@ -250,3 +250,14 @@ def test_my_work_query_count_does_not_grow_with_the_data(
     client.force_login(people["security"])
     with django_assert_max_num_queries(8):
         assert client.get(reverse("my-work"), params).status_code == 200
+
+
+def test_people_who_can_sign_off_nothing_skip_the_signoff_query(
+    client, team, people, django_assert_max_num_queries
+):
+    _initiatives(team, people["dri"], 3, state=State.SCOPING)
+    client.force_login(people["engineer"])
+    # Session and user (2), memberships, DRI rows, tasks, milestones.
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("my-work"))
+    assert "Nothing waits for your sign-off" in response.content.decode()
