@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, Max, OuterRef, Q, Subquery, When
+from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from .dashboard_now import dates_section, drift_section, load_milestones, now_se
 from .dashboard_trends import flow_section, gates_section, history_section, state_stints
 from .initiatives import list_initiatives
 from .portfolio import OVERRIDE_AND_WAIVER_VERBS
+from .versions import newest_event_id
 
 TABLE_FILTERS = ("state", "health", "dri")
 CACHE_VERSION = 1
@@ -185,12 +186,6 @@ def portfolio_summary(
         "initiatives": [table_row(r) for r in shown],
         "totals": totals,
     }
-
-
-def newest_event_id(team_ids: Iterable[int]) -> int:
-    """The id of the teams' newest activity event: it changes with every write. One query."""
-    newest = ActivityEvent.objects.filter(team_id__in=list(team_ids)).aggregate(n=Max("pk"))
-    return newest["n"] or 0
 
 
 def cached_portfolio_summary(

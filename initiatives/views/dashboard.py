@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -32,6 +36,7 @@ from ..selectors.dashboard import (
     portfolio_summary,
 )
 from ..selectors.portfolio import teams_for
+from ..selectors.versions import newest_event_id
 
 STATE_COLORS = {
     State.DISCOVERY: "#8c959f",
@@ -149,15 +154,54 @@ def _more(summary: dict[str, Any], teams: list[Team], key: str | None, filters: 
     return more
 
 
+# A rendered dashboard is kept this long at most; a write to one of its teams gives it a new
+# key first, and the hour is part of the key (figures such as "waiting N days").
+BODY_CACHE_SECONDS = 3600
+
+
 @login_required
 def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
     teams = _teams_or_404(request, key)
     if not teams:
         return render(request, "dashboard/no_teams.html", status=200)
     filters = {n: request.GET[n] for n in TABLE_FILTERS if request.GET.get(n)}
+    contributors = {t.key for t in teams if t.role != Role.VIEWER}
+    tz = teams[0].tz if len(teams) == 1 else timezone.get_current_timezone()
+    team_ids = sorted(t.pk for t in teams)
+    raw = repr(
+        (
+            request.path,
+            team_ids,
+            newest_event_id(team_ids),
+            timezone.localtime(timezone.now(), tz).strftime("%Y-%m-%dT%H"),
+            sorted(filters.items()),
+            sorted(contributors),
+        )
+    )
+    cache_key = f"dashboard-body:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
+    body = cache.get(cache_key)
+    if body is None:
+        body = mark_safe(
+            render_to_string(
+                "dashboard/_body.html",
+                _body_context(request, teams, key, filters, contributors),
+                request=request,
+            )
+        )
+        cache.set(cache_key, body, BODY_CACHE_SECONDS)
+    context = {"team": teams[0] if key else None, "body": body}
+    return render(request, "dashboard/dashboard.html", context)
+
+
+def _body_context(
+    request: HttpRequest,
+    teams: list[Team],
+    key: str | None,
+    filters: dict[str, str],
+    contributors: set[str],
+) -> dict[str, Any]:
     summary = _summary_for(teams, params=filters)
     here = request.path
-    contributors = {t.key for t in teams if t.role != Role.VIEWER}
     for section in ("missing_updates", "gate_waits", "red_and_yellow"):
         for row in summary["now"][section]:
             row["can_act"] = row["team"] in contributors
@@ -171,7 +215,7 @@ def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
         else reverse("dashboard-csv")
     )
     csv_url += f"?{urlencode(filters)}" if filters else ""
-    context = {
+    return {
         "teams": teams,
         "team": teams[0] if key else None,
         "summary": summary,
@@ -190,7 +234,6 @@ def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
         "health_labels": HEALTH_LABELS,
         "active_total": sum(summary["now"]["by_health"].values()),
     }
-    return render(request, "dashboard/dashboard.html", context)
 
 
 @login_required
