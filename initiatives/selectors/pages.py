@@ -1,10 +1,11 @@
-"""Reads for the web UI's pages. Each function answers one page in a fixed number of queries
-whatever the data size (``tests/web/test_query_budgets.py`` pins the budgets)."""
+"""Reads for the web UI's team pages (board, table) and forms. Each function answers one page in
+a fixed number of queries whatever the data size (``tests/web/test_query_budgets.py`` pins the
+budgets). My work and the initiative page have their own modules."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,27 +27,21 @@ from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from ..models import (
-    CLOSED_TASK_STATES,
-    ActivityEvent,
     ChecklistItem,
     Health,
     Initiative,
-    ItemStatus,
     Membership,
     Milestone,
     Role,
-    SignoffRole,
     State,
     StatusUpdate,
     Task,
     Team,
 )
-from ..permissions import prime_roles
 from ..workflow import iso_week
-from .initiatives import OPEN_MILESTONE_STATES, initiative_detail, list_initiatives
+from .initiatives import OPEN_MILESTONE_STATES, list_initiatives
 
 DUE_SOON_DAYS = 14
-ACTIVITY_LIMIT = 50
 # Initiatives still being worked on: what a DRI's "my work" and sign-off lists care about.
 OPEN_STATES = (State.DISCOVERY, State.SCOPING, State.READY, State.IN_DELIVERY, State.PAUSED)
 BOARD_COLUMNS = tuple(State)
@@ -61,79 +56,6 @@ def mark_update_due(rows: list[Initiative], now: dt.datetime | None = None) -> N
     """Set ``update_due`` on active rows that have no update for their team's current week."""
     for row in rows:
         row.update_due = row.is_active and row.last_update_week != week_in(row.team, now)
-
-
-# --- My work ---------------------------------------------------------------------------------
-
-
-@dataclass
-class MyWork:
-    memberships: list[Membership]
-    initiatives: list[Initiative]
-    signoffs: list[ChecklistItem]
-    tasks: list[Task]
-    milestones: list[Milestone]
-    today: dt.date = field(default_factory=dt.date.today)
-
-
-def _signoffs_waiting(user: AbstractBaseUser) -> QuerySet[ChecklistItem]:
-    """Open sign-off items the user's role (or stakeholdership) lets them give. One filter()
-    call so that every condition on the membership uses the same join."""
-    role_match = Q()
-    for role in (SignoffRole.SECURITY, SignoffRole.LEGAL, SignoffRole.EM):
-        role_match |= Q(signoff_role=role, initiative__team__memberships__role=role)
-    role_match |= Q(signoff_role=SignoffRole.STAKEHOLDER, initiative__stakeholders=user)
-    return (
-        ChecklistItem.objects.filter(
-            Q(initiative__team__memberships__user=user) & role_match,
-            status=ItemStatus.OPEN,
-            initiative__state__in=OPEN_STATES,
-        )
-        # The DRI cannot sign off their own initiative (permissions.signoff_refusal).
-        .exclude(initiative__dri=user)
-        .select_related("initiative__team")
-        .order_by("initiative__team__key", "initiative__number", "kind", "section_position")
-        .distinct()
-    )
-
-
-def my_work(user: AbstractBaseUser) -> MyWork:
-    """Six queries: memberships, DRI rows and their checklists, sign-offs, tasks, milestones."""
-    today = timezone.localdate()
-    memberships = list(
-        Membership.objects.filter(user=user).select_related("team").order_by("team__key")
-    )
-    initiatives = list_initiatives(
-        Initiative.objects.filter(dri=user, state__in=OPEN_STATES, team__memberships__user=user)
-    )
-    mark_update_due(initiatives)
-    tasks = list(
-        Task.objects.filter(assignee=user, initiative__team__memberships__user=user)
-        .exclude(state__in=CLOSED_TASK_STATES)
-        .exclude(initiative__state=State.CANCELLED)
-        .select_related("initiative__team", "milestone")
-        .order_by("initiative__team__key", "initiative__number", "created_at")
-    )
-    milestones = list(
-        Milestone.objects.filter(
-            Q(initiative__dri=user) | Q(initiative__members=user),
-            initiative__team__memberships__user=user,
-            state__in=OPEN_MILESTONE_STATES,
-            due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
-        )
-        .exclude(initiative__state=State.CANCELLED)
-        .select_related("initiative__team")
-        .order_by("due_date", "pk")
-        .distinct()
-    )
-    return MyWork(
-        memberships=memberships,
-        initiatives=initiatives,
-        signoffs=list(_signoffs_waiting(user)),
-        tasks=tasks,
-        milestones=milestones,
-        today=today,
-    )
 
 
 # --- Teams -----------------------------------------------------------------------------------
@@ -287,49 +209,7 @@ def team_table(team: Team, filters: BoardFilters, page: str | int | None) -> Pag
     return current
 
 
-# --- Initiative page -------------------------------------------------------------------------
-
-
-@dataclass
-class InitiativePage:
-    initiative: Initiative
-    items: list[ChecklistItem]
-    tasks: list[Task]
-    updates: list[StatusUpdate]
-    activity: list[ActivityEvent]
-    people: list[Membership]
-
-
-def initiative_page(user: AbstractBaseUser, key: str) -> InitiativePage:
-    """Everything the initiative page shows; Initiative.DoesNotExist for non-members."""
-    initiative = initiative_detail(
-        Initiative.objects.filter(team__memberships__user=user).select_related("dri"), key
-    )
-    mark_update_due([initiative])
-    items = initiative.checklist
-    tasks = list(
-        Task.objects.filter(initiative=initiative)
-        .select_related("assignee", "milestone")
-        .order_by("milestone__due_date", "created_at", "pk")
-    )
-    updates = list(
-        StatusUpdate.objects.filter(initiative=initiative)
-        .select_related("author", "milestone")
-        .order_by("-week")
-    )
-    activity = list(
-        ActivityEvent.objects.filter(initiative=initiative).select_related("actor")[:ACTIVITY_LIMIT]
-    )
-    people = team_people(initiative.team)
-    prime_roles(user, initiative.team_id, people)
-    return InitiativePage(
-        initiative=initiative,
-        items=items,
-        tasks=tasks,
-        updates=updates,
-        activity=activity,
-        people=people,
-    )
+# --- Forms ------------------------------------------------------------------------------------
 
 
 def contributors(people: list[Membership]) -> list[Any]:
