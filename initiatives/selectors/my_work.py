@@ -31,7 +31,7 @@ from django.db.models import (
     Window,
 )
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from ..models import (
     ACTIVE_STATES,
@@ -232,7 +232,9 @@ def _initiatives(
     detail_url, update_url = _url_for("initiative-detail"), _url_for("status-update")
     for row in rows:
         row.url = detail_url(row.key)
+        row.state_label = row.get_state_display()
         row.health_colour = HEALTH_CLASS.get(row.health, "none")
+        row.health_label = row.get_health_display() if row.health else "No update"
         row.gate_label = _gate_label(row)
         row.update_url = update_url(row.key) if row.update_due else ""
     first = rows[0] if rows else None
@@ -285,6 +287,7 @@ def _signoffs_waiting(
         # The DRI cannot sign off their own initiative (permissions.signoff_refusal).
         .exclude(initiative__dri=user)
         .select_related("initiative__team")
+        .only("text", "kind", "signoff_role", "initiative__number", "initiative__team__key")
         .annotate(
             gate_rank=Case(When(next_gate, then=Value(0)), default=Value(1)),
             n_total=_total(),
@@ -310,7 +313,10 @@ def _signoffs(
     section = _window_rows(queryset, "signoffs", offset, limit)
     detail_url = _url_for("initiative-detail")
     for item in section.rows:
-        item.url = f"{detail_url(item.initiative.key)}#item-{item.pk}"
+        item.key = item.initiative.key
+        item.url = f"{detail_url(item.key)}#item-{item.pk}"
+        item.kind_label = item.get_kind_display()
+        item.role_label = item.get_signoff_role_display()
     return section
 
 
@@ -362,7 +368,10 @@ def _tasks(
     section = _window_rows(queryset, "tasks", offset, limit)
     detail_url = _url_for("initiative-detail")
     for task in section.rows:
-        task.url = f"{detail_url(task.initiative.key)}#task-{task.pk}"
+        task.key = task.initiative.key
+        task.url = f"{detail_url(task.key)}#task-{task.pk}"
+        task.state_label = task.get_state_display()
+        task.milestone_title = task.milestone.title if task.milestone else ""
     return section
 
 
@@ -386,6 +395,7 @@ def _milestones(
         )
         .exclude(initiative__state=State.CANCELLED)
         .select_related("initiative__team")
+        .only("title", "due_date", "initiative__number", "initiative__team__key")
         .annotate(
             n_total=_total(),
             n_overdue=Window(Count("pk", filter=Q(due_date__lt=today))),
@@ -395,8 +405,14 @@ def _milestones(
     section = _window_rows(queryset, "milestones", offset, limit)
     detail_url = _url_for("initiative-detail")
     for ms in section.rows:
-        ms.url = f"{detail_url(ms.initiative.key)}#milestone-{ms.pk}"
+        ms.key = ms.initiative.key
+        ms.url = f"{detail_url(ms.key)}#milestone-{ms.pk}"
         ms.overdue = ms.due_date < today
+        ms.due_label = (
+            f"Overdue · {dateformat.format(ms.due_date, 'j M')}"
+            if ms.overdue
+            else f"Due {dateformat.format(ms.due_date, 'D j M')}"
+        )
     section.counts = {"overdue": section.rows[0].n_overdue if section.rows else 0}
     return section
 

@@ -11,7 +11,7 @@ from initiatives.models import Milestone, Task
 from .conftest import populate
 
 BUDGETS = {
-    "my-work": 8,
+    "my-work": 7,
     "my-work-security": 7,
     "team-list": 3,
     "team-board": 7,
