@@ -100,6 +100,21 @@ def facts_from_row(initiative: Initiative) -> Facts:
     )
 
 
+def facts_from_loaded(
+    initiative: Initiative, *, stakeholders: int, milestones: Iterable[Milestone], open_tasks: int
+) -> Facts:
+    """The facts of an initiative whose stakeholders, milestones and task counts are already
+    loaded (its page): the same counts as ``fact_annotations`` (milestones not cancelled),
+    with no query."""
+    return Facts(
+        stakeholders=stakeholders,
+        design_doc_url=initiative.design_doc_url,
+        milestones=sum(1 for m in milestones if m.state != MilestoneState.CANCELLED),
+        open_tasks=open_tasks,
+        security_risk=initiative.security_risk,
+    )
+
+
 def facts_for(initiative: Initiative) -> Facts:
     """The facts of one initiative, read fresh in one query."""
     return _facts_from_values(_fact_values(Initiative.objects.filter(pk=initiative.pk)).get())

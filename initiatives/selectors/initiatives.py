@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ..checklists import (
@@ -21,6 +22,7 @@ from ..checklists import (
     ItemRow,
     evaluate_gate,
     fact_annotations,
+    facts_from_loaded,
     facts_from_row,
     gate_progress,
 )
@@ -36,6 +38,7 @@ from ..models import (
 from ..workflow import is_stale, iso_week
 
 OPEN_MILESTONE_STATES = (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS)
+User = get_user_model()
 
 
 def visible_initiatives(user) -> QuerySet[Initiative]:
@@ -49,16 +52,23 @@ def with_list_annotations(queryset: QuerySet[Initiative]) -> QuerySet[Initiative
     current = Milestone.objects.filter(
         initiative=OuterRef("pk"), state__in=OPEN_MILESTONE_STATES
     ).order_by("due_date", "position", "pk")
-    tasks = Task.objects.filter(initiative=OuterRef("pk")).order_by().values("initiative")
     return queryset.select_related("team", "dri").annotate(
         current_milestone_id=Subquery(current.values("pk")[:1]),
         current_milestone_title=Subquery(current.values("title")[:1]),
         current_milestone_due=Subquery(current.values("due_date")[:1]),
-        tasks_total=Subquery(tasks.annotate(n=Count("pk")).values("n")),
-        tasks_closed=Subquery(
+        **task_counts(),
+    )
+
+
+def task_counts() -> dict[str, Subquery]:
+    """``tasks_total`` and ``tasks_closed`` of each initiative row, as annotations."""
+    tasks = Task.objects.filter(initiative=OuterRef("pk")).order_by().values("initiative")
+    return {
+        "tasks_total": Subquery(tasks.annotate(n=Count("pk")).values("n")),
+        "tasks_closed": Subquery(
             tasks.filter(state__in=CLOSED_TASK_STATES).annotate(n=Count("pk")).values("n")
         ),
-    )
+    }
 
 
 @dataclass
@@ -130,19 +140,61 @@ def stale(initiative: Initiative, now: dt.datetime | None = None) -> bool:
     )
 
 
+PERSON_FIELDS = ("id", "username", "first_name", "last_name")
+
+
+def load_people(initiative: Initiative) -> None:
+    """The initiative's members and stakeholders in one query (not one per relation), filed
+    where ``prefetch_related`` files them: ``initiative.members.all()`` and the permission
+    checks read them without a query."""
+    links = {
+        "members": Initiative.members.through.objects,
+        "stakeholders": Initiative.stakeholders.through.objects,
+    }
+    flags = {
+        name: Exists(through.filter(initiative_id=initiative.pk, user_id=OuterRef("pk")))
+        for name, through in links.items()
+    }
+    people = list(
+        User.objects.only(*PERSON_FIELDS)
+        .annotate(**flags)
+        .filter(Q(members=True) | Q(stakeholders=True))
+        .order_by("username")
+    )
+    prefetched = initiative.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name in links:
+        queryset = getattr(initiative, name).all()
+        queryset._result_cache = [person for person in people if getattr(person, name)]
+        queryset._prefetch_done = True
+        prefetched[name] = queryset
+
+
 def initiative_detail(queryset: QuerySet[Initiative], key: str) -> Initiative:
     """One initiative by ``KEY-N`` with what its page and API detail show: people, milestones
-    with their slips and task counts, and its checklist evaluation. Raises DoesNotExist."""
+    with their slips and task counts, its current milestone and its checklist evaluation.
+    Raises DoesNotExist. The current milestone and the automatic rules' facts come from the
+    rows already loaded, not from subqueries."""
     milestones = Milestone.objects.annotate(
         tasks_total=Count("tasks"),
         tasks_closed=Count("tasks", filter=Q(tasks__state__in=CLOSED_TASK_STATES)),
     ).prefetch_related("slips")
     initiative = (
-        with_list_annotations(queryset.by_key(key))
-        .annotate(**fact_annotations())
-        .prefetch_related("members", "stakeholders", Prefetch("milestones", queryset=milestones))
+        queryset.by_key(key)
+        .select_related("team", "dri")
+        .annotate(**task_counts())
+        .prefetch_related(Prefetch("milestones", queryset=milestones))
         .get()
     )
+    load_people(initiative)
+    loaded = list(initiative.milestones.all())
+    current = min(
+        (m for m in loaded if m.state in OPEN_MILESTONE_STATES),
+        key=lambda m: (m.due_date, m.position, m.pk),
+        default=None,
+    )
+    initiative.current_milestone_id = current.pk if current else None
+    initiative.current_milestone_title = current.title if current else None
+    initiative.current_milestone_due = current.due_date if current else None
     # The whole checklist, loaded once: the gates are evaluated from the same rows the page
     # and the API show.
     initiative.checklist = list(
@@ -150,7 +202,12 @@ def initiative_detail(queryset: QuerySet[Initiative], key: str) -> Initiative:
         .select_related("decided_by")
         .order_by("kind", "section_position", "position", "pk")
     )
-    facts = facts_from_row(initiative)
+    initiative.facts = facts = facts_from_loaded(
+        initiative,
+        stakeholders=len(initiative.stakeholders.all()),
+        milestones=loaded,
+        open_tasks=(initiative.tasks_total or 0) - (initiative.tasks_closed or 0),
+    )
     initiative.gates = Gates(
         ready=evaluate_gate(ChecklistKind.READY, initiative.checklist, facts),
         done=evaluate_gate(ChecklistKind.DONE, initiative.checklist, facts),

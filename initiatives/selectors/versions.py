@@ -7,8 +7,9 @@ its pages show changes. A cached page keyed by it is never served after a write.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, Subquery
 
 from ..models import ActivityEvent
 
@@ -17,3 +18,15 @@ def newest_event_id(team_ids: Iterable[int]) -> int:
     """The id of the teams' newest activity event (0 before any). One index-only query."""
     newest = ActivityEvent.objects.filter(team_id__in=list(team_ids)).aggregate(n=Max("pk"))
     return newest["n"] or 0
+
+
+def team_version(team_id: Any) -> Subquery:
+    """``newest_event_id`` of one team as a subquery (``team_id`` may be an ``OuterRef``), so
+    that a read can learn the version in the query it makes anyway."""
+    newest = (
+        ActivityEvent.objects.filter(team_id=team_id)
+        .order_by()
+        .values("team_id")
+        .annotate(n=Max("pk"))
+    )
+    return Subquery(newest.values("n")[:1])

@@ -3,23 +3,29 @@ through its life cycle (with gates and the EM override), members and stakeholder
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from .. import permissions as perms
 from .. import services
-from ..checklists import facts_from_row, is_required, rule_met
+from ..checklists import is_required, rule_met
 from ..exceptions import GateBlocked
 from ..forms import InitiativeCreateForm, InitiativeForm, PersonForm, TransitionForm
 from ..models import (
@@ -35,6 +41,7 @@ from ..models import (
 )
 from ..selectors import initiative_page as page_read
 from ..selectors import pages as read
+from ..selectors.versions import team_version
 from ..templatetags.shipshape import Options, person
 from ..workflow import milestone_transitions_from, transitions_from
 from .base import attempt, require_offered
@@ -88,7 +95,7 @@ def _checklists(
     page: page_read.InitiativePage, actor: perms.Actor, failed: Failed | None
 ) -> list[Checklist]:
     initiative = page.initiative
-    facts = facts_from_row(initiative)
+    facts = initiative.facts
     tick_url = _pk_urls("checklist-item-tick")
     waive_url = _pk_urls("checklist-item-waive")
     reopen_url = _pk_urls("checklist-item-reopen")
@@ -180,6 +187,43 @@ def _milestones(initiative: Initiative, can_manage: bool) -> list[Any]:
     return milestones
 
 
+# A rendered initiative page is kept this long at most; any write to the team gives it a new
+# key first (selectors.versions).
+PAGE_CACHE_SECONDS = 600
+
+
+def _page_cache_key(request: HttpRequest, key: str) -> str | None:
+    """Where the rendered page is cached for this viewer, or None when it must not be: the
+    page holds the viewer's permissions and CSRF tokens, so the key has the user and the CSRF
+    secret their browser holds (a request without one gets a fresh page and a new secret), the
+    team's data version, the half hour (due dates and stale flags are relative to today) and
+    the query string. Raises Http404 for an initiative the viewer cannot see."""
+    secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if request.method != "GET" or not secret:
+        return None
+    found = (
+        Initiative.objects.filter(team__memberships__user=request.user)
+        .by_key(key)
+        .annotate(team_version=team_version(OuterRef("team_id")))
+        .values_list("pk", "team_version")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such initiative.")
+    now = timezone.now()
+    raw = repr(
+        (
+            found,
+            request.user.pk,
+            secret,
+            now.strftime("%Y-%m-%dT%H"),
+            now.minute // 30,
+            sorted(request.GET.lists()),
+        )
+    )
+    return f"initiative-page:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
 def render_initiative(
     request: HttpRequest,
     key: str,
@@ -189,6 +233,22 @@ def render_initiative(
     failed: Failed | None = None,
 ) -> HttpResponse:
     """The initiative page; ``blocked`` and ``failed`` redisplay a refused POST in place."""
+    cache_key = _page_cache_key(request, key) if blocked is None and failed is None else None
+    cached = cache.get(cache_key) if cache_key else None
+    if cached is None:
+        context = _page_context(request, key, blocked=blocked, failed=failed)
+        body = render_to_string("initiatives/_initiative_body.html", context, request=request)
+        cached = (f"{context['initiative'].key} {context['initiative'].title}", mark_safe(body))
+        if cache_key:
+            cache.set(cache_key, cached, PAGE_CACHE_SECONDS)
+    title, body = cached
+    context = {"title": title, "body": body}
+    return render(request, "initiatives/initiative_detail.html", context, status=status)
+
+
+def _page_context(
+    request: HttpRequest, key: str, *, blocked: GateBlocked | None, failed: Failed | None
+) -> dict[str, Any]:
     activity_page = request.GET.get("activity", "")
     try:
         page = page_read.initiative_page(
@@ -208,7 +268,7 @@ def render_initiative(
         # Link each missing item to its row in the checklist below.
         for entry in blocked.missing:
             entry.setdefault("anchor", f"item-{entry['id']}")
-    context = {
+    return {
         "initiative": initiative,
         "page": page,
         "actor": actor,
@@ -236,7 +296,6 @@ def render_initiative(
         "blocked": blocked,
         "failed": failed,
     }
-    return render(request, "initiatives/initiative_detail.html", context, status=status)
 
 
 @login_required
