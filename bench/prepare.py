@@ -20,9 +20,11 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 
 from initiatives import services  # noqa: E402
 from initiatives.api.tokens import token_create  # noqa: E402
@@ -87,6 +89,8 @@ def main() -> None:
     task = Task.objects.filter(initiative=largest).order_by("pk").first()
     _, token = token_create(user=user, name="bench")
     session = session_for(user)
+    # A browser sends the CSRF cookie it was given on its first page; so does the benchmark.
+    csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
 
     key, bkey = largest.key, blocked.key
     operations = [
@@ -171,6 +175,7 @@ def main() -> None:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         if op.get("auth") == "session":
             client.force_login(user)
+            client.cookies["csrftoken"] = csrf
             headers = {}
         body = op.get("body", "").replace("%d", "0")
         with CaptureQueriesContext(connection) as queries:
@@ -208,6 +213,7 @@ def main() -> None:
             {
                 "token": token,
                 "session": session,
+                "csrf": csrf,
                 "operations": operations,
                 "jobs": jobs,
                 "largest_team": team.key,

@@ -236,7 +236,7 @@ def main() -> int:
             headers = (
                 {"Authorization": f"Bearer {prepared['token']}"}
                 if op.auth == "token"
-                else {"Cookie": f"sessionid={prepared['session']}"}
+                else {"Cookie": f"sessionid={prepared['session']}; csrftoken={prepared['csrf']}"}
             )
             if op.body:
                 headers["Content-Type"] = "application/json"
