@@ -23,10 +23,5 @@ def newest_event_id(team_ids: Iterable[int]) -> int:
 def team_version(team_id: Any) -> Subquery:
     """``newest_event_id`` of one team as a subquery (``team_id`` may be an ``OuterRef``), so
     that a read can learn the version in the query it makes anyway."""
-    newest = (
-        ActivityEvent.objects.filter(team_id=team_id)
-        .order_by()
-        .values("team_id")
-        .annotate(n=Max("pk"))
-    )
-    return Subquery(newest.values("n")[:1])
+    newest = ActivityEvent.objects.filter(team_id=team_id).order_by("-pk").values("pk")[:1]
+    return Subquery(newest)

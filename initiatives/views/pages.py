@@ -6,29 +6,59 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from .. import permissions as perms
 from ..models import Health, Membership, State, Team
 from ..selectors import my_work as my_work_read
 from ..selectors import pages as read
-from ..selectors.versions import newest_event_id
+from ..selectors.versions import newest_event_id, team_version
+
+# Rendered pages (my work, boards, table pages) are kept this long at most; any write to the
+# team gives them a new key first (selectors.versions).
+LISTING_CACHE_SECONDS = 600
 
 
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
     """Every section capped, or with ``?section=<name>&page=<n>`` one section in full, a page
     at a time; unknown values fall back to the overview and the first page."""
-    page = request.GET.get("page", "")
-    work = my_work_read.my_work(
-        request.user,
-        section=request.GET.get("section", ""),
-        page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
+    # Cached for the viewer under the versions of all their teams (a membership change is a
+    # write too), the half hour (due dates are relative to today) and the query string.
+    versions = list(
+        Membership.objects.filter(user=request.user)
+        .annotate(version=team_version(OuterRef("team_id")))
+        .order_by("team_id")
+        .values_list("team_id", "version")
     )
-    return render(request, "initiatives/my_work.html", {"work": work})
+    now = timezone.now()
+    raw = repr(
+        (
+            request.user.pk,
+            versions,
+            now.strftime("%Y-%m-%dT%H"),
+            now.minute // 30,
+            sorted(request.GET.lists()),
+        )
+    )
+    key = f"my-work:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
+    body = cache.get(key)
+    if body is None:
+        page = request.GET.get("page", "")
+        work = my_work_read.my_work(
+            request.user,
+            section=request.GET.get("section", ""),
+            page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
+        )
+        html = render_to_string("initiatives/_my_work_body.html", {"work": work}, request=request)
+        body = mark_safe(html)
+        cache.set(key, body, LISTING_CACHE_SECONDS)
+    return render(request, "initiatives/my_work.html", {"body": body})
 
 
 @login_required
@@ -52,11 +82,6 @@ def _filters(request: HttpRequest) -> read.BoardFilters:
         q=request.GET.get("q", "")[:100],
         sort=sort if sort.lstrip("-") in read.SORT_COLUMNS else "key",
     )
-
-
-# Rendered boards and table pages are kept this long at most; any write to the team gives them
-# a new key first (selectors.versions).
-LISTING_CACHE_SECONDS = 600
 
 
 def _listing(request: HttpRequest, team: Team, filters: read.BoardFilters, view: str):
