@@ -9,15 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max, Subquery
+from django.db.models import Max, OuterRef, Subquery
 
-from ..models import ActivityEvent
+from ..models import ActivityEvent, Team
 
 
 def newest_event_id(team_ids: Iterable[int]) -> int:
-    """The id of the teams' newest activity event (0 before any). One index-only query."""
-    newest = ActivityEvent.objects.filter(team_id__in=list(team_ids)).aggregate(n=Max("pk"))
-    return newest["n"] or 0
+    """The id of the teams' newest activity event (0 before any). One query: an index lookup
+    per team."""
+    versions = (
+        Team.objects.filter(pk__in=list(team_ids))
+        .annotate(version=team_version(OuterRef("pk")))
+        .aggregate(n=Max("version"))
+    )
+    return versions["n"] or 0
 
 
 def team_version(team_id: Any) -> Subquery:
