@@ -196,6 +196,7 @@ def cached_portfolio_summary(
     limit: int | None = LIST_LIMIT,
     table_limit: int | None = TABLE_LIMIT,
     params: Mapping[str, Any] | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """``portfolio_summary`` from the cache when nothing was written since it was computed
     (one query: the newest activity event) and within the same hour: figures such as
@@ -206,7 +207,9 @@ def cached_portfolio_summary(
     filters = sorted(
         (n, str((params or {}).get(n))) for n in TABLE_FILTERS if (params or {}).get(n)
     )
-    raw = repr((team_ids, newest_event_id(team_ids), hour, str(tz), limit, table_limit, filters))
+    if version is None:
+        version = newest_event_id(team_ids)
+    raw = repr((team_ids, version, hour, str(tz), limit, table_limit, filters))
     key = f"dashboard:v{CACHE_VERSION}:{hashlib.sha256(raw.encode()).hexdigest()}"
     summary = cache.get(key)
     if summary is None:

@@ -168,11 +168,12 @@ def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
     contributors = {t.key for t in teams if t.role != Role.VIEWER}
     tz = teams[0].tz if len(teams) == 1 else timezone.get_current_timezone()
     team_ids = sorted(t.pk for t in teams)
+    version = newest_event_id(team_ids)
     raw = repr(
         (
             request.path,
             team_ids,
-            newest_event_id(team_ids),
+            version,
             timezone.localtime(timezone.now(), tz).strftime("%Y-%m-%dT%H"),
             sorted(filters.items()),
             sorted(contributors),
@@ -184,7 +185,7 @@ def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
         body = mark_safe(
             render_to_string(
                 "dashboard/_body.html",
-                _body_context(request, teams, key, filters, contributors),
+                _body_context(request, teams, key, filters, contributors, version),
                 request=request,
             )
         )
@@ -199,8 +200,9 @@ def _body_context(
     key: str | None,
     filters: dict[str, str],
     contributors: set[str],
+    version: int,
 ) -> dict[str, Any]:
-    summary = _summary_for(teams, params=filters)
+    summary = _summary_for(teams, params=filters, version=version)
     here = request.path
     for section in ("missing_updates", "gate_waits", "red_and_yellow"):
         for row in summary["now"][section]:
