@@ -263,6 +263,7 @@ SPECTACULAR_SETTINGS = {
 # One JSON object per line on stderr (LOG_FORMAT=json, the default when DEBUG is off), each
 # with the request id of the HTTP request or Celery task it belongs to.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -276,9 +277,12 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["request_id"],
             "formatter": "json" if LOG_FORMAT == "json" else "text",
+            # Also on the handler: Django's own loggers (django.request's 4xx warnings) have
+            # their own level and reach this handler by propagation, past the root's level.
+            "level": LOG_LEVEL,
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
