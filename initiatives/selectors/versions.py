@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Max, OuterRef, Subquery
 
-from ..models import ActivityEvent, Team
+from ..models import ActivityEvent, Membership, Team
 
 
 def newest_event_id(team_ids: Iterable[int]) -> int:
@@ -30,3 +30,14 @@ def team_version(team_id: Any) -> Subquery:
     that a read can learn the version in the query it makes anyway."""
     newest = ActivityEvent.objects.filter(team_id=team_id).order_by("-pk").values("pk")[:1]
     return Subquery(newest)
+
+
+def user_team_versions(user: Any) -> list[tuple[int, int | None]]:
+    """(team id, ``newest_event_id``) of every team ``user`` belongs to, in one query: what keys
+    a cached read of everything the user can see. Joining or leaving a team changes it too."""
+    return list(
+        Membership.objects.filter(user=user)
+        .annotate(version=team_version(OuterRef("team_id")))
+        .order_by("team_id")
+        .values_list("team_id", "version")
+    )

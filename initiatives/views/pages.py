@@ -6,7 +6,6 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -17,7 +16,7 @@ from .. import permissions as perms
 from ..models import Health, Membership, State, Team
 from ..selectors import my_work as my_work_read
 from ..selectors import pages as read
-from ..selectors.versions import newest_event_id, team_version
+from ..selectors.versions import newest_event_id, user_team_versions
 
 # Rendered pages (my work, boards, table pages) are kept this long at most; any write to the
 # team gives them a new key first (selectors.versions).
@@ -30,12 +29,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     at a time; unknown values fall back to the overview and the first page."""
     # Cached for the viewer under the versions of all their teams (a membership change is a
     # write too), the half hour (due dates are relative to today) and the query string.
-    versions = list(
-        Membership.objects.filter(user=request.user)
-        .annotate(version=team_version(OuterRef("team_id")))
-        .order_by("team_id")
-        .values_list("team_id", "version")
-    )
+    versions = user_team_versions(request.user)
     now = timezone.now()
     raw = repr(
         (

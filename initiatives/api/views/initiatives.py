@@ -34,7 +34,7 @@ from ..serializers import (
     initiative_detail_out,
     initiative_row,
 )
-from .base import ApiView, expected_version, with_etag
+from .base import ApiView, cached_read, expected_version, with_etag
 
 
 class TeamListView(ApiView):
@@ -92,6 +92,7 @@ class InitiativeListView(ApiView):
         summary="List initiatives of the caller's teams",
         responses={200: InitiativeSerializer(many=True), **errors(400, 404)},
     )
+    @cached_read
     def get(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         # The page's slice goes to the selector: a fixed number of queries for any page size.
@@ -120,6 +121,7 @@ class InitiativeDetailView(ApiView):
     @extend_schema(
         summary="Read an initiative", responses={200: InitiativeDetailSerializer, **errors(404)}
     )
+    @cached_read
     def get(self, request: Request, key: str) -> Response:
         return detail_response(self, key)
 
@@ -171,6 +173,7 @@ class ChecklistsView(ApiView):
         summary="The initiative's Definition of Ready and Done",
         responses={200: ChecklistsSerializer, **errors(404)},
     )
+    @cached_read
     def get(self, request: Request, key: str) -> Response:
         initiative = self.get_initiative(key)
         items = list(

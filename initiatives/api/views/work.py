@@ -37,7 +37,7 @@ from ..serializers import (
     status_update_out,
     task_out,
 )
-from .base import ApiView, expected_version, with_etag
+from .base import ApiView, cached_read, expected_version, with_etag
 
 
 def milestones_with_counts() -> Any:
@@ -153,6 +153,7 @@ class TaskListView(TaskMixin):
         summary="Tasks of an initiative",
         responses={200: TaskSerializer(many=True), **errors(400, 404)},
     )
+    @cached_read
     def get(self, request: Request, key: str) -> Response:
         initiative = self.get_initiative(key)
         queryset = self.filter_queryset(
