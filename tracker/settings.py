@@ -359,6 +359,9 @@ BENCH_ENDPOINTS = env_bool("SHIPSHAPE_BENCH_ENDPOINTS", False)
 # budgets then hold across workers, and sessions are read from it instead of the database.
 # Without it each process has its own memory cache and sessions stay in the database only
 # (a per-process session cache would keep a logged-out session alive in other workers).
+# Rendered pages and API reads are cached under their team's data version (selectors.versions)
+# for at most this long; 0 turns that off.
+READ_CACHE_SECONDS = env_int("READ_CACHE_SECONDS", 600)
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
     CACHES = {

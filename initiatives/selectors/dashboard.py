@@ -16,11 +16,9 @@ event: every write records exactly one event, so any write gives a new key.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.db.models.fields.json import KT
 from django.utils import timezone
@@ -41,11 +39,10 @@ from .dashboard_now import dates_section, drift_section, load_milestones, now_se
 from .dashboard_trends import flow_section, gates_section, history_section, state_stints
 from .initiatives import list_initiatives
 from .portfolio import OVERRIDE_AND_WAIVER_VERBS
-from .versions import newest_event_id
+from .versions import newest_event_id, read_key, remember
 
 TABLE_FILTERS = ("state", "health", "dri")
 CACHE_VERSION = 1
-CACHE_SECONDS = 3600
 
 
 def _rows(team_ids: list[int]) -> list[Initiative]:
@@ -209,12 +206,12 @@ def cached_portfolio_summary(
     )
     if version is None:
         version = newest_event_id(team_ids)
-    raw = repr((team_ids, version, hour, str(tz), limit, table_limit, filters))
-    key = f"dashboard:v{CACHE_VERSION}:{hashlib.sha256(raw.encode()).hexdigest()}"
-    summary = cache.get(key)
-    if summary is None:
-        summary = portfolio_summary(
+    key = read_key(
+        "dashboard", CACHE_VERSION, team_ids, version, hour, str(tz), limit, table_limit, filters
+    )
+    return remember(
+        key,
+        lambda: portfolio_summary(
             team_ids, now=now, tz=tz, limit=limit, table_limit=table_limit, params=params
-        )
-        cache.set(key, summary, CACHE_SECONDS)
-    return summary
+        ),
+    )

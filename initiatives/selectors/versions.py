@@ -2,14 +2,20 @@
 
 Every write to a team's data goes through a service that records exactly one activity event
 (``services.common.record``), so the id of the team's newest event changes whenever anything
-its pages show changes. A cached page keyed by it is never served after a write."""
+its pages show changes. A cached page keyed by it is never served after a write. Entries also
+expire after ``READ_CACHE_SECONDS`` (settings; 0 turns caching off), which bounds what the key
+cannot see: a user's renamed display name, or an older event committed after a newer one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
 
 from ..models import ActivityEvent, Membership, Team
 
@@ -41,3 +47,24 @@ def user_team_versions(user: Any) -> list[tuple[int, int | None]]:
         .order_by("team_id")
         .values_list("team_id", "version")
     )
+
+
+def read_key(kind: str, *parts: Any) -> str:
+    """A cache key for a read of ``kind`` from ``parts`` (hashed, so keys stay short)."""
+    return f"read:{kind}:v1:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+
+
+def half_hour() -> str:
+    """The current half hour (UTC): relative dates ("due in 3 days", stale flags) in every time
+    zone move on at most this often."""
+    now = timezone.now()
+    return f"{now:%Y-%m-%dT%H}:{now.minute // 30}"
+
+
+def remember(key: str, build: Callable[[], Any]) -> Any:
+    """The cached value under ``key``, else ``build()`` stored under it."""
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, settings.READ_CACHE_SECONDS)
+    return value

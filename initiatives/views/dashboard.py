@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -36,7 +34,7 @@ from ..selectors.dashboard import (
     portfolio_summary,
 )
 from ..selectors.portfolio import teams_for
-from ..selectors.versions import newest_event_id
+from ..selectors.versions import newest_event_id, read_key, remember
 
 STATE_COLORS = {
     State.DISCOVERY: "#8c959f",
@@ -154,11 +152,8 @@ def _more(summary: dict[str, Any], teams: list[Team], key: str | None, filters: 
     return more
 
 
-# A rendered dashboard is kept this long at most; a write to one of its teams gives it a new
-# key first, and the hour is part of the key (figures such as "waiting N days").
-BODY_CACHE_SECONDS = 3600
-
-
+# The rendered body is cached (selectors.versions) under the teams' version and the hour
+# (figures such as "waiting N days"), the filters and the viewer's contributor teams.
 @login_required
 def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
     teams = _teams_or_404(request, key)
@@ -169,27 +164,21 @@ def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
     tz = teams[0].tz if len(teams) == 1 else timezone.get_current_timezone()
     team_ids = sorted(t.pk for t in teams)
     version = newest_event_id(team_ids)
-    raw = repr(
-        (
-            request.path,
-            team_ids,
-            version,
-            timezone.localtime(timezone.now(), tz).strftime("%Y-%m-%dT%H"),
-            sorted(filters.items()),
-            sorted(contributors),
-        )
+    cache_key = read_key(
+        "dashboard-body",
+        request.path,
+        team_ids,
+        version,
+        timezone.localtime(timezone.now(), tz).strftime("%Y-%m-%dT%H"),
+        sorted(filters.items()),
+        sorted(contributors),
     )
-    cache_key = f"dashboard-body:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
-    body = cache.get(cache_key)
-    if body is None:
-        body = mark_safe(
-            render_to_string(
-                "dashboard/_body.html",
-                _body_context(request, teams, key, filters, contributors, version),
-                request=request,
-            )
-        )
-        cache.set(cache_key, body, BODY_CACHE_SECONDS)
+
+    def build() -> str:
+        context = _body_context(request, teams, key, filters, contributors, version)
+        return mark_safe(render_to_string("dashboard/_body.html", context, request=request))
+
+    body = remember(cache_key, build)
     context = {"team": teams[0] if key else None, "body": body}
     return render(request, "dashboard/dashboard.html", context)
 

@@ -3,7 +3,6 @@ through its life cycle (with gates and the EM override), members and stakeholder
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +12,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,7 +39,7 @@ from ..models import (
 )
 from ..selectors import initiative_page as page_read
 from ..selectors import pages as read
-from ..selectors.versions import team_version
+from ..selectors.versions import half_hour, read_key, remember, team_version
 from ..templatetags.shipshape import Options, person
 from ..workflow import milestone_transitions_from, transitions_from
 from .base import attempt, require_offered
@@ -187,11 +185,6 @@ def _milestones(initiative: Initiative, can_manage: bool) -> list[Any]:
     return milestones
 
 
-# A rendered initiative page is kept this long at most; any write to the team gives it a new
-# key first (selectors.versions).
-PAGE_CACHE_SECONDS = 600
-
-
 def _page_cache_key(request: HttpRequest, key: str) -> str | None:
     """Where the rendered page is cached for this viewer, or None when it must not be: the
     page holds the viewer's permissions and CSRF tokens, so the key has the user and the CSRF
@@ -210,18 +203,14 @@ def _page_cache_key(request: HttpRequest, key: str) -> str | None:
     )
     if found is None:
         raise Http404("No such initiative.")
-    now = timezone.now()
-    raw = repr(
-        (
-            found,
-            request.user.pk,
-            secret,
-            now.strftime("%Y-%m-%dT%H"),
-            now.minute // 30,
-            sorted(request.GET.lists()),
-        )
+    return read_key(
+        "initiative-page",
+        found,
+        request.user.pk,
+        secret,
+        half_hour(),
+        sorted(request.GET.lists()),
     )
-    return f"initiative-page:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 def render_initiative(
@@ -233,15 +222,14 @@ def render_initiative(
     failed: Failed | None = None,
 ) -> HttpResponse:
     """The initiative page; ``blocked`` and ``failed`` redisplay a refused POST in place."""
-    cache_key = _page_cache_key(request, key) if blocked is None and failed is None else None
-    cached = cache.get(cache_key) if cache_key else None
-    if cached is None:
+
+    def build() -> tuple[str, str]:
         context = _page_context(request, key, blocked=blocked, failed=failed)
         body = render_to_string("initiatives/_initiative_body.html", context, request=request)
-        cached = (f"{context['initiative'].key} {context['initiative'].title}", mark_safe(body))
-        if cache_key:
-            cache.set(cache_key, cached, PAGE_CACHE_SECONDS)
-    title, body = cached
+        return f"{context['initiative'].key} {context['initiative'].title}", mark_safe(body)
+
+    cache_key = _page_cache_key(request, key) if blocked is None and failed is None else None
+    title, body = remember(cache_key, build) if cache_key else build()
     context = {"title": title, "body": body}
     return render(request, "initiatives/initiative_detail.html", context, status=status)
 

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from .. import permissions as perms
 from ..models import Health, Membership, State, Team
 from ..selectors import my_work as my_work_read
 from ..selectors import pages as read
-from ..selectors.versions import newest_event_id, user_team_versions
-
-# Rendered pages (my work, boards, table pages) are kept this long at most; any write to the
-# team gives them a new key first (selectors.versions).
-LISTING_CACHE_SECONDS = 600
+from ..selectors.versions import half_hour, newest_event_id, read_key, remember, user_team_versions
 
 
 @login_required
@@ -29,20 +21,15 @@ def my_work(request: HttpRequest) -> HttpResponse:
     at a time; unknown values fall back to the overview and the first page."""
     # Cached for the viewer under the versions of all their teams (a membership change is a
     # write too), the half hour (due dates are relative to today) and the query string.
-    versions = user_team_versions(request.user)
-    now = timezone.now()
-    raw = repr(
-        (
-            request.user.pk,
-            versions,
-            now.strftime("%Y-%m-%dT%H"),
-            now.minute // 30,
-            sorted(request.GET.lists()),
-        )
+    key = read_key(
+        "my-work",
+        request.user.pk,
+        user_team_versions(request.user),
+        half_hour(),
+        sorted(request.GET.lists()),
     )
-    key = f"my-work:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
-    body = cache.get(key)
-    if body is None:
+
+    def build() -> str:
         page = request.GET.get("page", "")
         work = my_work_read.my_work(
             request.user,
@@ -50,8 +37,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
             page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
         )
         html = render_to_string("initiatives/_my_work_body.html", {"work": work}, request=request)
-        body = mark_safe(html)
-        cache.set(key, body, LISTING_CACHE_SECONDS)
+        return mark_safe(html)
+
+    body = remember(key, build)
     return render(request, "initiatives/my_work.html", {"body": body})
 
 
@@ -82,32 +70,29 @@ def _listing(request: HttpRequest, team: Team, filters: read.BoardFilters, view:
     """The board or the table page, rendered, and how many initiatives match. Kept in the
     cache under the team's data version, the team's current week (stale and update-due flags
     change with it) and the query string; a hit costs one query."""
-    raw = repr(
-        (
-            team.pk,
-            newest_event_id([team.pk]),
-            read.week_in(team),
-            view,
-            sorted(request.GET.lists()),
-        )
+    key = read_key(
+        "team-listing",
+        team.pk,
+        newest_event_id([team.pk]),
+        read.week_in(team),
+        view,
+        sorted(request.GET.lists()),
     )
-    key = f"team-listing:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    context: dict = {"team": team, "filters": filters}
-    if view == "table":
-        page = read.team_table(team, filters, request.GET.get("page"))
-        context.update(page=page, rows=page.object_list, total=page.paginator.count)
-        context["current_week"] = read.week_in(team)
-        html = render_to_string("initiatives/_table.html", context, request=request)
-    else:
-        board = read.team_board(team, filters)
-        context.update(board=board, total=board.total)
-        html = render_to_string("initiatives/_board.html", context, request=request)
-    cached = (context["total"], mark_safe(html))
-    cache.set(key, cached, LISTING_CACHE_SECONDS)
-    return cached
+
+    def build() -> tuple[int, str]:
+        context: dict = {"team": team, "filters": filters}
+        if view == "table":
+            page = read.team_table(team, filters, request.GET.get("page"))
+            context.update(page=page, rows=page.object_list, total=page.paginator.count)
+            context["current_week"] = read.week_in(team)
+            html = render_to_string("initiatives/_table.html", context, request=request)
+        else:
+            board = read.team_board(team, filters)
+            context.update(board=board, total=board.total)
+            html = render_to_string("initiatives/_board.html", context, request=request)
+        return context["total"], mark_safe(html)
+
+    return remember(key, build)
 
 
 @login_required

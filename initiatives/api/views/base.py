@@ -4,14 +4,13 @@ else), ETags and ``If-Match``."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Model, QuerySet
-from django.utils import timezone
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +19,7 @@ from initiatives.exceptions import NotFound, ValidationFailed
 from initiatives.models import Initiative, Membership
 from initiatives.permissions import prime_roles
 from initiatives.selectors.initiatives import visible_initiatives
-from initiatives.selectors.versions import user_team_versions
+from initiatives.selectors.versions import half_hour, read_key, user_team_versions
 
 ETAG_RE = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
 
@@ -39,11 +38,6 @@ def expected_version(request: Request) -> int | None:
     return int(match.group(1)) if match else 0
 
 
-# A cached API read is kept this long at most; any write in one of the caller's teams gives it
-# a new key first (selectors.versions).
-READ_CACHE_SECONDS = 600
-
-
 def cached_read(method: Callable[..., Response]) -> Callable[..., Response]:
     """A GET handler answered from the cache while nothing the caller can see has changed.
 
@@ -54,18 +48,14 @@ def cached_read(method: Callable[..., Response]) -> Callable[..., Response]:
 
     @functools.wraps(method)
     def handler(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        now = timezone.now()
-        raw = repr(
-            (
-                request.user.pk,
-                user_team_versions(request.user),
-                now.strftime("%Y-%m-%dT%H"),
-                now.minute // 30,
-                request.get_host(),
-                request.get_full_path(),
-            )
+        key = read_key(
+            "api",
+            request.user.pk,
+            user_team_versions(request.user),
+            half_hour(),
+            request.get_host(),
+            request.get_full_path(),
         )
-        key = f"api-read:v1:{hashlib.sha256(raw.encode()).hexdigest()}"
         hit = cache.get(key)
         if hit is not None:
             data, tag = hit
@@ -75,7 +65,7 @@ def cached_read(method: Callable[..., Response]) -> Callable[..., Response]:
             return response
         response = method(self, request, *args, **kwargs)
         if response.status_code == 200:
-            cache.set(key, (response.data, response.get("ETag")), READ_CACHE_SECONDS)
+            cache.set(key, (response.data, response.get("ETag")), settings.READ_CACHE_SECONDS)
         return response
 
     return handler
