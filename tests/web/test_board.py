@@ -4,6 +4,8 @@ and sorted in SQL, and the rendered listing cached under the team's data version
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from initiatives import services
@@ -114,3 +116,14 @@ def test_other_filters_are_not_served_from_each_others_cache(client, people, tea
     client.get(url)
     html = client.get(url, {"state": State.SCOPING}).content.decode()
     assert _titles(html) == ["Scoping 0", "Scoping 1"]
+
+
+def test_caching_can_be_turned_off(client, people, team, many, settings):
+    settings.READ_CACHE_SECONDS = 0
+    client.force_login(people["engineer"])
+    url = reverse("team-detail", args=[team.key])
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as again:
+        client.get(url)
+    assert len(again) == len(first) > 5  # built afresh both times
