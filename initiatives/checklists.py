@@ -75,7 +75,7 @@ def _count_per_initiative(rows: models.QuerySet, column: str = "initiative") -> 
 
 
 def fact_annotations() -> dict[str, Any]:
-    """Annotations giving each initiative row what ``facts_from_row`` needs, in one query."""
+    """Annotations giving each initiative row the counts the rules read (``Facts``)."""
     return {
         "fact_stakeholders": _count_per_initiative(
             Initiative.stakeholders.through.objects.all(), "initiative_id"
@@ -87,17 +87,6 @@ def fact_annotations() -> dict[str, Any]:
             Task.objects.exclude(state__in=CLOSED_TASK_STATES)
         ),
     }
-
-
-def facts_from_row(initiative: Initiative) -> Facts:
-    """Facts of an initiative loaded with ``fact_annotations()``."""
-    return Facts(
-        stakeholders=initiative.fact_stakeholders,  # type: ignore[attr-defined]
-        design_doc_url=initiative.design_doc_url,
-        milestones=initiative.fact_milestones,  # type: ignore[attr-defined]
-        open_tasks=initiative.fact_open_tasks,  # type: ignore[attr-defined]
-        security_risk=initiative.security_risk,
-    )
 
 
 def facts_from_loaded(
@@ -314,6 +303,27 @@ def store_gate_progress(
         setattr(initiative, name, value)
 
 
+def load_for_evaluation(
+    initiative_ids: list[int],
+) -> tuple[dict[int, Facts], dict[int, list[ItemRow]]]:
+    """The facts and the checklist items (in checklist order) of many initiatives: two
+    queries whatever their number."""
+    facts = {
+        row["pk"]: _facts_from_values(row)
+        for row in _fact_values(Initiative.objects.filter(pk__in=initiative_ids).order_by())
+    }
+    items: dict[int, list[ItemRow]] = {pk: [] for pk in initiative_ids}
+    rows = (
+        ChecklistItem.objects.filter(initiative__in=initiative_ids)
+        .order_by("kind", "section_position", "position", "pk")
+        .values_list(*ItemRow.FIELDS)
+    )
+    for row in rows:
+        item = ItemRow(*row)
+        items[item.initiative_id].append(item)
+    return facts, items
+
+
 def store_all_gate_progress(initiative_ids: Iterable[int] | None = None, batch: int = 500) -> int:
     """``store_gate_progress`` in bulk (seeding, data migrations, repairs): three queries per
     ``batch`` initiatives. Returns how many rows were stored."""
@@ -324,15 +334,7 @@ def store_all_gate_progress(initiative_ids: Iterable[int] | None = None, batch: 
     )
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        facts = {
-            row["pk"]: _facts_from_values(row)
-            for row in _fact_values(Initiative.objects.filter(pk__in=chunk))
-        }
-        items: dict[int, list[ItemRow]] = {pk: [] for pk in chunk}
-        rows = ChecklistItem.objects.filter(initiative__in=chunk).values_list(*ItemRow.FIELDS)
-        for row in rows:
-            item = ItemRow(*row)
-            items[item.initiative_id].append(item)
+        facts, items = load_for_evaluation(chunk)
         updated = [
             Initiative(pk=pk, **progress_values(items[pk], facts[pk]))
             for pk in chunk

@@ -8,7 +8,6 @@ items) for the few rows that need them, in two queries."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,12 +18,10 @@ from django.utils import timezone
 from ..checklists import (
     GateProgress,
     GateResult,
-    ItemRow,
     evaluate_gate,
-    fact_annotations,
     facts_from_loaded,
-    facts_from_row,
     gate_progress,
+    load_for_evaluation,
 )
 from ..models import (
     CLOSED_TASK_STATES,
@@ -91,20 +88,7 @@ def gates_for(initiative_ids: Iterable[int]) -> dict[int, Gates]:
     ids = list(initiative_ids)
     if not ids:
         return {}
-    facts = {
-        row.pk: facts_from_row(row)
-        for row in Initiative.objects.filter(pk__in=ids)
-        .only("pk", "design_doc_url", "security_risk")
-        .annotate(**fact_annotations())
-        .order_by()
-    }
-    items: dict[int, list[ItemRow]] = defaultdict(list)
-    decided = ChecklistItem.objects.filter(initiative__in=ids).order_by(
-        "kind", "section_position", "position", "pk"
-    )
-    for values in decided.values_list(*ItemRow.FIELDS):
-        item = ItemRow(*values)
-        items[item.initiative_id].append(item)
+    facts, items = load_for_evaluation(ids)
     return {
         pk: Gates(
             ready=evaluate_gate(ChecklistKind.READY, items[pk], facts[pk]),
