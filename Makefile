@@ -49,9 +49,12 @@ test: install-dev
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not faults and not bench" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -p no:xdist -m "faults or bench" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
+# ruff (lint and format), the import contracts of the code map (import-linter) and mypy.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .

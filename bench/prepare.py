@@ -28,10 +28,10 @@ from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 from initiatives import services  # noqa: E402
-from initiatives.api.tokens import token_create  # noqa: E402
-from initiatives.digest import build_digest  # noqa: E402
 from initiatives.models import Initiative, State, Task, Team  # noqa: E402
-from initiatives.workflow import iso_week, shift_week  # noqa: E402
+from initiatives.rules.workflow import iso_week, shift_week  # noqa: E402
+from initiatives.tokens.services import token_create  # noqa: E402
+from initiatives.weekly.digest import build_digest  # noqa: E402
 
 
 def session_for(user: Any) -> str:
@@ -59,7 +59,7 @@ class _Rollback(Exception):
 def tick_all_teams() -> None:
     """One beat tick over every team (what ``initiatives.tick`` does), rolled back so that
     each repetition finds the same jobs due; dispatch is a no-op (no broker here)."""
-    from initiatives import weekly_jobs
+    from initiatives.weekly import jobs as weekly_jobs
 
     def noop(*args: Any) -> None:
         return None

@@ -3,10 +3,8 @@ services (the web UI and API), so every gate and audit rule holds for admin user
 
 from django.contrib import admin, messages
 
-from . import services
-from .checklists import template_touch
-from .exceptions import ApplicationError
-from .models import (
+from initiatives import services
+from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
     ChecklistSection,
@@ -21,6 +19,8 @@ from .models import (
     Team,
     TemplateItem,
 )
+from initiatives.rules.exceptions import ApplicationError
+from initiatives.services.checklists import template_touch
 
 
 class MembershipInline(admin.TabularInline):

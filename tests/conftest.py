@@ -9,8 +9,7 @@ from django.conf import settings
 from django.db import connection
 
 from initiatives.models import ChecklistTemplate, Role
-
-from .factories import TeamFactory, make_initiative, member
+from tests.factories import TeamFactory, make_initiative, member
 
 
 def pytest_configure(config):

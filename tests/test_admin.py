@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from initiatives.models import ActivityEvent, Initiative
-
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 MODELS = [
     "team",

@@ -9,4 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each subject keeps its tasks in its own ``tasks`` module; InitiativesConfig.ready() imports
+# them in every process, and the worker finds them here too.
+app.autodiscover_tasks(["initiatives.weekly", "initiatives.webhooks", "initiatives.outbox"])

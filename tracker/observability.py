@@ -209,21 +209,9 @@ def _on_task_postrun(
     name = getattr(task, "name", "?")
     if state == "SUCCESS":
         CELERY_TASKS.labels(name, "succeeded").inc()
-        if name == "initiatives.deliver_email" and retval == "sent":
-            _count_email(kwargs.get("args") or ())
     token = _task_tokens.pop(task_id, None)
     if token is not None:
         request_id_var.reset(token)
-
-
-def _count_email(args: Any) -> None:
-    try:
-        from initiatives.models import EmailDelivery
-
-        kind = EmailDelivery.objects.filter(pk=args[0]).values_list("job__kind", flat=True).first()
-        EMAILS_SENT.labels(kind or "unknown").inc()
-    except Exception:  # metrics never break a task
-        logging.getLogger(__name__).debug("email metric not counted", exc_info=True)
 
 
 def _on_task_failure(sender: Any = None, **kwargs: Any) -> None:

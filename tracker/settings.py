@@ -98,8 +98,13 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "initiatives.context_processors.shipshape",
+                "initiatives.web.context_processors.shipshape",
             ],
+            # The web package's template tags (it is not an app of its own).
+            "libraries": {
+                "board": "initiatives.web.templatetags.board",
+                "shipshape": "initiatives.web.templatetags.shipshape",
+            },
         },
     },
 ]
@@ -154,12 +159,12 @@ STORAGES = {
 
 # --- Email ----------------------------------------------------------------------------------
 # SMTP when EMAIL_HOST is set; otherwise every message is written as an .eml file under
-# var/mail/ (initiatives.mail.EmlFileBackend), which any mail client opens.
+# var/mail/ (initiatives.weekly.mail.EmlFileBackend), which any mail client opens.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("EMAIL_HOST")
-    else "initiatives.mail.EmlFileBackend",
+    else "initiatives.weekly.mail.EmlFileBackend",
 )
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -196,7 +201,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # Beat runs one tick every few minutes; the tick works out, per team and in the team's time
-# zone, which reminders and digests are due (initiatives.weekly) and enqueues each once.
+# zone, which reminders and digests are due (initiatives.weekly.schedule) and enqueues each once.
 CELERY_BEAT_SCHEDULE: dict = {
     "weekly-cycle-tick": {
         "task": "initiatives.tick",
@@ -252,7 +257,7 @@ SPECTACULAR_SETTINGS = {
         "HealthEnum": "initiatives.models.Health",
         "SecurityRiskEnum": "initiatives.models.SecurityRisk",
         "WeekdayEnum": "initiatives.models.Weekday",
-        "DeliveryStatusEnum": "initiatives.api.models.DeliveryStatus",
+        "DeliveryStatusEnum": "initiatives.webhooks.models.DeliveryStatus",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

@@ -1,17 +1,19 @@
+"""The root URL conf: operations endpoints, the admin, sign-in, the API and the web UI."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from tracker import ops
+
 urlpatterns = [
-    path("", include("initiatives.urls_ops")),
+    path("healthz", ops.healthz, name="ops-healthz"),
+    path("readyz", ops.readyz, name="ops-readyz"),
+    path("metrics", ops.metrics, name="ops-metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    # Before api/: it routes /api/v1/portfolio/, which the API's catch-all 404 would shadow.
-    path("", include("initiatives.urls_dashboard")),
     path("api/", include("initiatives.api.urls")),
-    path("settings/", include("initiatives.api.web_urls")),
-    path("", include("initiatives.urls_weekly")),
-    path("", include("initiatives.urls")),
+    path("", include("initiatives.web.urls")),
 ]
 
 if settings.BENCH_ENDPOINTS:

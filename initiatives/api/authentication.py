@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from .tokens import token_authenticate
+from initiatives.tokens.services import token_authenticate
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from initiatives.exceptions import ApplicationError
+from initiatives.rules.exceptions import ApplicationError
 
 # DRF's exception classes and the stable codes the API answers with.
 DRF_CODES: dict[type[exceptions.APIException], str] = {

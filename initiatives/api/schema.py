@@ -7,7 +7,11 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from .serializers import ErrorSerializer, GateBlockedSerializer, StaleWriteSerializer
+from initiatives.api.serializers.initiatives import (
+    ErrorSerializer,
+    GateBlockedSerializer,
+    StaleWriteSerializer,
+)
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input (`invalid`, `invalid_transition`, `reason_required`, ...); "

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from .models import PersonalAccessToken
+from initiatives.tokens.models import PersonalAccessToken
 
 
 def count_hit(key: str, window: int) -> int:

@@ -3,8 +3,8 @@
 from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .errors import not_found
-from .views import initiatives, webhooks, work
+from initiatives.api.errors import not_found
+from initiatives.api.v1 import initiatives, portfolio, webhooks, work
 
 
 class IdConverter:
@@ -68,6 +68,7 @@ v1 = [
     ),
     path("tasks/<id:pk>/", work.TaskDetailView.as_view(), name="api-task"),
     path("updates/", work.UpdateListView.as_view(), name="api-updates"),
+    path("portfolio/", portfolio.PortfolioAPIView.as_view(), name="api-portfolio"),
     path("webhooks/<id:pk>/", webhooks.WebhookDetailView.as_view(), name="api-webhook"),
     path(
         "webhooks/<id:pk>/deliveries/",

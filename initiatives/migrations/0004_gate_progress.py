@@ -6,7 +6,7 @@ from django.db import migrations, models
 def store_progress(apps, schema_editor):
     # The roll-up is computed by the domain"s own gate evaluation (one rule, one place); it
     # reads only the columns the rules need, so it runs against this migration"s schema.
-    from initiatives.checklists import store_all_gate_progress
+    from initiatives.services.checklists import store_all_gate_progress
 
     store_all_gate_progress()
 

@@ -1,7 +1,15 @@
-from .activity import ActivityEvent, AppendOnlyError
-from .checklist import ChecklistItem, ChecklistSection, ChecklistTemplate, TemplateItem
-from .choices import (
+"""Tables and their invariants (constraints, choices). Imports nothing of the project above it."""
+
+from initiatives.models.activity import ActivityEvent, AppendOnlyError
+from initiatives.models.checklist import (
+    ChecklistItem,
+    ChecklistSection,
+    ChecklistTemplate,
+    TemplateItem,
+)
+from initiatives.models.choices import (
     CLOSED_TASK_STATES,
+    HEALTH_COLOUR,
     ChecklistKind,
     Evidence,
     Health,
@@ -14,10 +22,10 @@ from .choices import (
     State,
     TaskState,
 )
-from .initiative import ACTIVE_STATES, Initiative, Milestone, MilestoneSlip, Task
-from .team import Membership, Team, Weekday
-from .updates import StatusUpdate, StatusUpdateRevision
-from .weekly import (
+from initiatives.models.initiative import ACTIVE_STATES, Initiative, Milestone, MilestoneSlip, Task
+from initiatives.models.team import Membership, Team, Weekday
+from initiatives.models.updates import StatusUpdate, StatusUpdateRevision
+from initiatives.models.weekly import (
     DeliveryStatus,
     DigestSubscription,
     EmailDelivery,
@@ -29,6 +37,7 @@ from .weekly import (
 __all__ = [
     "ACTIVE_STATES",
     "CLOSED_TASK_STATES",
+    "HEALTH_COLOUR",
     "ActivityEvent",
     "AppendOnlyError",
     "ChecklistItem",

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from .initiative import Initiative
-from .team import Team
+from initiatives.models.initiative import Initiative
+from initiatives.models.team import Team
 
 
 class AppendOnlyError(Exception):

@@ -1,9 +1,16 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import ChecklistKind, Evidence, ItemStatus, Rule, SignoffRole, choices_check
-from .initiative import Initiative
-from .team import Team
+from initiatives.models.choices import (
+    ChecklistKind,
+    Evidence,
+    ItemStatus,
+    Rule,
+    SignoffRole,
+    choices_check,
+)
+from initiatives.models.initiative import Initiative
+from initiatives.models.team import Team
 
 
 class ChecklistTemplate(models.Model):

@@ -26,6 +26,10 @@ class Health(models.TextChoices):
     OFF_TRACK = "off_track", "Off track"
 
 
+# How each health is shown everywhere (the brief: green / yellow / red); "none" for no update.
+HEALTH_COLOUR = {Health.ON_TRACK: "green", Health.AT_RISK: "yellow", Health.OFF_TRACK: "red"}
+
+
 class SecurityRisk(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
@@ -70,7 +74,7 @@ class Evidence(models.TextChoices):
 
 
 class Rule(models.TextChoices):
-    """Automatic checks evaluated from data (``initiatives.checklists.RULES``)."""
+    """Automatic checks evaluated from data (``initiatives.rules.checklists.RULES``)."""
 
     NONE = "", "None"
     STAKEHOLDERS_LISTED = "stakeholders_listed", "At least one stakeholder listed"

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from .choices import (
+from initiatives.models.choices import (
     CLOSED_TASK_STATES,
     Health,
     MilestoneState,
@@ -11,7 +11,7 @@ from .choices import (
     TaskState,
     choices_check,
 )
-from .team import Team
+from initiatives.models.team import Team
 
 ACTIVE_STATES = (State.SCOPING, State.READY, State.IN_DELIVERY)
 

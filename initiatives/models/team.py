@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
-from .choices import Role, choices_check
+from initiatives.models.choices import Role, choices_check
 
 team_key_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$", "2 to 10 capital letters or digits, starting with a letter."

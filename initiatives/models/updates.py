@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import Health, choices_check
-from .initiative import Initiative, Milestone
+from initiatives.models.choices import Health, choices_check
+from initiatives.models.initiative import Initiative, Milestone
 
 
 class StatusUpdate(models.Model):

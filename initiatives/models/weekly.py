@@ -1,13 +1,13 @@
 """The weekly cycle's bookkeeping: which job ran for which team and week, and which email went
 to whom. Exactly-once comes from these rows' unique keys, not from timing
-(``initiatives.weekly_jobs``)."""
+(``initiatives.weekly.jobs``)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from .choices import choices_check
-from .team import Team
+from initiatives.models.choices import choices_check
+from initiatives.models.team import Team
 
 
 class JobKind(models.TextChoices):

@@ -1,5 +1,6 @@
 """Transactional outbox: side effects (Celery tasks, webhook fan-out) written as rows in the
-transaction of the change that causes them, then handed to the broker.
+transaction of the change that causes them, then handed to the broker. Imports only its own
+model and ``tracker.observability``.
 
 - ``api.enqueue(kind, payload)`` inserts an ``OutboxMessage`` in the caller's transaction; nothing
   is written if the change rolls back, and the change does not depend on the broker.

@@ -9,9 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from initiatives.outbox.models import OutboxMessage
 from tracker.observability import OUTBOX_DISPATCHED, current_request_id, request_id_var
-
-from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,7 @@ class OutboxConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from initiatives.outbox import handlers  # noqa: F401  (registers the message kinds)
         from tracker.observability import connect_celery_signals
-
-        from . import handlers  # noqa: F401  (registers the message kinds)
 
         connect_celery_signals()

@@ -1,4 +1,5 @@
-"""The kinds of outbox message and how each is handed over. Every consumer is idempotent, so
+"""The outbox's own kind of message, ``celery.task``; other subjects register theirs where they
+live (``webhooks.events``: ``webhook.event``). Every consumer is idempotent, so
 a message handed over twice (a crash between publishing and commit) has its effect once."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from typing import Any
 
 from celery import current_app
 
-from .api import register
+from initiatives.outbox.api import register
 
 
 @register("celery.task")
@@ -16,12 +17,3 @@ def publish_task(payload: dict[str, Any]) -> None:
     delivery rows, so a duplicate message sends nothing twice."""
     task = current_app.tasks[payload["task"]]
     task.delay(*payload.get("args", []), **payload.get("kwargs", {}))
-
-
-@register("webhook.event")
-def webhook_event(payload: dict[str, Any]) -> None:
-    """Fan an audit event out to the team's webhook endpoints (delivery rows, then one
-    delivery task each after this transaction commits)."""
-    from initiatives.api.webhooks import enqueue_event
-
-    enqueue_event(payload["activity_id"])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import api
+from initiatives.outbox import api
 
 
 @shared_task(name="shipshape_outbox.drain", ignore_result=True)

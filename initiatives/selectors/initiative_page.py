@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from ..models import (
+from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
     Initiative,
@@ -21,9 +21,9 @@ from ..models import (
     Task,
     TaskState,
 )
-from ..permissions import prime_roles
-from .initiatives import initiative_detail
-from .pages import mark_update_due, team_people
+from initiatives.rules.permissions import prime_roles
+from initiatives.selectors.initiatives import initiative_detail
+from initiatives.selectors.pages import mark_update_due, team_people
 
 UPDATES_SHOWN = 6
 ACTIVITY_PAGE = 20

@@ -15,15 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from ..checklists import (
-    GateProgress,
-    GateResult,
-    evaluate_gate,
-    facts_from_loaded,
-    gate_progress,
-    load_for_evaluation,
-)
-from ..models import (
+from initiatives.models import (
     CLOSED_TASK_STATES,
     ChecklistItem,
     ChecklistKind,
@@ -32,7 +24,15 @@ from ..models import (
     MilestoneState,
     Task,
 )
-from ..workflow import is_stale, iso_week
+from initiatives.rules.checklists import (
+    GateProgress,
+    GateResult,
+    evaluate_gate,
+    facts_from_loaded,
+    gate_progress,
+)
+from initiatives.rules.workflow import is_stale, iso_week
+from initiatives.selectors.checklists import load_for_evaluation
 
 OPEN_MILESTONE_STATES = (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS)
 User = get_user_model()

@@ -33,9 +33,10 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from ..models import (
+from initiatives.models import (
     ACTIVE_STATES,
     CLOSED_TASK_STATES,
+    HEALTH_COLOUR,
     ChecklistItem,
     ChecklistKind,
     Health,
@@ -49,10 +50,9 @@ from ..models import (
     TaskState,
     Team,
 )
-from ..templatetags.shipshape import HEALTH_CLASS
-from ..workflow import STALE_AFTER_WEEKS, iso_week
-from .initiatives import OPEN_MILESTONE_STATES, list_initiatives
-from .pages import DUE_SOON_DAYS, OPEN_STATES, mark_update_due
+from initiatives.rules.workflow import STALE_AFTER_WEEKS, iso_week
+from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, list_initiatives
+from initiatives.selectors.pages import DUE_SOON_DAYS, OPEN_STATES, mark_update_due
 
 SECTIONS = ("initiatives", "signoffs", "tasks", "milestones")
 # Rows per section on the overview, and per page when one section is shown in full.
@@ -233,7 +233,7 @@ def _initiatives(
     for row in rows:
         row.url = detail_url(row.key)
         row.state_label = row.get_state_display()
-        row.health_colour = HEALTH_CLASS.get(row.health, "none")
+        row.health_colour = HEALTH_COLOUR.get(row.health, "none")
         row.health_label = row.get_health_display() if row.health else "No update"
         row.gate_label = _gate_label(row)
         row.update_url = update_url(row.key) if row.update_due else ""

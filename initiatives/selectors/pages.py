@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
-from ..models import (
+from initiatives.models import (
     ChecklistItem,
     Health,
     Initiative,
@@ -38,8 +38,8 @@ from ..models import (
     Task,
     Team,
 )
-from ..workflow import iso_week
-from .initiatives import OPEN_MILESTONE_STATES, list_initiatives
+from initiatives.rules.workflow import iso_week
+from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, list_initiatives
 
 DUE_SOON_DAYS = 14
 # Initiatives still being worked on: what a DRI's "my work" and sign-off lists care about.

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from ..models import ActivityEvent, Initiative, Milestone, State, Team
-from ..models.initiative import ACTIVE_STATES
-from ..workflow import iso_week
-from .initiatives import OPEN_MILESTONE_STATES, gates_for, list_initiatives
+from initiatives.models import ActivityEvent, Initiative, Milestone, State, Team
+from initiatives.models.initiative import ACTIVE_STATES
+from initiatives.rules.workflow import iso_week
+from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, gates_for, list_initiatives
 
 # The gate each waiting state must pass, and the attribute of ``Gates`` that evaluates it.
 GATED_STATES = {State.SCOPING: "ready", State.IN_DELIVERY: "done"}

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from ..models import ActivityEvent, Membership, Team
+from initiatives.models import ActivityEvent, Membership, Team
 
 
 def newest_event_id(team_ids: Iterable[int]) -> int:

@@ -1,18 +1,24 @@
 """Every write in Shipshape: atomic, permission-checked, audited. Web views, the API, the
-admin and Celery tasks call these and nothing else to change data."""
+admin and Celery tasks call these and nothing else to change data. Imports ``models``,
+``rules``, ``selectors`` and ``outbox``; never ``api``, ``web`` or a subscriber such as
+``webhooks`` (side effects go through ``services.publish``)."""
 
-from .checklist_items import checklist_item_reopen, checklist_item_tick, checklist_item_waive
-from .initiatives import (
+from initiatives.services.checklist_items import (
+    checklist_item_reopen,
+    checklist_item_tick,
+    checklist_item_waive,
+)
+from initiatives.services.initiatives import (
     initiative_create,
     initiative_person_add,
     initiative_person_remove,
     initiative_transition,
     initiative_update,
 )
-from .milestones import milestone_create, milestone_transition, milestone_update
-from .tasks import task_create, task_update
-from .teams import membership_remove, membership_set
-from .updates import current_week, status_update_post
+from initiatives.services.milestones import milestone_create, milestone_transition, milestone_update
+from initiatives.services.tasks import task_create, task_update
+from initiatives.services.teams import membership_remove, membership_set
+from initiatives.services.updates import current_week, status_update_post
 
 __all__ = [
     "checklist_item_reopen",

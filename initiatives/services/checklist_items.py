@@ -9,11 +9,13 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from .. import permissions as perms
-from ..checklists import facts_for, store_gate_progress, tick_precondition_refusal
-from ..exceptions import Conflict, ValidationFailed
-from ..models import ChecklistItem, Evidence, ItemStatus
-from .common import (
+from initiatives.models import ChecklistItem, Evidence, ItemStatus
+from initiatives.rules import permissions as perms
+from initiatives.rules.checklists import tick_precondition_refusal
+from initiatives.rules.exceptions import Conflict, ValidationFailed
+from initiatives.selectors.checklists import facts_for
+from initiatives.services.checklists import store_gate_progress
+from initiatives.services.common import (
     check_version,
     ensure_writable,
     lock_initiative,

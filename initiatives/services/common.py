@@ -8,9 +8,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from ..exceptions import Conflict, StaleWrite, ValidationFailed
-from ..models import ActivityEvent, Initiative, Membership, State
-from ..permissions import Actor, actor_for, ensure_member
+from initiatives.models import ActivityEvent, Initiative, Membership, State
+from initiatives.rules.exceptions import Conflict, StaleWrite, ValidationFailed
+from initiatives.rules.permissions import Actor, actor_for, ensure_member
+from initiatives.services.publish import publish
 
 
 def lock_initiative(initiative: Initiative | int) -> Initiative:
@@ -108,8 +109,5 @@ def record(
         before={k: jsonable(v) for k, v in (before or {}).items()},
         after={k: jsonable(v) for k, v in (after or {}).items()},
     )
-    # Outgoing webhooks, sent after commit (imported here: the API app imports services).
-    from initiatives.api.webhooks import activity_recorded
-
-    activity_recorded(event)
+    publish(event)
     return event

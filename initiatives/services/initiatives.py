@@ -10,12 +10,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import permissions as perms
-from ..checklists import Facts, evaluate, snapshot_checklists, store_gate_progress
-from ..exceptions import GateBlocked, InvalidTransition, ValidationFailed
-from ..models import Initiative, State, Team
-from ..workflow import find_transition
-from .common import (
+from initiatives.models import Initiative, State, Team
+from initiatives.rules import permissions as perms
+from initiatives.rules.checklists import Facts
+from initiatives.rules.exceptions import GateBlocked, InvalidTransition, ValidationFailed
+from initiatives.rules.workflow import find_transition
+from initiatives.selectors.checklists import evaluate
+from initiatives.services.checklists import snapshot_checklists, store_gate_progress
+from initiatives.services.common import (
     check_version,
     ensure_team_member,
     ensure_writable,

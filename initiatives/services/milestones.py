@@ -8,16 +8,22 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .. import permissions as perms
-from ..checklists import store_gate_progress
-from ..exceptions import Conflict, ValidationFailed
-from ..models import CLOSED_TASK_STATES, Initiative, Milestone, MilestoneSlip, MilestoneState
-from ..workflow import (
+from initiatives.models import (
+    CLOSED_TASK_STATES,
+    Initiative,
+    Milestone,
+    MilestoneSlip,
+    MilestoneState,
+)
+from initiatives.rules import permissions as perms
+from initiatives.rules.exceptions import Conflict, ValidationFailed
+from initiatives.rules.workflow import (
     find_milestone_transition,
     milestone_complete_refusal,
     milestone_start_refusal,
 )
-from .common import (
+from initiatives.services.checklists import store_gate_progress
+from initiatives.services.common import (
     check_version,
     ensure_writable,
     full_clean,

@@ -9,12 +9,19 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .. import permissions as perms
-from ..checklists import store_gate_progress
-from ..exceptions import Conflict, ValidationFailed
-from ..models import CLOSED_TASK_STATES, Initiative, Milestone, MilestoneState, Task, TaskState
-from ..workflow import delivery_task_refusal
-from .common import (
+from initiatives.models import (
+    CLOSED_TASK_STATES,
+    Initiative,
+    Milestone,
+    MilestoneState,
+    Task,
+    TaskState,
+)
+from initiatives.rules import permissions as perms
+from initiatives.rules.exceptions import Conflict, ValidationFailed
+from initiatives.rules.workflow import delivery_task_refusal
+from initiatives.services.checklists import store_gate_progress
+from initiatives.services.common import (
     check_version,
     ensure_team_member,
     ensure_writable,

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.db import transaction
 
-from .. import permissions as perms
-from ..exceptions import ValidationFailed
-from ..models import Membership, Role, Team
-from .common import record
+from initiatives.models import Membership, Role, Team
+from initiatives.rules import permissions as perms
+from initiatives.rules.exceptions import ValidationFailed
+from initiatives.services.common import record
 
 
 def _require_team_admin(actor: Any, team: Team) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .. import permissions as perms
-from ..exceptions import Conflict, ValidationFailed
-from ..models import Initiative, Milestone, State, StatusUpdate, StatusUpdateRevision
-from ..workflow import iso_week, parse_iso_week, update_errors, weeks_between
-from .common import ensure_writable, lock_initiative, member_actor, record
+from initiatives.models import Initiative, Milestone, State, StatusUpdate, StatusUpdateRevision
+from initiatives.rules import permissions as perms
+from initiatives.rules.exceptions import Conflict, ValidationFailed
+from initiatives.rules.workflow import iso_week, parse_iso_week, update_errors, weeks_between
+from initiatives.services.common import ensure_writable, lock_initiative, member_actor, record
 
 # How far back an update may be filed (late posts for last week are common on Mondays).
 BACKFILL_WEEKS = 1

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from initiatives.api.models import PersonalAccessToken
-from initiatives.api.tokens import token_create, token_revoke
+from initiatives.tokens.models import PersonalAccessToken
+from initiatives.tokens.services import token_create, token_revoke
 
 TEAMS = "/api/v1/teams/"
 

@@ -4,8 +4,8 @@ a few queries, any write shows at once, and authentication still runs on every r
 import pytest
 
 from initiatives import services
-from initiatives.api.models import PersonalAccessToken
-from initiatives.api.tokens import token_revoke
+from initiatives.tokens.models import PersonalAccessToken
+from initiatives.tokens.services import token_revoke
 
 
 @pytest.fixture

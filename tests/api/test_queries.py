@@ -9,11 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from initiatives import services
-from initiatives.api.models import WebhookDelivery
-from initiatives.api.webhooks import webhook_endpoint_create
 from initiatives.models import Initiative, State
-
-from ..factories import make_initiative
+from initiatives.webhooks.models import WebhookDelivery
+from initiatives.webhooks.services import webhook_endpoint_create
+from tests.factories import make_initiative
 
 
 def build(team, people, n: int) -> None:
@@ -89,7 +88,7 @@ REQUEST_BUDGET = 12
 @pytest.fixture
 def fresh_token(clients, people):
     """The DRI's token client, its use not recorded yet this minute before every request."""
-    from initiatives.api.models import PersonalAccessToken
+    from initiatives.tokens.models import PersonalAccessToken
 
     client = clients["dri"]
 

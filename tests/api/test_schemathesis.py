@@ -23,13 +23,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from initiatives import services
-from initiatives.api.models import WebhookDelivery
-from initiatives.api.tokens import token_create
-from initiatives.api.webhooks import webhook_endpoint_create
 from initiatives.models import ChecklistItem
+from initiatives.tokens.services import token_create
+from initiatives.webhooks.models import WebhookDelivery
+from initiatives.webhooks.services import webhook_endpoint_create
+from tests.factories import make_initiative, make_milestone
 from tracker.wsgi import application
-
-from ..factories import make_initiative, make_milestone
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 

@@ -8,8 +8,7 @@ import pytest
 
 from initiatives import services
 from initiatives.models import Milestone, MilestoneState, State, StatusUpdate, Task
-
-from ..factories import make_milestone
+from tests.factories import make_milestone
 
 ROLES = ["dri", "engineer", "em", "pm", "security", "legal", "viewer", "outsider"]
 SOON = str(dt.date.today() + dt.timedelta(days=20))

@@ -4,8 +4,8 @@ rendered page cached under the teams' newest activity event (a write shows at on
 from django.urls import reverse
 
 from initiatives import services
+from initiatives.dashboard.common import LIST_LIMIT
 from initiatives.models import Health, State
-from initiatives.selectors.dashboard_common import LIST_LIMIT
 from tests.factories import make_initiative
 
 

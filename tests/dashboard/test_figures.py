@@ -4,9 +4,8 @@ import datetime as dt
 
 import pytest
 
-from initiatives.selectors.dashboard import portfolio_summary
-
-from .conftest import NOW
+from initiatives.dashboard.summary import portfolio_summary
+from tests.dashboard.conftest import NOW
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from django.urls import reverse
 
 from initiatives import services
 from initiatives.models import Membership, Role, State, TaskState
+from tests.dashboard.conftest import NOW
 from tests.factories import TeamFactory, make_initiative
-
-from .conftest import NOW
 
 TEAM_DASHBOARD = reverse("team-dashboard", kwargs={"key": "PLAT"})
 # Session and user (2), the viewer's teams (1), the portfolio summary (12).

@@ -23,8 +23,8 @@ from django.db import connection
 
 from initiatives import services
 from initiatives.api.throttling import TokenRateThrottle
-from initiatives.api.tokens import token_create
 from initiatives.models import Initiative, Task
+from initiatives.tokens.services import token_create
 from tests.factories import make_initiative
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

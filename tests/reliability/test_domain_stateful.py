@@ -19,8 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from initiatives import checklists, services, workflow
-from initiatives.exceptions import ApplicationError
+from initiatives import services
 from initiatives.models import (
     CLOSED_TASK_STATES,
     ActivityEvent,
@@ -34,6 +33,9 @@ from initiatives.models import (
     Task,
     TaskState,
 )
+from initiatives.rules import checklists, workflow
+from initiatives.rules.exceptions import ApplicationError
+from initiatives.selectors import checklists as checklist_reads
 
 ACTORS = ("dri", "engineer", "em", "pm", "security", "legal", "viewer", "outsider")
 STATES = [s.value for s in State]
@@ -103,7 +105,7 @@ def make_machine(team, people):
                 gate = move.gate
             except ApplicationError:
                 pass
-            met_before = checklists.evaluate(initiative, gate).met if gate else None
+            met_before = checklist_reads.evaluate(initiative, gate).met if gate else None
             overrides_before = ActivityEvent.objects.filter(
                 initiative=initiative, verb="initiative.gate_overridden"
             ).count()
@@ -265,7 +267,7 @@ def make_machine(team, people):
             for initiative in Initiative.objects.all():
                 fresh = {}
                 for kind, prefix in (("ready", "dor"), ("done", "dod")):
-                    gate = checklists.evaluate(initiative, kind)
+                    gate = checklist_reads.evaluate(initiative, kind)
                     fresh[f"{prefix}_required"] = gate.required_total
                     fresh[f"{prefix}_satisfied"] = gate.required_satisfied
                 stored = {name: getattr(initiative, name) for name in checklists.PROGRESS_FIELDS}

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .processes import Postgres, Redis, Stack, available, free_port, wait_for
+from tests.reliability.processes import Postgres, Redis, Stack, available, free_port, wait_for
 
 pytestmark = [
     pytest.mark.faults,
@@ -40,10 +40,11 @@ SETUP = """
 import json
 from django.contrib.auth import get_user_model
 from initiatives import services
-from initiatives.api.tokens import token_create
-from initiatives.api.webhooks import webhook_endpoint_create
+from initiatives.tokens.services import token_create
+from initiatives.webhooks.delivery import DELIVER_TASK
+from initiatives.webhooks.services import webhook_endpoint_create
 from initiatives.models import Membership, Role, State, Team
-from initiatives.services.subscriptions import digest_subscriber_add
+from initiatives.weekly.services import digest_subscriber_add
 from initiatives.services.updates import current_week
 
 User = get_user_model()
@@ -172,7 +173,7 @@ def post_updates_while_broker_is_down(deployment) -> list[str]:
     pending = deployment["pg"].query(
         "shipshape_faults",
         "SELECT count(*) FROM shipshape_outbox_outboxmessage WHERE dispatched_at IS NULL "
-        "AND payload->>'task' = 'initiatives.api.tasks.deliver_webhook'",
+        "AND payload->>'task' = 'initiatives.webhooks.tasks.deliver_webhook'",
     )[0][0]
     assert pending == len(posted)
     assert not Receiver.events
@@ -184,7 +185,7 @@ def test_worker_killed_mid_digest_sends_the_rest_once(deployment):
     smtp.received.clear()
     stack.shell(
         "import json\n"
-        "from initiatives.tasks import send_digest\n"
+        "from initiatives.weekly.tasks import send_digest\n"
         f"send_digest.delay({deployment['team']}, '{deployment['week']}')\n"
         "print(json.dumps({}))"
     )

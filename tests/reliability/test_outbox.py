@@ -7,13 +7,15 @@ import pytest
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerDown
 
-from initiatives import services, tasks
-from initiatives.api import tasks as api_tasks
-from initiatives.api.models import WebhookDelivery
-from initiatives.api.webhooks import enqueue_event, webhook_endpoint_create
+from initiatives import services
 from initiatives.models import ActivityEvent, State
 from initiatives.outbox import api as outbox
 from initiatives.outbox.models import OutboxMessage
+from initiatives.webhooks import tasks as api_tasks
+from initiatives.webhooks.events import enqueue_event
+from initiatives.webhooks.models import WebhookDelivery
+from initiatives.webhooks.services import webhook_endpoint_create
+from initiatives.weekly import tasks
 
 
 @pytest.fixture

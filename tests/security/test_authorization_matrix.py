@@ -22,11 +22,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from initiatives import services
-from initiatives.api.models import WebhookDelivery
-from initiatives.api.tokens import token_create
-from initiatives.api.webhooks import webhook_endpoint_create
-from initiatives.digest import unsubscribe_token
 from initiatives.models import ChecklistItem, Health, State, TaskState
+from initiatives.tokens.services import token_create
+from initiatives.webhooks.models import WebhookDelivery
+from initiatives.webhooks.services import webhook_endpoint_create
+from initiatives.weekly.digest import unsubscribe_token
 from tests.factories import make_milestone
 
 ROLES = ("anonymous", "viewer", "engineer", "dri", "em", "security", "outsider")
@@ -434,7 +434,7 @@ def test_every_route_is_classified():
 
 
 def test_authorization_matrix(world, monkeypatch):
-    monkeypatch.setattr("initiatives.views.ops.check_broker", lambda: None)
+    monkeypatch.setattr("tracker.ops.check_broker", lambda: None)
     people = world["people"]
     clients = {role: client_for(role, people) for role in ROLES}
     wrong, checked = [], 0

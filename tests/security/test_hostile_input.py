@@ -13,11 +13,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from initiatives import services, weekly_jobs
-from initiatives.api.models import PersonalAccessToken
-from initiatives.api.tokens import token_create, token_revoke
+from initiatives import services
 from initiatives.models import ChecklistItem, Health, JobKind, Role, State
 from initiatives.services.updates import current_week
+from initiatives.tokens.models import PersonalAccessToken
+from initiatives.tokens.services import token_create, token_revoke
+from initiatives.weekly import jobs as weekly_jobs
 from tests.factories import make_initiative, make_milestone, member
 
 CORPUS = [

@@ -7,8 +7,7 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from initiatives.views import ops
-from tracker import observability
+from tracker import observability, ops
 
 
 def test_healthz_answers_without_the_database(client):
@@ -103,11 +102,11 @@ def test_a_lost_database_answers_503_not_500(client, people, monkeypatch):
         raise OperationalError("connection refused")
 
     client.force_login(people["dri"])
-    monkeypatch.setattr("initiatives.api.views.initiatives.InitiativeListView.get", boom)
+    monkeypatch.setattr("initiatives.api.v1.initiatives.InitiativeListView.get", boom)
     api = client.get(reverse("api-initiatives"))
     assert api.status_code == 503
     assert api.json()["code"] == "service_unavailable" and api["Retry-After"] == "5"
-    monkeypatch.setattr("initiatives.views.pages.team_list", boom)
+    monkeypatch.setattr("initiatives.web.views.pages.team_list", boom)
     monkeypatch.setattr(
         "django.contrib.sessions.backends.db.SessionStore.load", boom
     )  # fails inside middleware, before any view

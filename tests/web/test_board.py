@@ -12,8 +12,7 @@ from initiatives import services
 from initiatives.models import State
 from initiatives.selectors import pages as read
 from tests.factories import make_initiative
-
-from .conftest import advance, open_item
+from tests.web.conftest import advance, open_item
 
 
 @pytest.fixture

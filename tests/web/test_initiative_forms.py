@@ -3,8 +3,7 @@
 from django.urls import reverse
 
 from initiatives.models import ActivityEvent, ChecklistItem, Initiative, ItemStatus, State
-
-from .conftest import advance
+from tests.web.conftest import advance
 
 
 def test_dri_creates_an_initiative_and_lands_on_its_page(client, team, people):

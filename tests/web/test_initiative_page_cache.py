@@ -6,8 +6,7 @@ import re
 from django.test import Client
 
 from initiatives import services
-
-from .conftest import open_item
+from tests.web.conftest import open_item
 
 
 def _body(html: str) -> str:

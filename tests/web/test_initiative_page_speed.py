@@ -7,10 +7,9 @@ from django.urls import reverse
 from initiatives import services
 from initiatives.models import ActivityEvent, Health, StatusUpdate, Task, TaskState
 from initiatives.selectors.initiative_page import ACTIVITY_PAGE, UPDATES_SHOWN
-from initiatives.templatetags import shipshape
-from initiatives.templatetags.shipshape import Options, render_markdown
-
-from .conftest import populate
+from initiatives.web.templatetags import shipshape
+from initiatives.web.templatetags.shipshape import Options, render_markdown
+from tests.web.conftest import populate
 
 
 def test_markdown_cache_returns_sanitised_output_every_time():

@@ -5,9 +5,8 @@ from django.urls import reverse
 
 from initiatives import services
 from initiatives.models import Health
-from initiatives.templatetags.shipshape import render_markdown
-
-from .conftest import advance
+from initiatives.web.templatetags.shipshape import render_markdown
+from tests.web.conftest import advance
 
 
 @pytest.mark.parametrize(

@@ -20,11 +20,10 @@ from initiatives.models import (
     Task,
     TaskState,
 )
+from initiatives.rules.workflow import iso_week
 from initiatives.selectors.my_work import OVERVIEW_CAPS, PAGE_SIZE, my_work
 from initiatives.selectors.pages import week_in
-from initiatives.workflow import iso_week
-
-from .conftest import advance
+from tests.web.conftest import advance
 
 LONG_AGO = timezone.now() - dt.timedelta(weeks=10)
 

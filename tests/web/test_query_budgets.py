@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from initiatives.models import Milestone, Task
-
-from .conftest import populate
+from tests.web.conftest import populate
 
 BUDGETS = {
     "my-work": 8,  # the first view; a cached one runs 3

@@ -17,8 +17,7 @@ from initiatives.models import (
     TaskState,
 )
 from tests.factories import make_milestone
-
-from .conftest import advance, open_item
+from tests.web.conftest import advance, open_item
 
 
 def test_tick_needing_a_link_shows_the_error_beside_the_field_and_keeps_input(

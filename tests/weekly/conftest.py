@@ -7,9 +7,10 @@ import time_machine
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.test import TestCase
 
-from initiatives import services, weekly_jobs
-from initiatives.exceptions import GateBlocked
+from initiatives import services
 from initiatives.models import DigestSubscription, Health, Role, State
+from initiatives.rules.exceptions import GateBlocked
+from initiatives.weekly import jobs as weekly_jobs
 from tests.factories import TeamFactory, make_initiative, member
 
 UTC = dt.UTC

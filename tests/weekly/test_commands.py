@@ -4,8 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from initiatives.models import JobRun
-
-from .conftest import committed
+from tests.weekly.conftest import committed
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +20,7 @@ def test_dry_run_prints_the_text_digest_and_writes_nothing(team, people, initiat
 
 def test_send_digest_sends_once(team, people, initiative, mailoutbox, capsys):
     from initiatives.models import State
-
-    from .conftest import move
+    from tests.weekly.conftest import move
 
     move(initiative, people["em"], State.SCOPING)
     for _ in range(2):
@@ -34,8 +32,7 @@ def test_send_digest_sends_once(team, people, initiative, mailoutbox, capsys):
 
 def test_send_reminders_dry_run_lists_each_dri(team, people, initiative, capsys):
     from initiatives.models import State
-
-    from .conftest import move
+    from tests.weekly.conftest import move
 
     move(initiative, people["em"], State.SCOPING)
     call_command("send_reminders", "--team", "PLAT", "--dry-run")

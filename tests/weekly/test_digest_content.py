@@ -10,12 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from initiatives import services
-from initiatives.digest import build_digest, render_digest
 from initiatives.models import ChecklistItem, ChecklistKind, State, Team
-from initiatives.selectors.weekly import Recipient
+from initiatives.weekly.digest import build_digest, render_digest
+from initiatives.weekly.selectors import Recipient
 from tests.factories import make_initiative
-
-from .conftest import delivering, move, post, travel, utc
+from tests.weekly.conftest import delivering, move, post, travel, utc
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,12 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from initiatives import tasks, weekly_jobs
 from initiatives.models import DeliveryStatus, EmailDelivery, JobKind, JobRun, JobStatus, State
-from initiatives.weekly import local_week
+from initiatives.weekly import jobs as weekly_jobs
+from initiatives.weekly import tasks
+from initiatives.weekly.schedule import local_week
 from tests.factories import make_initiative
-
-from .conftest import committed, move, post, run_job, travel
+from tests.weekly.conftest import committed, move, post, run_job, travel
 
 pytestmark = pytest.mark.django_db
 

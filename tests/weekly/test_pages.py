@@ -4,11 +4,10 @@ one-click unsubscribe link."""
 import pytest
 from django.urls import reverse
 
-from initiatives.digest import unsubscribe_token
 from initiatives.models import ActivityEvent, DigestSubscription, State
-from initiatives.selectors.weekly import digest_recipients
-
-from .conftest import move
+from initiatives.weekly.digest import unsubscribe_token
+from initiatives.weekly.selectors import digest_recipients
+from tests.weekly.conftest import move
 
 pytestmark = pytest.mark.django_db
 

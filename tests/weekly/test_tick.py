@@ -4,12 +4,11 @@ import datetime as dt
 
 import pytest
 
-from initiatives import weekly_jobs
 from initiatives.models import EmailDelivery, JobKind, JobRun, JobStatus, Role, State, Team
-from initiatives.weekly import due_slots, slot_at
+from initiatives.weekly import jobs as weekly_jobs
+from initiatives.weekly.schedule import due_slots, slot_at
 from tests.factories import TeamFactory, make_initiative, member
-
-from .conftest import move, run_job, travel, utc
+from tests.weekly.conftest import move, run_job, travel, utc
 
 pytestmark = pytest.mark.django_db
 

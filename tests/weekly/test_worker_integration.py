@@ -17,13 +17,12 @@ from django.db import connection
 from django.utils import timezone
 from kombu import Connection
 
-from initiatives import tasks
-from initiatives.digest import read_unsubscribe_token
 from initiatives.models import DeliveryStatus, DigestSubscription, EmailDelivery, Health, Role
-from initiatives.weekly import local_week
+from initiatives.weekly import tasks
+from initiatives.weekly.digest import read_unsubscribe_token
+from initiatives.weekly.schedule import local_week
 from tests.factories import TeamFactory, member
-
-from .conftest import delivering, post
+from tests.weekly.conftest import delivering, post
 
 pytestmark = [
     pytest.mark.postgres,

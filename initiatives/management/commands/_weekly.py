@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ...exceptions import ValidationFailed
-from ...models import DeliveryStatus, JobKind, Team
-from ...weekly import local_week
-from ...weekly_jobs import deliver_now, dry_run, run_job
-from ...workflow import parse_iso_week, shift_week
+from initiatives.models import DeliveryStatus, JobKind, Team
+from initiatives.rules.exceptions import ValidationFailed
+from initiatives.rules.workflow import parse_iso_week, shift_week
+from initiatives.weekly.jobs import deliver_now, dry_run, run_job
+from initiatives.weekly.schedule import local_week
 
 
 class WeeklyJobCommand(BaseCommand):
@@ -44,7 +44,7 @@ class WeeklyJobCommand(BaseCommand):
             self.stdout.write(dry_run(found, week, self.kind))
             return
         if enqueue:
-            from ...tasks import dispatch_job
+            from initiatives.weekly.tasks import dispatch_job
 
             dispatch_job(self.kind, found.pk, week)
             self.stdout.write(f"Enqueued the {week} {self.kind} of {found.key}.")

@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from initiatives import services
-from initiatives.checklists import evaluate
 from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
@@ -37,6 +36,7 @@ from initiatives.models import (
     TaskState,
     Team,
 )
+from initiatives.selectors.checklists import evaluate
 
 User = get_user_model()
 PASSWORD = "shipshape-demo"

@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
-from initiatives.checklists import SNAPSHOT_FIELDS, store_all_gate_progress
 from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
@@ -39,7 +38,9 @@ from initiatives.models import (
     TaskState,
     Team,
 )
-from initiatives.workflow import iso_week
+from initiatives.rules.checklists import SNAPSHOT_FIELDS
+from initiatives.rules.workflow import iso_week
+from initiatives.services.checklists import store_all_gate_progress
 
 User = get_user_model()
 PASSWORD = "bench-password"

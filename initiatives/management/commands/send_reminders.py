@@ -1,5 +1,5 @@
-from ...models import JobKind
-from ._weekly import WeeklyJobCommand
+from initiatives.management.commands._weekly import WeeklyJobCommand
+from initiatives.models import JobKind
 
 
 class Command(WeeklyJobCommand):

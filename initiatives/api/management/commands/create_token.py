@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from initiatives.api.tokens import token_create
-from initiatives.exceptions import ValidationFailed
+from initiatives.rules.exceptions import ValidationFailed
+from initiatives.tokens.services import token_create
 
 
 class Command(BaseCommand):

@@ -1,0 +1,2 @@
+"""API output and input shapes: the output functions and the serializers that describe them in the
+schema."""

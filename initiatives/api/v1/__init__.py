@@ -1,0 +1,1 @@
+"""The v1 endpoints: parse input, call one service or selector, serialize. Nothing else."""

@@ -1,0 +1,137 @@
+"""What the API views share: object lookups scoped to the caller's teams (404 for everyone
+else), ETags and ``If-Match``."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F, Model, QuerySet
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from initiatives.models import Initiative, Membership
+from initiatives.rules.exceptions import NotFound, ValidationFailed
+from initiatives.rules.permissions import prime_roles
+from initiatives.selectors.initiatives import visible_initiatives
+from initiatives.selectors.versions import half_hour, read_key, user_team_versions
+
+ETAG_RE = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
+
+
+def etag(obj: Model) -> str:
+    return f'"{obj.version}"'  # type: ignore[attr-defined]
+
+
+def expected_version(request: Request) -> int | None:
+    """The version ``If-Match`` names; None without the header (or with ``*``). An ETag this
+    API never issued names version 0, which never matches: the write answers 412."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = ETAG_RE.fullmatch(header.split(",")[0])
+    return int(match.group(1)) if match else 0
+
+
+def cached_read(method: Callable[..., Response]) -> Callable[..., Response]:
+    """A GET handler answered from the cache while nothing the caller can see has changed.
+
+    Authentication, permissions and throttling have run before the handler. The key has the
+    caller, the versions of all their teams (one query; a write in any of them, or joining or
+    leaving one, gives a new key), the half hour (stale flags), and the host and full path
+    with its query string. Only 200 answers are kept, with their ETag; errors are never."""
+
+    @functools.wraps(method)
+    def handler(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = read_key(
+            "api",
+            request.user.pk,
+            user_team_versions(request.user),
+            half_hour(),
+            request.get_host(),
+            request.get_full_path(),
+        )
+        hit = cache.get(key)
+        if hit is not None:
+            data, tag = hit
+            response = Response(data)
+            if tag:
+                response["ETag"] = tag
+            return response
+        response = method(self, request, *args, **kwargs)
+        if response.status_code == 200:
+            cache.set(key, (response.data, response.get("ETag")), settings.READ_CACHE_SECONDS)
+        return response
+
+    return handler
+
+
+def with_etag(response: Response, obj: Model) -> Response:
+    response["ETag"] = etag(obj)
+    return response
+
+
+class ApiView(GenericAPIView):
+    """Base of the v1 views; lookups raise the domain's NotFound (answered as 404)."""
+
+    # Only for the schema generator; every view builds its own queryset from the caller.
+    queryset = Initiative.objects.none()
+
+    def schema_only(self) -> bool:
+        return getattr(self, "swagger_fake_view", False)
+
+    def visible_initiatives(self) -> QuerySet[Initiative]:
+        return visible_initiatives(self.request.user)
+
+    def prime_role(self, team_id: int, role: str) -> None:
+        """Record the caller's role read with the lookup, so that the service's permission
+        check costs no query of its own."""
+        user = self.request.user
+        prime_roles(user, team_id, [Membership(user_id=user.pk, team_id=team_id, role=role)])
+
+    def get_initiative(self, key: str) -> Initiative:
+        initiative = (
+            self.visible_initiatives()
+            .select_related("team")
+            # The membership row the visibility filter joined: the caller's role.
+            .annotate(caller_role=F("team__memberships__role"))
+            .by_key(key)
+            .order_by()
+            .first()
+        )
+        if initiative is None:
+            raise NotFound(f"No initiative {key}.")
+        self.prime_role(initiative.team_id, initiative.caller_role)
+        return initiative
+
+    def get_visible(self, queryset: QuerySet, pk: int, what: str = "object") -> Any:
+        """A row of ``queryset`` (which has an ``initiative``) in one of the caller's teams."""
+        obj = (
+            queryset.filter(pk=pk, initiative__team__memberships__user=self.request.user)
+            .select_related("initiative__team")
+            .annotate(caller_role=F("initiative__team__memberships__role"))
+            .order_by()
+            .first()
+        )
+        if obj is None:
+            raise NotFound(f"No {what} {pk}.")
+        self.prime_role(obj.initiative.team_id, obj.caller_role)
+        return obj
+
+    def validated(self, serializer_class: type, data: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """The request body checked by ``serializer_class``; unknown fields are refused."""
+        data = self.request.data if data is None else data
+        serializer = serializer_class(data=data, context=self.get_serializer_context(), **kwargs)
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(serializer.fields))
+            if unknown:
+                raise ValidationFailed(
+                    "Unknown fields.", fields={name: ["Unknown field."] for name in unknown}
+                )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)

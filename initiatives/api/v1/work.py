@@ -1,0 +1,294 @@
+"""Milestones, tasks, weekly status updates and the activity log of an initiative."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from initiatives import services
+from initiatives.api.filters import ActivityFilter, TaskFilter, UpdateFilter
+from initiatives.api.pagination import ActivityCursor
+from initiatives.api.schema import IF_MATCH, errors
+from initiatives.api.serializers.initiatives import (
+    ActivitySerializer,
+    MilestoneCreateSerializer,
+    MilestoneSerializer,
+    MilestoneTransitionSerializer,
+    MilestoneUpdateSerializer,
+    StatusUpdateCreateSerializer,
+    StatusUpdateSerializer,
+    TaskCreateSerializer,
+    TaskSerializer,
+    TaskUpdateSerializer,
+    status_update_out,
+    task_out,
+)
+from initiatives.api.v1.base import ApiView, cached_read, expected_version, with_etag
+from initiatives.models import (
+    CLOSED_TASK_STATES,
+    ActivityEvent,
+    Milestone,
+    StatusUpdate,
+    Task,
+)
+
+
+def milestones_with_counts() -> Any:
+    return Milestone.objects.annotate(
+        tasks_total=Count("tasks"),
+        tasks_closed=Count("tasks", filter=Q(tasks__state__in=CLOSED_TASK_STATES)),
+    ).prefetch_related("slips")
+
+
+# --- Milestones --------------------------------------------------------------------------------
+
+
+class MilestoneMixin(ApiView):
+    queryset = Milestone.objects.none()
+    serializer_class = MilestoneSerializer
+
+    def respond(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
+        milestone = milestones_with_counts().select_related("initiative__team").get(pk=pk)
+        data = MilestoneSerializer(milestone, context=self.get_serializer_context()).data
+        return with_etag(Response(data, status=status_code), milestone)
+
+
+class MilestoneListView(MilestoneMixin):
+    @extend_schema(
+        summary="Milestones of an initiative",
+        responses={200: MilestoneSerializer(many=True), **errors(404)},
+    )
+    def get(self, request: Request, key: str) -> Response:
+        initiative = self.get_initiative(key)
+        queryset = (
+            milestones_with_counts()
+            .filter(initiative=initiative)
+            .order_by("due_date", "position", "pk")
+        )
+        page = self.paginate_queryset(queryset)
+        context = {**self.get_serializer_context(), "initiative_key": initiative.key}
+        return self.get_paginated_response(
+            MilestoneSerializer(page, many=True, context=context).data
+        )
+
+    @extend_schema(
+        summary="Plan a milestone",
+        request=MilestoneCreateSerializer,
+        responses={201: MilestoneSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, key: str) -> Response:
+        initiative = self.get_initiative(key)
+        data = self.validated(MilestoneCreateSerializer)
+        milestone = services.milestone_create(initiative=initiative, actor=request.user, **data)
+        return self.respond(milestone.pk, status.HTTP_201_CREATED)
+
+
+class MilestoneDetailView(MilestoneMixin):
+    @extend_schema(summary="Read a milestone", responses={200: MilestoneSerializer, **errors(404)})
+    def get(self, request: Request, pk: int) -> Response:
+        return self.respond(self.get_visible(Milestone.objects, pk, "milestone").pk)
+
+    @extend_schema(
+        summary="Edit or reschedule a milestone",
+        description="A new `due_date` is recorded as a slip; once the milestone has started "
+        "it needs a `slip_reason`.",
+        parameters=[IF_MATCH],
+        request=MilestoneUpdateSerializer,
+        responses={200: MilestoneSerializer, **errors(400, 403, 404, 409, 412)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        milestone = self.get_visible(Milestone.objects, pk, "milestone")
+        changes = self.validated(MilestoneUpdateSerializer, partial=True)
+        slip_reason = changes.pop("slip_reason", "")
+        services.milestone_update(
+            milestone=milestone,
+            actor=request.user,
+            changes=changes,
+            slip_reason=slip_reason,
+            expected_version=expected_version(request),
+        )
+        return self.respond(pk)
+
+
+class MilestoneTransitionView(MilestoneMixin):
+    @extend_schema(
+        summary="Start, complete, cancel, reopen or restore a milestone",
+        request=MilestoneTransitionSerializer,
+        responses={200: MilestoneSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        milestone = self.get_visible(Milestone.objects, pk, "milestone")
+        data = self.validated(MilestoneTransitionSerializer)
+        services.milestone_transition(milestone=milestone, actor=request.user, to=data["to"])
+        return self.respond(pk)
+
+
+# --- Tasks -------------------------------------------------------------------------------------
+
+
+class TaskMixin(ApiView):
+    queryset = Task.objects.none()
+    serializer_class = TaskSerializer
+
+    def respond(
+        self, task: Task, initiative_key: str, status_code: int = status.HTTP_200_OK
+    ) -> Response:
+        """``task`` as the service returned it (no second read); its assignee must be loaded."""
+        return with_etag(Response(task_out(task, initiative_key), status=status_code), task)
+
+
+class TaskListView(TaskMixin):
+    queryset = Task.objects.none()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
+
+    @extend_schema(
+        summary="Tasks of an initiative",
+        responses={200: TaskSerializer(many=True), **errors(400, 404)},
+    )
+    @cached_read
+    def get(self, request: Request, key: str) -> Response:
+        initiative = self.get_initiative(key)
+        queryset = self.filter_queryset(
+            Task.objects.filter(initiative=initiative)
+            .select_related("assignee")
+            .order_by("created_at", "pk")
+        )
+        page = self.paginate_queryset(queryset)
+        context = {**self.get_serializer_context(), "initiative_key": initiative.key}
+        return self.get_paginated_response(TaskSerializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Add a task",
+        description="Tasks inside a milestone need an initiative that is ready or later.",
+        request=TaskCreateSerializer,
+        responses={201: TaskSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, key: str) -> Response:
+        initiative = self.get_initiative(key)
+        data = self.validated(TaskCreateSerializer)
+        task = services.task_create(initiative=initiative, actor=request.user, **data)
+        if not Task.assignee.is_cached(task):
+            task.assignee = data["assignee"]
+        return self.respond(task, initiative.key, status.HTTP_201_CREATED)
+
+
+class TaskDetailView(TaskMixin):
+    @extend_schema(summary="Read a task", responses={200: TaskSerializer, **errors(404)})
+    def get(self, request: Request, pk: int) -> Response:
+        task = self.get_visible(Task.objects.select_related("assignee"), pk, "task")
+        return self.respond(task, task.initiative.key)
+
+    @extend_schema(
+        summary="Edit, assign or move a task",
+        parameters=[IF_MATCH],
+        request=TaskUpdateSerializer,
+        responses={200: TaskSerializer, **errors(400, 403, 404, 409, 412)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        task = self.get_visible(Task.objects.select_related("assignee"), pk, "task")
+        changes = self.validated(TaskUpdateSerializer, partial=True)
+        updated = services.task_update(
+            task=task,
+            actor=request.user,
+            changes=changes,
+            expected_version=expected_version(request),
+        )
+        if not Task.assignee.is_cached(updated):
+            if updated.assignee_id == task.assignee_id:
+                updated.assignee = task.assignee
+            else:  # not expected: a changed assignee is the user the body named
+                updated = Task.objects.select_related("assignee").get(pk=pk)
+        return self.respond(updated, task.initiative.key)
+
+
+# --- Weekly updates ----------------------------------------------------------------------------
+
+
+class InitiativeUpdatesView(ApiView):
+    queryset = StatusUpdate.objects.none()
+    serializer_class = StatusUpdateSerializer
+
+    @extend_schema(
+        summary="Weekly status updates of an initiative, newest first",
+        responses={200: StatusUpdateSerializer(many=True), **errors(404)},
+    )
+    def get(self, request: Request, key: str) -> Response:
+        initiative = self.get_initiative(key)
+        queryset = StatusUpdate.objects.filter(initiative=initiative).select_related("author")
+        page = self.paginate_queryset(queryset.order_by("-week"))
+        context = {**self.get_serializer_context(), "initiative_key": initiative.key}
+        data = StatusUpdateSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Post (or revise) this week's update",
+        description="Posting again in the same week revises the update (`200`); the earlier "
+        "text is kept.",
+        request=StatusUpdateCreateSerializer,
+        responses={
+            201: StatusUpdateSerializer,
+            200: OpenApiResponse(StatusUpdateSerializer, description="Revised."),
+            **errors(400, 403, 404, 409),
+        },
+    )
+    def post(self, request: Request, key: str) -> Response:
+        initiative = self.get_initiative(key)
+        data = self.validated(StatusUpdateCreateSerializer)
+        update = services.status_update_post(initiative=initiative, actor=request.user, **data)
+        # Serialized as the service returned it (its author is the caller): no second read.
+        code = status.HTTP_201_CREATED if update.revision == 1 else status.HTTP_200_OK
+        return Response(status_update_out(update, initiative.key), status=code)
+
+
+class UpdateListView(ApiView):
+    queryset = StatusUpdate.objects.none()
+    serializer_class = StatusUpdateSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = UpdateFilter
+
+    def get_queryset(self) -> Any:
+        if self.schema_only():
+            return StatusUpdate.objects.none()
+        return (
+            StatusUpdate.objects.filter(initiative__team__memberships__user=self.request.user)
+            .select_related("author", "initiative__team")
+            .order_by("-week", "initiative__team__key", "initiative__number")
+        )
+
+    @extend_schema(
+        summary="Weekly status updates of the caller's teams (`?team=PLAT&week=2026-W47`)",
+        responses={200: StatusUpdateSerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# --- Activity ----------------------------------------------------------------------------------
+
+
+class ActivityView(ApiView):
+    queryset = ActivityEvent.objects.none()
+    serializer_class = ActivitySerializer
+    pagination_class = ActivityCursor
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ActivityFilter
+
+    @extend_schema(
+        summary="The initiative's audit log, newest first (cursor-paginated)",
+        responses={200: ActivitySerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request, key: str) -> Response:
+        initiative = self.get_initiative(key)
+        queryset = self.filter_queryset(
+            ActivityEvent.objects.filter(initiative=initiative).select_related("actor")
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,0 +1,2 @@
+"""The portfolio dashboard's figures and charts (reads only). Imports ``models``, ``rules`` and
+``selectors``, never ``api`` or ``web``."""

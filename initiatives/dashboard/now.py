@@ -1,0 +1,346 @@
+"""The dashboard's figures about where things stand: the "now" section (states, health, missing
+updates, gate waits, overrides), dates (milestones due, slips, the timeline) and drift (on-track
+initiatives with evidence otherwise). Each function takes rows already loaded by
+``dashboard.portfolio_summary``, keeps the first ``limit`` rows of each list (worst first) and
+records the full count in ``totals``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from types import SimpleNamespace
+from typing import Any
+
+from django.db.models import Count, F, Max, Min, Q, Sum
+
+from initiatives.dashboard.common import (
+    CHART_ROWS,
+    DRIFT_DAYS,
+    DUE_WITHIN_DAYS,
+    HEALTH_RANK,
+    HEALTHS,
+    OVERRIDES_WINDOW_DAYS,
+    TIMELINE_DAYS,
+    TIMELINE_LOOKBACK_DAYS,
+    TOP_N,
+    PersonRef,
+    bounded,
+    brief,
+    days,
+    initiative_url,
+    person,
+)
+from initiatives.models import Initiative, Milestone, State
+from initiatives.models.initiative import ACTIVE_STATES
+from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES
+from initiatives.selectors.portfolio import (
+    GATED_STATES,
+    OVERRIDE_AND_WAIVER_VERBS,
+    milestones_due_among,
+    missing_updates_among,
+    waiting_at_gates,
+)
+
+
+def now_section(
+    rows: list[Initiative],
+    events: list[dict[str, Any]],
+    now: dt.datetime,
+    limit: int | None,
+    totals: dict[str, int],
+) -> dict[str, Any]:
+    active = [r for r in rows if r.state in ACTIVE_STATES]
+    by_health = {h: sum(r.health == h for r in active) for h in HEALTHS}
+    by_health["none"] = sum(not r.health for r in active)
+    red_and_yellow = sorted(
+        (r for r in active if r.health in HEALTH_RANK),
+        key=lambda r: (HEALTH_RANK[r.health], r.team.key, r.number),
+    )
+    # Longest without an update first ("" -- never -- sorts first).
+    missing = sorted(
+        missing_updates_among(rows, now=now),
+        key=lambda r: (r.last_update_week, r.team.key, r.number),
+    )
+    # Unmet gates from the stored progress; the full evaluation (missing items, pending
+    # sign-offs) only for the rows shown. Longest waiting first.
+    unmet = sorted(
+        (
+            r
+            for r in rows
+            if r.state in GATED_STATES and not getattr(r.gates, GATED_STATES[r.state]).met
+        ),
+        key=lambda r: (r.state_changed_at, r.pk),
+    )
+    waiting = waiting_at_gates(bounded(unmet, limit))  # 2 queries
+    since = now - dt.timedelta(days=OVERRIDES_WINDOW_DAYS)
+    overrides = [
+        e
+        for e in reversed(events)
+        if e["verb"] in OVERRIDE_AND_WAIVER_VERBS and since <= e["created_at"] < now
+    ]
+    by_id = {r.pk: r for r in rows}
+    totals.update(
+        red_and_yellow=len(red_and_yellow),
+        missing_updates=len(missing),
+        gate_waits=len(unmet),
+        overrides_and_waivers=len(overrides),
+    )
+    return {
+        "by_state": {s: sum(r.state == s for r in rows) for s in State.values},
+        "by_health": by_health,
+        "red_and_yellow": [
+            {**brief(r), "risks": r.latest_risks or "", "last_update_week": r.last_update_week}
+            for r in bounded(red_and_yellow, limit)
+        ],
+        "missing_updates": [
+            {**brief(r), "week": r.current_week, "last_update_week": r.last_update_week}
+            for r in bounded(missing, limit)
+        ],
+        "gate_waits": [
+            {
+                **brief(r),
+                "gate": r.gate.kind,
+                "missing": len(r.gate.missing),
+                "pending_signoffs": r.pending_signoffs,
+                "percent": r.gate.percent,
+                "waiting_days": days(now - r.waiting_since),
+            }
+            for r in waiting
+        ],
+        "overrides_and_waivers": [
+            {
+                "when": e["created_at"],
+                "verb": e["verb"],
+                "kind": "override" if e["verb"] == "initiative.gate_overridden" else "waiver",
+                "initiative": by_id[e["initiative_id"]].key if e["initiative_id"] else None,
+                "initiative_url": (
+                    initiative_url(by_id[e["initiative_id"]].key) if e["initiative_id"] else None
+                ),
+                "actor": person(
+                    PersonRef(e["actor__username"], e["actor__first_name"], e["actor__last_name"])
+                    if e["actor__username"]
+                    else None
+                ),
+                "summary": e["summary"],
+                "reason": e["reason"] or "",
+            }
+            for e in bounded(overrides, limit)
+        ],
+    }
+
+
+def load_milestones(
+    team_ids: list[int], today: dt.date, recent: dt.datetime
+) -> list[SimpleNamespace]:
+    """The milestones the sections read, of initiatives not cancelled, soonest first: open
+    ones due before the end of the timeline, and every one that moved, with its slips summed
+    (count, days, and those since ``recent``). One query."""
+    end = today + dt.timedelta(days=TIMELINE_DAYS)
+    is_recent = Q(slips__created_at__gte=recent)
+    queryset = (
+        Milestone.objects.filter(initiative__team_id__in=team_ids)
+        .exclude(initiative__state=State.CANCELLED)
+        .annotate(
+            slip_count=Count("slips"),
+            slip_days=Sum(F("slips__new_date") - F("slips__old_date")),
+            recent_count=Count("slips", filter=is_recent),
+            recent_old=Min("slips__old_date", filter=is_recent),
+            recent_new=Max("slips__new_date", filter=is_recent),
+            recent_at=Max("slips__created_at", filter=is_recent),
+        )
+        .filter(Q(state__in=OPEN_MILESTONE_STATES, due_date__lte=end) | Q(slip_count__gt=0))
+        .order_by("due_date", "position", "pk")
+        .values(
+            "pk",
+            "initiative_id",
+            "title",
+            "state",
+            "due_date",
+            "original_due_date",
+            "started_at",
+            "slip_count",
+            "slip_days",
+            "recent_count",
+            "recent_old",
+            "recent_new",
+            "recent_at",
+        )
+    )
+    milestones = []
+    for values in queryset:
+        milestone = SimpleNamespace(**values)
+        milestone.is_open = milestone.state in OPEN_MILESTONE_STATES
+        total = milestone.slip_days
+        milestone.slip_days = total.days if isinstance(total, dt.timedelta) else int(total or 0)
+        milestones.append(milestone)
+    return milestones
+
+
+def dates_section(
+    rows_by_id: dict[int, Initiative],
+    milestones: list[SimpleNamespace],
+    today: dt.date,
+    limit: int | None,
+    totals: dict[str, int],
+) -> dict[str, Any]:
+    per_initiative: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    moved = []
+    for milestone in milestones:
+        if not milestone.slip_count:
+            continue
+        per_initiative[milestone.initiative_id][0] += milestone.slip_count
+        per_initiative[milestone.initiative_id][1] += milestone.slip_days
+        moved.append(milestone)
+    moved.sort(key=lambda m: (-abs(m.slip_days), -m.slip_count, m.due_date, m.pk))
+    slips = sorted(
+        (
+            {**brief(rows_by_id[pk]), "slip_count": count, "slip_days": total}
+            for pk, (count, total) in per_initiative.items()
+        ),
+        key=lambda s: (-s["slip_days"], -s["slip_count"], s["key"]),
+    )
+
+    end = today + dt.timedelta(days=TIMELINE_DAYS)
+    timeline: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    previous_due: dict[int, dt.date] = {}
+    for milestone in milestones:  # ordered by due date
+        row = rows_by_id[milestone.initiative_id]
+        if row.state not in ACTIVE_STATES or not milestone.is_open:
+            continue
+        start = (
+            milestone.started_at.date()
+            if milestone.started_at
+            else previous_due.get(row.pk, min(today, milestone.due_date))
+        )
+        previous_due[row.pk] = milestone.due_date
+        if milestone.due_date > end:
+            continue
+        timeline[row.pk].append(
+            {
+                "title": milestone.title,
+                "state": milestone.state,
+                "start": min(start, milestone.due_date),
+                "due_date": milestone.due_date,
+                "original_due_date": milestone.original_due_date,
+                "overdue": milestone.due_date < today,
+                "slip_count": milestone.slip_count,
+            }
+        )
+    # Worst first: most overdue milestones, then most moves, then soonest due.
+    timeline_rows = sorted(
+        timeline.items(),
+        key=lambda t: (
+            -sum(m["overdue"] for m in t[1]),
+            -sum(m["slip_count"] for m in t[1]),
+            t[1][0]["due_date"],
+            rows_by_id[t[0]].team.key,
+            rows_by_id[t[0]].number,
+        ),
+    )
+    due = milestones_due_among(
+        [m for m in milestones if m.is_open],
+        rows_by_id,
+        {m.pk: m.slip_count for m in milestones},
+        today=today,
+        within_days=DUE_WITHIN_DAYS,
+    )
+    totals.update(
+        milestones_due=len(due), slips_by_initiative=len(slips), timeline=len(timeline_rows)
+    )
+    chart_rows = CHART_ROWS if limit is not None else None
+    return {
+        "milestones_due": [
+            {
+                "initiative": m.initiative.key,
+                "initiative_url": initiative_url(m.initiative.key),
+                "initiative_title": m.initiative.title,
+                "dri": person(m.initiative.dri),
+                "milestone": m.title,
+                "state": m.state,
+                "due_date": m.due_date,
+                "overdue": m.overdue,
+                "days_left": (m.due_date - today).days,
+                "slip_count": m.slip_count,
+                "slip_days": m.slip_days,
+            }
+            for m in bounded(due, limit)
+        ],
+        "slips_by_initiative": bounded(slips, limit),
+        "most_moved_milestones": [
+            {
+                "initiative": rows_by_id[m.initiative_id].key,
+                "initiative_url": initiative_url(rows_by_id[m.initiative_id].key),
+                "milestone": m.title,
+                "original_due_date": m.original_due_date,
+                "due_date": m.due_date,
+                "slip_count": m.slip_count,
+                "slip_days": m.slip_days,
+            }
+            for m in moved[:TOP_N]
+        ],
+        "timeline": {
+            "start": today - dt.timedelta(days=TIMELINE_LOOKBACK_DAYS),
+            "end": end,
+            "rows": [
+                {**brief(rows_by_id[pk]), "milestones": bars}
+                for pk, bars in bounded(timeline_rows, chart_rows)
+            ],
+        },
+    }
+
+
+def drift_section(
+    rows: list[Initiative],
+    milestones: list[SimpleNamespace],
+    now: dt.datetime,
+    today: dt.date,
+    limit: int | None,
+    totals: dict[str, int],
+) -> list[dict[str, Any]]:
+    evidence: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for m in milestones:
+        if m.is_open and m.due_date < today:
+            evidence[m.initiative_id].append(
+                {
+                    "kind": "overdue_milestone",
+                    "text": f"Milestone “{m.title}” was due {m.due_date:%Y-%m-%d} "
+                    f"({(today - m.due_date).days} days ago).",
+                }
+            )
+    for m in milestones:
+        if m.recent_count == 1:
+            text = (
+                f"Milestone “{m.title}” moved from {m.recent_old:%Y-%m-%d} to "
+                f"{m.recent_new:%Y-%m-%d} on {m.recent_at:%Y-%m-%d}."
+            )
+        elif m.recent_count:
+            text = (
+                f"Milestone “{m.title}” moved {m.recent_count} times in the last "
+                f"{DRIFT_DAYS} days (last on {m.recent_at:%Y-%m-%d}); now due "
+                f"{m.due_date:%Y-%m-%d}."
+            )
+        else:
+            continue
+        evidence[m.initiative_id].append({"kind": "recent_slip", "text": text})
+    recent = now - dt.timedelta(days=DRIFT_DAYS)
+    flagged = []
+    for row in rows:
+        if row.state not in ACTIVE_STATES or row.health != "on_track":
+            continue
+        reasons = list(evidence.get(row.pk, []))
+        last_progress = max(filter(None, [row.last_task_move, row.state_changed_at]))
+        open_tasks = (row.tasks_total or 0) - (row.tasks_closed or 0)
+        if row.state == State.IN_DELIVERY and open_tasks and last_progress < recent:
+            reasons.append(
+                {
+                    "kind": "no_task_progress",
+                    "text": f"No task has moved since {last_progress:%Y-%m-%d} "
+                    f"({(now - last_progress).days} days); {open_tasks} still open.",
+                }
+            )
+        if reasons:
+            flagged.append((row, reasons))
+    # Most kinds of evidence first.
+    flagged.sort(key=lambda f: (-len({e["kind"] for e in f[1]}), -len(f[1])))
+    totals["drift"] = len(flagged)
+    return [{**brief(row), "evidence": reasons} for row, reasons in bounded(flagged, limit)]

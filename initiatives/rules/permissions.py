@@ -1,0 +1,205 @@
+"""Who may do what. Services call these before every write; views and the API call them
+only to decide which actions to offer. Each rule is written once, here.
+
+An ``Actor`` is the user plus their role in the initiative's team, looked up once per request
+(``actor_for``) so that rendering a page of buttons costs no query per button.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from initiatives.models import (
+    ChecklistItem,
+    Initiative,
+    ItemStatus,
+    Membership,
+    Role,
+    SignoffRole,
+    Team,
+)
+from initiatives.rules.exceptions import NotAllowed, NotFound
+
+# Roles that may change anything in a team; viewers only read.
+CONTRIBUTOR_ROLES = frozenset({Role.ENGINEER, Role.EM, Role.PM, Role.SECURITY, Role.LEGAL})
+MANAGER_ROLES = frozenset({Role.EM, Role.PM})
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: AbstractBaseUser
+    team_id: int
+    role: str | None  # None: not a member of the team
+
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_em(self) -> bool:
+        return self.role == Role.EM
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in MANAGER_ROLES
+
+    @property
+    def is_contributor(self) -> bool:
+        return self.role in CONTRIBUTOR_ROLES
+
+
+def role_in(user: AbstractBaseUser | AnonymousUser, team: Team | int) -> str | None:
+    team_id = team if isinstance(team, int) else team.pk
+    if not user.is_authenticated:
+        return None
+    # Looked up once per team per request; a page that has loaded the team's people primes it.
+    cache = user.__dict__.setdefault("_shipshape_roles", {})
+    if team_id not in cache:
+        cache[team_id] = (
+            Membership.objects.filter(user=user, team_id=team_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+    role = cache[team_id]
+    if role is None and getattr(user, "is_superuser", False):
+        # Superusers administer every team (the Django admin); they act with an EM's rights.
+        return Role.EM
+    return role
+
+
+def prime_roles(user: AbstractBaseUser, team_id: int, memberships: list[Membership]) -> None:
+    """Record ``user``'s role in ``team_id`` from an already loaded list of its memberships."""
+    role = next((m.role for m in memberships if m.user_id == user.pk), None)
+    user.__dict__.setdefault("_shipshape_roles", {})[team_id] = role
+
+
+def forget_roles(user: AbstractBaseUser) -> None:
+    """Drop the per-request role cache (after a membership change)."""
+    user.__dict__.pop("_shipshape_roles", None)
+
+
+def actor_for(user: AbstractBaseUser, team: Team | int) -> Actor:
+    team_id = team if isinstance(team, int) else team.pk
+    return Actor(user=user, team_id=team_id, role=role_in(user, team_id))
+
+
+def ensure_member(actor: Actor) -> None:
+    if not actor.is_member:
+        raise NotFound("Not found.")
+
+
+def _is_dri(actor: Actor, initiative: Initiative) -> bool:
+    return initiative.dri_id == actor.user.pk
+
+
+def _is_stakeholder(actor: Actor, initiative: Initiative) -> bool:
+    cached = getattr(initiative, "_prefetched_objects_cache", {}).get("stakeholders")
+    if cached is not None:
+        return any(u.pk == actor.user.pk for u in cached)
+    return initiative.stakeholders.filter(pk=actor.user.pk).exists()
+
+
+def _is_initiative_member(actor: Actor, initiative: Initiative) -> bool:
+    cached = getattr(initiative, "_prefetched_objects_cache", {}).get("members")
+    if cached is not None:
+        return any(u.pk == actor.user.pk for u in cached)
+    return initiative.members.filter(pk=actor.user.pk).exists()
+
+
+# --- Initiatives -----------------------------------------------------------------------------
+
+
+def can_create_initiative(actor: Actor) -> bool:
+    return actor.is_contributor
+
+
+def can_edit_initiative(actor: Actor, initiative: Initiative) -> bool:
+    return actor.is_contributor and (_is_dri(actor, initiative) or actor.is_manager)
+
+
+def can_transition(actor: Actor, initiative: Initiative) -> bool:
+    return can_edit_initiative(actor, initiative)
+
+
+def can_reopen_done(actor: Actor) -> bool:
+    return actor.is_em
+
+
+def can_override_gate(actor: Actor) -> bool:
+    return actor.is_em
+
+
+def can_manage_people(actor: Actor, initiative: Initiative) -> bool:
+    return actor.is_contributor and (_is_dri(actor, initiative) or actor.is_em)
+
+
+def can_post_update(actor: Actor, initiative: Initiative) -> bool:
+    return actor.is_contributor and (_is_dri(actor, initiative) or actor.is_em)
+
+
+# --- Milestones and tasks --------------------------------------------------------------------
+
+
+def can_manage_milestones(actor: Actor, initiative: Initiative) -> bool:
+    if not actor.is_contributor:
+        return False
+    return (
+        _is_dri(actor, initiative) or actor.is_manager or _is_initiative_member(actor, initiative)
+    )
+
+
+def can_manage_tasks(actor: Actor, initiative: Initiative) -> bool:
+    """Any contributor of the team creates and moves tasks (engineers own tasks)."""
+    return actor.is_contributor
+
+
+# --- Checklist items -------------------------------------------------------------------------
+
+
+def signoff_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> str | None:
+    """Why ``actor`` may not sign off ``item``, or None if they may."""
+    if _is_dri(actor, initiative):
+        return "The DRI cannot sign off their own initiative's reviews."
+    role = item.signoff_role
+    if role == SignoffRole.STAKEHOLDER:
+        if _is_stakeholder(actor, initiative):
+            return None
+        return "Only a listed stakeholder of this initiative can give this sign-off."
+    if actor.role == role:
+        return None
+    return f"Only a member with the {SignoffRole(role).label.lower()} role can give this sign-off."
+
+
+def tick_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> str | None:
+    if not actor.is_member or actor.role == Role.VIEWER:
+        return "Viewers cannot change checklists."
+    if item.signoff_role:
+        return signoff_refusal(actor, item, initiative)
+    if _is_dri(actor, initiative) or actor.is_em:
+        return None
+    return "Only the DRI or an engineering manager can tick this item."
+
+
+def waive_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> str | None:
+    if item.signoff_role:
+        return None if actor.is_em else "Only an engineering manager can waive a sign-off item."
+    if actor.is_contributor and (_is_dri(actor, initiative) or actor.is_em):
+        return None
+    return "Only the DRI or an engineering manager can waive this item."
+
+
+def reopen_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> str | None:
+    if item.status == ItemStatus.WAIVED:
+        return waive_refusal(actor, item, initiative)
+    if actor.is_em and actor.is_contributor:
+        return None
+    return tick_refusal(actor, item, initiative)
+
+
+def require(allowed: bool | str | None, message: str = "You may not do this.") -> None:
+    """Raise NotAllowed unless ``allowed`` is True (``can_*``) or None (``*_refusal``)."""
+    if allowed is True or (allowed is None):
+        return
+    raise NotAllowed(allowed if isinstance(allowed, str) else message)

@@ -1,0 +1,106 @@
+"""Writes of checklists: the gate progress stored on each initiative, snapshots of the
+team's templates into a new initiative, and template versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F
+
+from initiatives.models import ChecklistItem, ChecklistKind, ChecklistTemplate, Initiative, Team
+from initiatives.rules.checklists import (
+    PROGRESS_FIELDS,
+    SNAPSHOT_FIELDS,
+    Facts,
+    ItemRow,
+    progress_values,
+)
+from initiatives.selectors.checklists import facts_for, load_for_evaluation, template_for
+
+
+def store_gate_progress(
+    initiative: Initiative,
+    *,
+    facts: Facts | None = None,
+    items: Iterable[ChecklistItem] | None = None,
+) -> None:
+    """Evaluate both gates of ``initiative`` and store their progress on its row (three
+    queries; fewer when the caller has fresh ``facts`` or ``items``). Services call it after
+    every write that can change a gate: checklist decisions, the design doc or security risk,
+    stakeholders, milestones created or cancelled, tasks created or opened/closed."""
+    facts = facts if facts is not None else facts_for(initiative)
+    if items is None:
+        rows = ChecklistItem.objects.filter(initiative=initiative.pk).values_list(*ItemRow.FIELDS)
+        items = [ItemRow(*row) for row in rows]
+    values = progress_values(items, facts)
+    Initiative.objects.filter(pk=initiative.pk).update(**values)
+    for name, value in values.items():
+        setattr(initiative, name, value)
+
+
+def store_all_gate_progress(initiative_ids: Iterable[int] | None = None, batch: int = 500) -> int:
+    """``store_gate_progress`` in bulk (seeding, data migrations, repairs): three queries per
+    ``batch`` initiatives. Returns how many rows were stored."""
+    ids = list(
+        initiative_ids
+        if initiative_ids is not None
+        else Initiative.objects.order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        facts, items = load_for_evaluation(chunk)
+        updated = [
+            Initiative(pk=pk, **progress_values(items[pk], facts[pk]))
+            for pk in chunk
+            if pk in facts
+        ]
+        Initiative.objects.bulk_update(updated, PROGRESS_FIELDS)
+    return len(ids)
+
+
+def snapshot_checklists(initiative: Initiative) -> list[ChecklistItem]:
+    """Copy the team's current DoR and DoD into the initiative; later template edits do not
+    reach it."""
+    items: list[ChecklistItem] = []
+    for kind in ChecklistKind.values:
+        template = template_for(initiative.team, kind)
+        for section in template.sections.all():
+            for spec in section.items.all():
+                items.append(
+                    ChecklistItem(
+                        initiative=initiative,
+                        kind=kind,
+                        section=section.title,
+                        section_position=section.position,
+                        template_version=template.version,
+                        **{name: getattr(spec, name) for name in SNAPSHOT_FIELDS},
+                    )
+                )
+    return ChecklistItem.objects.bulk_create(items)
+
+
+def template_touch(template: ChecklistTemplate) -> None:
+    """Record an edit of the template (sections or items) as a new version."""
+    ChecklistTemplate.objects.filter(pk=template.pk).update(version=F("version") + 1)
+    template.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def template_copy_default(team: Team, kind: str) -> ChecklistTemplate:
+    """Give ``team`` its own editable copy of the built-in template of ``kind``."""
+    default = ChecklistTemplate.objects.prefetch_related("sections__items").get(
+        team__isnull=True, kind=kind
+    )
+    template, created = ChecklistTemplate.objects.get_or_create(team=team, kind=kind)
+    if not created:
+        return template
+    for section in default.sections.all():
+        copy = template.sections.create(title=section.title, position=section.position)
+        copy.items.bulk_create(
+            [
+                type(spec)(section=copy, **{name: getattr(spec, name) for name in SNAPSHOT_FIELDS})
+                for spec in section.items.all()
+            ]
+        )
+    return template

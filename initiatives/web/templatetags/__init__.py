@@ -1,0 +1,2 @@
+"""Template tags and filters, registered in ``TEMPLATES`` as the libraries ``shipshape`` and
+``board``."""

@@ -1,0 +1,95 @@
+"""How the web UI turns the domain's errors into responses, in one place.
+
+``attempt`` calls a service and maps what it raises: ValidationFailed onto the form's fields
+(so the page is redisplayed with what was typed), NotAllowed to 403, NotFound to 404,
+GateBlocked handed back so the page can list the missing items, anything else to a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from initiatives.rules.exceptions import (
+    ApplicationError,
+    GateBlocked,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+)
+
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome(Generic[T]):
+    value: T | None = None
+    error: ApplicationError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def status(self) -> int:
+        return self.error.http_status if self.error else 200
+
+    @property
+    def gate_blocked(self) -> GateBlocked | None:
+        return self.error if isinstance(self.error, GateBlocked) else None
+
+
+def _describe(error: ValidationFailed) -> str:
+    details = [f"{msg}" for msgs in error.fields.values() for msg in msgs]
+    return " ".join(details) or error.message
+
+
+def attempt(
+    request: HttpRequest,
+    service: Callable[..., T],
+    /,
+    *,
+    form: forms.Form | None = None,
+    **kwargs: Any,
+) -> Outcome[T]:
+    """Call ``service(**kwargs)``; see the module docstring for what happens to its errors.
+    Without a form, refusals become an error message for the next page."""
+    try:
+        return Outcome(value=service(**kwargs))
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except ValidationFailed as error:
+        if form is None:
+            messages.error(request, _describe(error))
+        else:
+            for name, field_messages in error.fields.items():
+                form.add_error(name if name in form.fields else None, list(field_messages))
+            if not error.fields:
+                form.add_error(None, error.message)
+        return Outcome(error=error)
+    except GateBlocked as error:
+        messages.error(request, error.message)
+        return Outcome(error=error)
+    except ApplicationError as error:
+        # Conflict, InvalidTransition, StaleWrite: the input was fine but the moment was not.
+        if form is None:
+            messages.error(request, error.message)
+        else:
+            form.add_error(None, error.message)
+        return Outcome(error=error)
+
+
+def require_offered(allowed: bool) -> None:
+    """403 for a form page the permissions module would not offer to this user. The service
+    still enforces the rule when the form is posted; this only avoids showing a form that
+    can only fail."""
+    if not allowed:
+        raise PermissionDenied("You may not do this.")

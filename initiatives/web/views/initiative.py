@@ -1,0 +1,457 @@
+"""The initiative page and the forms that change the initiative itself: create, edit, move
+through its life cycle (with gates and the EM override), members and stakeholders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from initiatives import services
+from initiatives.models import (
+    ChecklistItem,
+    ChecklistKind,
+    Initiative,
+    ItemStatus,
+    MilestoneState,
+    Role,
+    State,
+    TaskState,
+    Team,
+)
+from initiatives.rules import permissions as perms
+from initiatives.rules.checklists import is_required, rule_met
+from initiatives.rules.exceptions import GateBlocked
+from initiatives.rules.workflow import milestone_transitions_from, transitions_from
+from initiatives.selectors import initiative_page as page_read
+from initiatives.selectors import pages as read
+from initiatives.selectors.versions import half_hour, read_key, remember, team_version
+from initiatives.web.forms import InitiativeCreateForm, InitiativeForm, PersonForm, TransitionForm
+from initiatives.web.templatetags.shipshape import Options, person
+from initiatives.web.views.base import attempt, require_offered
+
+
+def get_initiative(request: HttpRequest, key: str) -> Initiative:
+    try:
+        return read.initiative_for(request.user, key)
+    except Initiative.DoesNotExist:
+        raise Http404("No such initiative.") from None
+
+
+# --- The page --------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    title: str
+    items: list[ChecklistItem] = field(default_factory=list)
+
+
+@dataclass
+class Checklist:
+    kind: str
+    label: str
+    gate: Any
+    sections: list[Section]
+
+
+@dataclass
+class Failed:
+    """A form posted from the initiative page that came back with errors, shown in place."""
+
+    name: str  # "transition", "tick", "waive", "task", "person"
+    form: forms.Form
+    target: int | str | None = None  # the item id or the transition target
+
+
+def _pk_urls(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for a route whose only argument is an ``<int:pk>``, resolved
+    once per page instead of once per row (a page links 200 rows' forms)."""
+    marker = 987654321
+    head, _, tail = reverse(name, args=[marker]).rpartition(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+TICK_MARKS = {ItemStatus.DONE: "✓", ItemStatus.WAIVED: "\u2013"}  # ✓ done, en dash waived
+
+
+def _checklists(
+    page: page_read.InitiativePage, actor: perms.Actor, failed: Failed | None
+) -> list[Checklist]:
+    initiative = page.initiative
+    facts = initiative.facts
+    tick_url = _pk_urls("checklist-item-tick")
+    waive_url = _pk_urls("checklist-item-waive")
+    reopen_url = _pk_urls("checklist-item-reopen")
+    # A refused tick or waiver is shown again in place, on its own item only.
+    failed_item = failed.target if failed and failed.name in ("tick", "waive") else None
+    by_kind: dict[str, dict[str, Section]] = defaultdict(dict)
+    for item in page.items:
+        # What the template needs per item, decided here and by the permissions module (no
+        # queries: the initiative's stakeholders and members are prefetched), so the template
+        # only prints.
+        item.is_optional = not is_required(item, initiative.security_risk)
+        item.rule_ok = rule_met(item, facts) if item.rule else None
+        is_open = item.status == ItemStatus.OPEN
+        # The id as text: the template prints it in three ids, and an int would go through
+        # number localisation every time.
+        item.ref = str(item.pk)
+        item.can_tick = (
+            is_open
+            and not item.is_automatic
+            and perms.tick_refusal(actor, item, initiative) is None
+        )
+        item.can_waive = (
+            item.status != ItemStatus.WAIVED
+            and actor.role != Role.VIEWER
+            and perms.waive_refusal(actor, item, initiative) is None
+        )
+        item.can_reopen = not is_open and perms.reopen_refusal(actor, item, initiative) is None
+        item.mark = TICK_MARKS.get(item.status) or (
+            "✓" if item.rule_ok and item.is_automatic else "○"
+        )
+        item.needs_first = (
+            item.get_rule_display().lower()
+            if is_open and item.rule and not item.is_automatic and not item.rule_ok
+            else ""
+        )
+        refused = failed if failed is not None and item.pk == failed_item else None
+        item.tick_failed = refused.form if refused and refused.name == "tick" else None
+        item.waive_failed = refused.form if refused and refused.name == "waive" else None
+        if item.can_tick:
+            item.tick_url = tick_url(item.pk)
+        if item.can_waive:
+            item.waive_url = waive_url(item.pk)
+        if item.can_reopen:
+            item.reopen_url = reopen_url(item.pk)
+        sections = by_kind[item.kind]
+        sections.setdefault(item.section, Section(item.section)).items.append(item)
+    gates = {ChecklistKind.READY: initiative.gates.ready, ChecklistKind.DONE: initiative.gates.done}
+    return [
+        Checklist(kind, label, gates[kind], list(by_kind[kind].values()))
+        for kind, label in ChecklistKind.choices
+    ]
+
+
+def _tasks(page: page_read.InitiativePage, can_tasks: bool) -> list[page_read.TaskRow]:
+    if can_tasks:
+        edit_url = _pk_urls("task-edit")
+        move_url = _pk_urls("task-move")
+        for task in page.tasks:
+            task.edit_url = edit_url(task.pk)
+            task.move_url = move_url(task.pk)
+    return page.tasks
+
+
+def _transitions(initiative: Initiative, actor: perms.Actor) -> list[dict[str, Any]]:
+    if initiative.state == State.CANCELLED or not perms.can_transition(actor, initiative):
+        return []
+    gates = {ChecklistKind.READY: initiative.gates.ready, ChecklistKind.DONE: initiative.gates.done}
+    moves = []
+    for move in transitions_from(initiative.state, paused_from=initiative.paused_from):
+        if move.em_only and not perms.can_reopen_done(actor):
+            continue
+        gate = gates.get(move.gate) if move.gate else None
+        for entry in gate.missing if gate else ():
+            entry.setdefault("anchor", f"item-{entry['id']}")
+        moves.append({"move": move, "gate": gate, "blocked": bool(gate and not gate.met)})
+    return moves
+
+
+def _milestones(initiative: Initiative, can_manage: bool) -> list[Any]:
+    milestones = list(initiative.milestones.all())
+    move_url, edit_url = _pk_urls("milestone-transition"), _pk_urls("milestone-edit")
+    for milestone in milestones:
+        milestone.move_url, milestone.edit_url = move_url(milestone.pk), edit_url(milestone.pk)
+        total = milestone.tasks_total or 0
+        milestone.progress = round(100 * milestone.tasks_closed / total) if total else 0
+        milestone.moves = milestone_transitions_from(milestone.state) if can_manage else []
+        milestone.slip_list = list(milestone.slips.all())
+        milestone.overdue = milestone.is_open and milestone.due_date < timezone.localdate()
+    return milestones
+
+
+def _page_cache_key(request: HttpRequest, key: str) -> str | None:
+    """Where the rendered page is cached for this viewer, or None when it must not be: the
+    page holds the viewer's permissions and CSRF tokens, so the key has the user and the CSRF
+    secret their browser holds (a request without one gets a fresh page and a new secret), the
+    team's data version, the half hour (due dates and stale flags are relative to today) and
+    the query string. Raises Http404 for an initiative the viewer cannot see."""
+    secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if request.method != "GET" or not secret:
+        return None
+    found = (
+        Initiative.objects.filter(team__memberships__user=request.user)
+        .by_key(key)
+        .annotate(team_version=team_version(OuterRef("team_id")))
+        .values_list("pk", "team_version")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such initiative.")
+    return read_key(
+        "initiative-page",
+        found,
+        request.user.pk,
+        secret,
+        half_hour(),
+        sorted(request.GET.lists()),
+    )
+
+
+def render_initiative(
+    request: HttpRequest,
+    key: str,
+    *,
+    status: int = 200,
+    blocked: GateBlocked | None = None,
+    failed: Failed | None = None,
+) -> HttpResponse:
+    """The initiative page; ``blocked`` and ``failed`` redisplay a refused POST in place."""
+
+    def build() -> tuple[str, str]:
+        context = _page_context(request, key, blocked=blocked, failed=failed)
+        body = render_to_string("initiatives/_initiative_body.html", context, request=request)
+        return f"{context['initiative'].key} {context['initiative'].title}", mark_safe(body)
+
+    cache_key = _page_cache_key(request, key) if blocked is None and failed is None else None
+    title, body = remember(cache_key, build) if cache_key else build()
+    context = {"title": title, "body": body}
+    return render(request, "initiatives/initiative_detail.html", context, status=status)
+
+
+def _page_context(
+    request: HttpRequest, key: str, *, blocked: GateBlocked | None, failed: Failed | None
+) -> dict[str, Any]:
+    activity_page = request.GET.get("activity", "")
+    try:
+        page = page_read.initiative_page(
+            request.user,
+            key,
+            all_updates=request.GET.get("updates") == "all",
+            activity_page=int(activity_page) if activity_page.isdigit() else 1,
+        )
+    except Initiative.DoesNotExist:
+        raise Http404("No such initiative.") from None
+    initiative = page.initiative
+    actor = perms.actor_for(request.user, initiative.team_id)
+    writable = initiative.state != State.CANCELLED
+    can_tasks = writable and perms.can_manage_tasks(actor, initiative)
+    can_milestones = writable and perms.can_manage_milestones(actor, initiative)
+    if blocked is not None:
+        # Link each missing item to its row in the checklist below.
+        for entry in blocked.missing:
+            entry.setdefault("anchor", f"item-{entry['id']}")
+    return {
+        "initiative": initiative,
+        "page": page,
+        "actor": actor,
+        "checklists": _checklists(page, actor, failed),
+        "transitions": _transitions(initiative, actor),
+        "milestones": _milestones(initiative, can_milestones),
+        "tasks": _tasks(page, can_tasks),
+        "members": list(initiative.members.all()),
+        "stakeholders": list(initiative.stakeholders.all()),
+        # Built once per page; every task row only marks its own value selected.
+        "assignee_options": Options(
+            ((u.pk, person(u)) for u in read.contributors(page.people)), blank="Unassigned"
+        ),
+        "task_state_options": Options(TaskState.choices),
+        "milestone_states": MilestoneState,
+        "current_week": read.week_in(initiative.team),
+        "can_edit": writable and perms.can_edit_initiative(actor, initiative),
+        "can_post_update": writable
+        and initiative.state != State.DONE
+        and perms.can_post_update(actor, initiative),
+        "can_people": writable and perms.can_manage_people(actor, initiative),
+        "can_override": perms.can_override_gate(actor),
+        "can_tasks": can_tasks,
+        "can_milestones": can_milestones,
+        "blocked": blocked,
+        "failed": failed,
+    }
+
+
+@login_required
+def initiative_detail(request: HttpRequest, key: str) -> HttpResponse:
+    return render_initiative(request, key)
+
+
+# --- Create and edit -------------------------------------------------------------------------
+
+
+@login_required
+def initiative_create(request: HttpRequest, team_key: str) -> HttpResponse:
+    try:
+        team = read.team_for(request.user, team_key)
+    except Team.DoesNotExist:
+        raise Http404("No such team.") from None
+    require_offered(perms.can_create_initiative(perms.actor_for(request.user, team)))
+    form = InitiativeCreateForm(request.POST or None, team=team, initial={"dri": request.user.pk})
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        outcome = attempt(
+            request, services.initiative_create, form=form, team=team, actor=request.user,
+            **form.cleaned_data,
+        )  # fmt: skip
+        if outcome.ok:
+            messages.success(request, f"Created {outcome.value.key}.")
+            return redirect(outcome.value)
+        status = outcome.status
+    return render(
+        request, "initiatives/initiative_form.html", {"form": form, "team": team}, status=status
+    )
+
+
+@login_required
+def initiative_edit(request: HttpRequest, key: str) -> HttpResponse:
+    initiative = get_initiative(request, key)
+    actor = perms.actor_for(request.user, initiative.team_id)
+    require_offered(perms.can_edit_initiative(actor, initiative))
+    form = InitiativeForm(
+        request.POST or None,
+        team=initiative.team,
+        initial=InitiativeForm.initial_for(initiative),
+    )
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        outcome = attempt(
+            request,
+            services.initiative_update,
+            form=form,
+            initiative=initiative,
+            actor=request.user,
+            changes=form.cleaned_data,
+            expected_version=_version(request),
+        )
+        if outcome.ok:
+            messages.success(request, f"Saved {initiative.key}.")
+            return redirect(initiative)
+        status = outcome.status
+    return render(
+        request,
+        "initiatives/initiative_form.html",
+        {"form": form, "team": initiative.team, "initiative": initiative},
+        status=status,
+    )
+
+
+def _version(request: HttpRequest) -> int | None:
+    """The version the form was rendered from; the service refuses a stale edit (412)."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+# --- Transitions -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def initiative_transition(request: HttpRequest, key: str) -> HttpResponse:
+    initiative = get_initiative(request, key)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return render_initiative(
+            request, key, status=400, failed=Failed("transition", form, request.POST.get("to"))
+        )
+    data = form.cleaned_data
+    outcome = attempt(
+        request,
+        services.initiative_transition,
+        form=form,
+        initiative=initiative,
+        to=data["to"],
+        actor=request.user,
+        reason=data["reason"],
+        override=data["override"],
+    )
+    if outcome.ok:
+        messages.success(request, f"{initiative.key} is now {outcome.value.get_state_display()}.")
+        return redirect(initiative)
+    return render_initiative(
+        request,
+        key,
+        status=outcome.status,
+        blocked=outcome.gate_blocked,
+        failed=Failed("transition", form, data["to"]),
+    )
+
+
+# --- Members and stakeholders ----------------------------------------------------------------
+
+
+@login_required
+def initiative_people(request: HttpRequest, key: str) -> HttpResponse:
+    initiative = get_initiative(request, key)
+    actor = perms.actor_for(request.user, initiative.team_id)
+    can_manage = perms.can_manage_people(actor, initiative)
+    form = PersonForm(request.POST or None, team=initiative.team)
+    status = 200
+    if request.method == "POST":
+        require_offered(can_manage)
+        status = 400
+        if form.is_valid():
+            outcome = attempt(
+                request,
+                services.initiative_person_add,
+                form=form,
+                initiative=initiative,
+                actor=request.user,
+                **form.cleaned_data,
+            )
+            if outcome.ok:
+                data = form.cleaned_data
+                messages.success(request, f"Added {data['user']} as {data['kind']}.")
+                return redirect("initiative-people", key=initiative.key)
+            status = outcome.status
+    return render(
+        request,
+        "initiatives/people.html",
+        {
+            "initiative": initiative,
+            "form": form,
+            "can_manage": can_manage,
+            "members": list(initiative.members.all()),
+            "stakeholders": list(initiative.stakeholders.all()),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def initiative_person_remove(request: HttpRequest, key: str) -> HttpResponse:
+    initiative = get_initiative(request, key)
+    form = PersonForm(request.POST, team=initiative.team)
+    if form.is_valid():
+        outcome = attempt(
+            request,
+            services.initiative_person_remove,
+            initiative=initiative,
+            actor=request.user,
+            **form.cleaned_data,
+        )
+        if outcome.ok:
+            data = form.cleaned_data
+            messages.success(request, f"Removed {data['user']} as {data['kind']}.")
+    else:
+        # A user from outside the team or a made-up kind: the service would refuse it too.
+        require_offered(
+            perms.can_manage_people(perms.actor_for(request.user, initiative.team_id), initiative)
+        )
+        messages.error(request, "Choose a person of the team and member or stakeholder.")
+    return redirect("initiative-people", key=initiative.key)

@@ -1,0 +1,131 @@
+"""Read-only pages: my work, the team list and a team's board and table."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from initiatives.models import Health, Membership, State, Team
+from initiatives.rules import permissions as perms
+from initiatives.selectors import my_work as my_work_read
+from initiatives.selectors import pages as read
+from initiatives.selectors.versions import (
+    half_hour,
+    newest_event_id,
+    read_key,
+    remember,
+    user_team_versions,
+)
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Every section capped, or with ``?section=<name>&page=<n>`` one section in full, a page
+    at a time; unknown values fall back to the overview and the first page."""
+    # Cached for the viewer under the versions of all their teams (a membership change is a
+    # write too), the half hour (due dates are relative to today) and the query string.
+    key = read_key(
+        "my-work",
+        request.user.pk,
+        user_team_versions(request.user),
+        half_hour(),
+        sorted(request.GET.lists()),
+    )
+
+    def build() -> str:
+        page = request.GET.get("page", "")
+        work = my_work_read.my_work(
+            request.user,
+            section=request.GET.get("section", ""),
+            page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
+        )
+        html = render_to_string("initiatives/_my_work_body.html", {"work": work}, request=request)
+        return mark_safe(html)
+
+    body = remember(key, build)
+    return render(request, "initiatives/my_work.html", {"body": body})
+
+
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "initiatives/team_list.html", {"memberships": read.teams_of(request.user)}
+    )
+
+
+def _filters(request: HttpRequest) -> read.BoardFilters:
+    """Filters from the query string; unknown values are ignored rather than refused, so a
+    stale bookmark still shows the board."""
+    state = request.GET.get("state", "")
+    health = request.GET.get("health", "")
+    dri = request.GET.get("dri", "")
+    sort = request.GET.get("sort", "key")
+    return read.BoardFilters(
+        state=state if state in State.values else "",
+        health=health if health in Health.values else "",
+        dri=int(dri) if dri.isdigit() else None,
+        q=request.GET.get("q", "")[:100],
+        sort=sort if sort.lstrip("-") in read.SORT_COLUMNS else "key",
+    )
+
+
+def _listing(request: HttpRequest, team: Team, filters: read.BoardFilters, view: str):
+    """The board or the table page, rendered, and how many initiatives match. Kept in the
+    cache under the team's data version, the team's current week (stale and update-due flags
+    change with it) and the query string; a hit costs one query."""
+    key = read_key(
+        "team-listing",
+        team.pk,
+        newest_event_id([team.pk]),
+        read.week_in(team),
+        view,
+        sorted(request.GET.lists()),
+    )
+
+    def build() -> tuple[int, str]:
+        context: dict = {"team": team, "filters": filters}
+        if view == "table":
+            page = read.team_table(team, filters, request.GET.get("page"))
+            context.update(page=page, rows=page.object_list, total=page.paginator.count)
+            context["current_week"] = read.week_in(team)
+            html = render_to_string("initiatives/_table.html", context, request=request)
+        else:
+            board = read.team_board(team, filters)
+            context.update(board=board, total=board.total)
+            html = render_to_string("initiatives/_board.html", context, request=request)
+        return context["total"], mark_safe(html)
+
+    return remember(key, build)
+
+
+@login_required
+def team_detail(request: HttpRequest, team_key: str) -> HttpResponse:
+    try:
+        team = read.team_for(request.user, team_key)
+    except Team.DoesNotExist:
+        raise Http404("No such team.") from None
+    filters = _filters(request)
+    view = "table" if request.GET.get("view") == "table" else "board"
+    total, listing = _listing(request, team, filters, view)
+    people: list[Membership] = read.team_people(team)
+    perms.prime_roles(request.user, team.pk, people)
+    actor = perms.actor_for(request.user, team)
+    return render(
+        request,
+        "initiatives/team_detail.html",
+        {
+            "team": team,
+            "total": total,
+            "listing": listing,
+            "filters": filters,
+            "view": view,
+            "dris": read.contributors(people),
+            "states": State.choices,
+            "healths": Health.choices,
+            "can_create": perms.can_create_initiative(actor),
+            "filtered": any([filters.state, filters.health, filters.dri, filters.q]),
+        },
+    )

@@ -1,0 +1,107 @@
+"""When the weekly jobs are due: pure functions of a team's schedule and a moment (no queries).
+
+A team has two slots a week in its own time zone: the reminder (default Thursday 10:00) asks
+DRIs for *that* week's update; the digest (default Monday 09:00) reports on the week *just
+ended*. A job is keyed by the week it is about, so the digest sent on Monday of 2026-W48 is the
+2026-W47 digest.
+
+The tick looks at the latest slot that has passed and, to catch up one week missed while
+everything was down, the slot before it. Slots before the team existed are never due, nor are
+reminders for a week whose update can no longer be posted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from initiatives.models import JobKind, Team
+from initiatives.rules.workflow import iso_week, parse_iso_week, shift_week, weeks_between
+from initiatives.services.updates import BACKFILL_WEEKS
+
+# How many missed slots before the latest one the tick still catches up.
+CATCH_UP_WEEKS = 1
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str
+    week: str  # the week the job is about
+    at: dt.datetime  # when it is due (aware)
+
+
+def slot_at(team: Team, kind: str, week: str) -> dt.datetime:
+    """The moment the ``kind`` job about ``week`` is due, as an aware datetime.
+
+    The wall-clock time is read in the team's time zone on the slot's day, so the slot stays
+    at 10:00 local across a DST change. A wall-clock time that does not exist that day (in the
+    spring-forward gap) is moved forward by the gap (02:30 becomes 03:30); an ambiguous one
+    (the autumn repeat) is its first occurrence."""
+    if kind == JobKind.REMINDER:
+        day = parse_iso_week(week) + dt.timedelta(days=team.reminder_weekday)
+        at = team.reminder_time
+    else:
+        day = parse_iso_week(shift_week(week, 1)) + dt.timedelta(days=team.digest_weekday)
+        at = team.digest_time
+    return _aware(dt.datetime.combine(day, at), team.tz)
+
+
+def _aware(local: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    first = local.replace(tzinfo=tz, fold=0)
+    # In a spring-forward gap neither fold round-trips; the later instant is the wall-clock
+    # time shifted forward by the gap.
+    second = local.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        roundtrip = first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
+        if roundtrip != local:
+            return max(first.astimezone(dt.UTC), second.astimezone(dt.UTC))
+    return first.astimezone(dt.UTC)
+
+
+def local_week(team: Team, now: dt.datetime) -> str:
+    return iso_week(timezone.localtime(now, team.tz).date())
+
+
+def latest_week(team: Team, kind: str, now: dt.datetime) -> str:
+    """The week whose ``kind`` slot is the latest one at or before ``now``."""
+    week = local_week(team, now)
+    if kind == JobKind.DIGEST:
+        week = shift_week(week, -1)
+    if slot_at(team, kind, week) > now:
+        week = shift_week(week, -1)
+    return week
+
+
+def due_slots(team: Team, now: dt.datetime, *, catch_up: int = CATCH_UP_WEEKS) -> list[Slot]:
+    """The slots of ``team`` that have passed at ``now`` and that the tick should make sure
+    have run: the latest of each kind and up to ``catch_up`` before it, oldest first."""
+    current = local_week(team, now)
+    slots = []
+    for kind in (JobKind.REMINDER, JobKind.DIGEST):
+        latest = latest_week(team, kind, now)
+        for back in range(catch_up, -1, -1):
+            week = shift_week(latest, -back)
+            at = slot_at(team, kind, week)
+            if team.created_at and at < team.created_at:
+                continue
+            if kind == JobKind.REMINDER and weeks_between(week, current) > BACKFILL_WEEKS:
+                continue  # its update can no longer be posted: a reminder would be noise
+            slots.append(Slot(kind=kind, week=week, at=at))
+    return sorted(slots, key=lambda slot: slot.at)
+
+
+def upcoming_digest_week(team: Team, now: dt.datetime) -> str:
+    """The week the next digest will be about (the default week of the web preview)."""
+    return shift_week(latest_week(team, JobKind.DIGEST, now), 1)
+
+
+def week_bounds(team: Team, week: str) -> tuple[dt.datetime, dt.datetime]:
+    """Monday 00:00 of ``week`` and of the week after, in the team's time zone."""
+    monday = parse_iso_week(week)
+    return (
+        _aware(dt.datetime.combine(monday, dt.time()), team.tz),
+        _aware(dt.datetime.combine(monday + dt.timedelta(weeks=1), dt.time()), team.tz),
+    )
