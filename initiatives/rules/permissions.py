@@ -25,6 +25,30 @@ from initiatives.rules.exceptions import NotAllowed, NotFound
 # Roles that may change anything in a team; viewers only read.
 CONTRIBUTOR_ROLES = frozenset({Role.ENGINEER, Role.EM, Role.PM, Role.SECURITY, Role.LEGAL})
 MANAGER_ROLES = frozenset({Role.EM, Role.PM})
+# The sign-offs a team role gives (stakeholder sign-offs come from being listed instead).
+SIGNOFF_ROLES_OF: dict[str, frozenset[str]] = {
+    Role.SECURITY: frozenset({SignoffRole.SECURITY}),
+    Role.LEGAL: frozenset({SignoffRole.LEGAL}),
+    Role.EM: frozenset({SignoffRole.EM}),
+}
+
+
+def is_contributor(role: str | None) -> bool:
+    """A member who may change things in the team (everyone but viewers and non-members)."""
+    return role in CONTRIBUTOR_ROLES
+
+
+def may_sign_off(
+    *, role: str | None, signoff_role: str, is_dri: bool, is_stakeholder: bool
+) -> bool:
+    """Whether someone with team ``role`` may give a sign-off of kind ``signoff_role`` on an
+    initiative (``is_dri``: they own it; ``is_stakeholder``: they are listed on it). The one
+    rule behind ticking a sign-off and behind every "waiting for your sign-off" list."""
+    if is_dri or not signoff_role:
+        return False
+    if signoff_role == SignoffRole.STAKEHOLDER:
+        return is_stakeholder
+    return signoff_role in SIGNOFF_ROLES_OF.get(role or "", frozenset())
 
 
 @dataclass(frozen=True)
@@ -47,7 +71,7 @@ class Actor:
 
     @property
     def is_contributor(self) -> bool:
-        return self.role in CONTRIBUTOR_ROLES
+        return is_contributor(self.role)
 
 
 def role_in(user: AbstractBaseUser | AnonymousUser, team: Team | int) -> str | None:
@@ -160,15 +184,17 @@ def can_manage_tasks(actor: Actor, initiative: Initiative) -> bool:
 
 def signoff_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> str | None:
     """Why ``actor`` may not sign off ``item``, or None if they may."""
-    if _is_dri(actor, initiative):
-        return "The DRI cannot sign off their own initiative's reviews."
+    is_dri = _is_dri(actor, initiative)
     role = item.signoff_role
-    if role == SignoffRole.STAKEHOLDER:
-        if _is_stakeholder(actor, initiative):
-            return None
-        return "Only a listed stakeholder of this initiative can give this sign-off."
-    if actor.role == role:
+    is_stakeholder = role == SignoffRole.STAKEHOLDER and _is_stakeholder(actor, initiative)
+    if may_sign_off(
+        role=actor.role, signoff_role=role, is_dri=is_dri, is_stakeholder=is_stakeholder
+    ):
         return None
+    if is_dri:
+        return "The DRI cannot sign off their own initiative's reviews."
+    if role == SignoffRole.STAKEHOLDER:
+        return "Only a listed stakeholder of this initiative can give this sign-off."
     return f"Only a member with the {SignoffRole(role).label.lower()} role can give this sign-off."
 
 

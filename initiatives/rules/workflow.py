@@ -45,6 +45,34 @@ INITIATIVE_TRANSITIONS: tuple[Transition, ...] = (
 
 _BY_PAIR = {(t.source, t.target): t for t in INITIATIVE_TRANSITIONS}
 
+# The way forward through the life cycle (no pause, cancel, re-scope or reopen).
+FORWARD: dict[str, str] = {
+    State.DISCOVERY: State.SCOPING,
+    State.SCOPING: State.READY,
+    State.READY: State.IN_DELIVERY,
+    State.IN_DELIVERY: State.DONE,
+}
+
+
+def blocking_gate(state: str) -> str | None:
+    """The gate (a ChecklistKind) of ``state``'s move forward, if that move is gated: an
+    initiative in this state whose gate is not met is *waiting at the gate*."""
+    target = FORWARD.get(state)
+    return _BY_PAIR[(state, target)].gate if target else None
+
+
+def next_gate(state: str, *, paused_from: str = "") -> str | None:
+    """The gate an initiative in ``state`` works towards: the first gated move on its way
+    forward (a paused initiative: from where it was). None once done or cancelled. Board
+    cards, my work, the dashboard and the API all show this one."""
+    current = paused_from if state == State.PAUSED else state
+    while current in FORWARD:
+        gate = blocking_gate(current)
+        if gate:
+            return gate
+        current = FORWARD[current]
+    return None
+
 
 def transitions_from(state: str, *, paused_from: str = "") -> list[Transition]:
     """The moves out of ``state``; a paused initiative only resumes to where it was."""
@@ -174,6 +202,37 @@ def update_errors(*, health: str, risks: str) -> dict[str, list[str]]:
     elif health != Health.ON_TRACK and not risks.strip():
         errors["risks"] = ["Say what the risks, delays or blockers are when not on track."]
     return errors
+
+
+# --- What every page, digest and API calls due soon, stale and worst ------------------------
+
+# A milestone is *due soon* when its delivery date is at most this many days ahead (today
+# included); before today it is *overdue*.
+DUE_SOON_DAYS = 14
+
+
+def due_soon_until(today: dt.date) -> dt.date:
+    """The last delivery date that is still "due soon" on ``today``."""
+    return today + dt.timedelta(days=DUE_SOON_DAYS)
+
+
+def due_status(due: dt.date | None, today: dt.date) -> str:
+    """``"overdue"``, ``"due_soon"`` or ``""`` for an open milestone due on ``due``."""
+    if due is None:
+        return ""
+    if due < today:
+        return "overdue"
+    return "due_soon" if due <= due_soon_until(today) else ""
+
+
+# Worst first: red, yellow, green, then no update yet. Every list sorted "by health" uses it.
+HEALTH_RANK: dict[str, int] = {Health.OFF_TRACK: 0, Health.AT_RISK: 1, Health.ON_TRACK: 2}
+NO_HEALTH_RANK = 3
+
+
+def health_rank(health: str | None) -> int:
+    """Sort key of a health, worst first (``""`` or None: no update yet, last)."""
+    return HEALTH_RANK.get(health or "", NO_HEALTH_RANK)
 
 
 STALE_AFTER_WEEKS = 2
