@@ -89,7 +89,11 @@ def now_section(
         "by_state": {s: sum(r.state == s for r in rows) for s in State.values},
         "by_health": by_health,
         "red_and_yellow": [
-            {**brief(r), "risks": r.latest_risks or "", "last_update_week": r.last_update_week}
+            {
+                **brief(r),
+                "risks": r.extra["latest_risks"] or "",
+                "last_update_week": r.last_update_week,
+            }
             for r in bounded(red_and_yellow, limit)
         ],
         "missing_updates": [
@@ -328,7 +332,7 @@ def drift_section(
         if row.state not in ACTIVE_STATES or row.health != "on_track":
             continue
         reasons = list(evidence.get(row.pk, []))
-        last_progress = max(filter(None, [row.last_task_move, row.state_changed_at]))
+        last_progress = max(filter(None, [row.extra["last_task_move"], row.state_changed_at]))
         open_tasks = (row.tasks_total or 0) - (row.tasks_closed or 0)
         if row.state == State.IN_DELIVERY and open_tasks and last_progress < recent:
             reasons.append(

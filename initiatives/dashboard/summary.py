@@ -75,7 +75,7 @@ def _rows(team_ids: list[int]) -> list[Initiative]:
         )
         .order_by("team__key", "number")
     )
-    return list_initiatives(queryset)
+    return list_initiatives(queryset, extra=["latest_risks", "last_task_move"])
 
 
 def filter_rows(rows: list[Initiative], params: Mapping[str, Any] | None) -> list[Initiative]:

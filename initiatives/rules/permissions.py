@@ -118,17 +118,28 @@ def _is_dri(actor: Actor, initiative: Initiative) -> bool:
     return initiative.dri_id == actor.user.pk
 
 
-def _is_stakeholder(actor: Actor, initiative: Initiative) -> bool:
-    cached = getattr(initiative, "_prefetched_objects_cache", {}).get("stakeholders")
-    if cached is not None:
-        return any(u.pk == actor.user.pk for u in cached)
+@dataclass(frozen=True, slots=True)
+class InitiativePeople:
+    """Who is listed on an initiative, as its page loaded them (``selectors.initiative_detail``):
+    passed to the rules below so that a page of buttons costs no query per button."""
+
+    member_ids: frozenset[int]
+    stakeholder_ids: frozenset[int]
+
+
+def _is_stakeholder(
+    actor: Actor, initiative: Initiative, people: InitiativePeople | None = None
+) -> bool:
+    if people is not None:
+        return actor.user.pk in people.stakeholder_ids
     return initiative.stakeholders.filter(pk=actor.user.pk).exists()
 
 
-def _is_initiative_member(actor: Actor, initiative: Initiative) -> bool:
-    cached = getattr(initiative, "_prefetched_objects_cache", {}).get("members")
-    if cached is not None:
-        return any(u.pk == actor.user.pk for u in cached)
+def _is_initiative_member(
+    actor: Actor, initiative: Initiative, people: InitiativePeople | None = None
+) -> bool:
+    if people is not None:
+        return actor.user.pk in people.member_ids
     return initiative.members.filter(pk=actor.user.pk).exists()
 
 
@@ -166,11 +177,15 @@ def can_post_update(actor: Actor, initiative: Initiative) -> bool:
 # --- Milestones and tasks --------------------------------------------------------------------
 
 
-def can_manage_milestones(actor: Actor, initiative: Initiative) -> bool:
+def can_manage_milestones(
+    actor: Actor, initiative: Initiative, people: InitiativePeople | None = None
+) -> bool:
     if not actor.is_contributor:
         return False
     return (
-        _is_dri(actor, initiative) or actor.is_manager or _is_initiative_member(actor, initiative)
+        _is_dri(actor, initiative)
+        or actor.is_manager
+        or _is_initiative_member(actor, initiative, people)
     )
 
 
@@ -182,11 +197,16 @@ def can_manage_tasks(actor: Actor, initiative: Initiative) -> bool:
 # --- Checklist items -------------------------------------------------------------------------
 
 
-def signoff_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> str | None:
+def signoff_refusal(
+    actor: Actor,
+    item: ChecklistItem,
+    initiative: Initiative,
+    people: InitiativePeople | None = None,
+) -> str | None:
     """Why ``actor`` may not sign off ``item``, or None if they may."""
     is_dri = _is_dri(actor, initiative)
     role = item.signoff_role
-    is_stakeholder = role == SignoffRole.STAKEHOLDER and _is_stakeholder(actor, initiative)
+    is_stakeholder = role == SignoffRole.STAKEHOLDER and _is_stakeholder(actor, initiative, people)
     if may_sign_off(
         role=actor.role, signoff_role=role, is_dri=is_dri, is_stakeholder=is_stakeholder
     ):
@@ -198,11 +218,16 @@ def signoff_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -
     return f"Only a member with the {SignoffRole(role).label.lower()} role can give this sign-off."
 
 
-def tick_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> str | None:
-    if not actor.is_member or actor.role == Role.VIEWER:
+def tick_refusal(
+    actor: Actor,
+    item: ChecklistItem,
+    initiative: Initiative,
+    people: InitiativePeople | None = None,
+) -> str | None:
+    if not actor.is_contributor:
         return "Viewers cannot change checklists."
     if item.signoff_role:
-        return signoff_refusal(actor, item, initiative)
+        return signoff_refusal(actor, item, initiative, people)
     if _is_dri(actor, initiative) or actor.is_em:
         return None
     return "Only the DRI or an engineering manager can tick this item."
@@ -216,12 +241,17 @@ def waive_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> 
     return "Only the DRI or an engineering manager can waive this item."
 
 
-def reopen_refusal(actor: Actor, item: ChecklistItem, initiative: Initiative) -> str | None:
+def reopen_refusal(
+    actor: Actor,
+    item: ChecklistItem,
+    initiative: Initiative,
+    people: InitiativePeople | None = None,
+) -> str | None:
     if item.status == ItemStatus.WAIVED:
         return waive_refusal(actor, item, initiative)
     if actor.is_em and actor.is_contributor:
         return None
-    return tick_refusal(actor, item, initiative)
+    return tick_refusal(actor, item, initiative, people)
 
 
 def require(allowed: bool | str | None, message: str = "You may not do this.") -> None:

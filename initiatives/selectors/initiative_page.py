@@ -22,7 +22,7 @@ from initiatives.models import (
     TaskState,
 )
 from initiatives.rules.permissions import prime_roles
-from initiatives.selectors.initiatives import initiative_detail
+from initiatives.selectors.initiatives import InitiativeDetail, initiative_detail
 from initiatives.selectors.pages import mark_update_due, team_people
 
 UPDATES_SHOWN = 6
@@ -103,7 +103,7 @@ def _event_rows(initiative: Initiative, start: int, stop: int) -> list[EventRow]
 
 @dataclass
 class InitiativePage:
-    initiative: Initiative
+    initiative: InitiativeDetail
     items: list[ChecklistItem]
     tasks: list[TaskRow]
     updates: list[StatusUpdate]
@@ -123,10 +123,11 @@ def initiative_page(
 
     ``all_updates`` lists every weekly update instead of the newest ``UPDATES_SHOWN``;
     ``activity_page`` (from 1, newest first) picks ``ACTIVITY_PAGE`` events of the log."""
-    initiative = initiative_detail(
+    detail = initiative_detail(
         Initiative.objects.filter(team__memberships__user=user).select_related("dri"), key
     )
-    mark_update_due([initiative])
+    mark_update_due([detail])
+    initiative = detail.initiative
     tasks = _task_rows(initiative)
     updates_qs = (
         StatusUpdate.objects.filter(initiative=initiative)
@@ -156,8 +157,8 @@ def initiative_page(
     people = team_people(initiative.team)
     prime_roles(user, initiative.team_id, people)
     return InitiativePage(
-        initiative=initiative,
-        items=initiative.checklist,
+        initiative=detail,
+        items=detail.checklist,
         tasks=tasks,
         updates=updates[:UPDATES_SHOWN] if more_updates else updates,
         activity=activity[:ACTIVITY_PAGE],

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -21,16 +23,21 @@ from initiatives.models import (
     ChecklistKind,
     Initiative,
     Milestone,
+    MilestoneSlip,
     MilestoneState,
     Task,
+    Team,
 )
+from initiatives.models.initiative import InitiativeQuerySet
 from initiatives.rules.checklists import (
+    Facts,
     GateProgress,
     GateResult,
     evaluate_gate,
     facts_from_loaded,
     gate_progress,
 )
+from initiatives.rules.permissions import InitiativePeople
 from initiatives.rules.workflow import is_stale, iso_week
 from initiatives.selectors.checklists import load_for_evaluation
 
@@ -74,6 +81,148 @@ class Gates:
     done: GateResult | GateProgress
 
 
+@dataclass(frozen=True, slots=True)
+class CurrentMilestone:
+    """The first open milestone by delivery date: what lists call "current"."""
+
+    id: int
+    title: str
+    due_date: dt.date
+
+
+@dataclass(kw_only=True)
+class InitiativeRow:
+    """One initiative of a list (``list_initiatives``): the model row, with its team and DRI
+    joined, and what every list shows beside it. The columns lists read are forwarded as
+    typed properties, so templates and output functions read ``row.title`` as on the model."""
+
+    initiative: Initiative
+    gates: Gates
+    tasks_total: int
+    tasks_closed: int
+    stale: bool
+    current_milestone: CurrentMilestone | None
+    # Annotations the caller added to its queryset beyond the list's own, by name
+    # (``list_initiatives(queryset, extra=...)``).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def progress(self) -> int:
+        """Closed tasks, in percent of all tasks (0 without tasks)."""
+        total = self.tasks_total
+        return round(100 * self.tasks_closed / total) if total else 0
+
+    @property
+    def current_milestone_id(self) -> int | None:
+        return self.current_milestone.id if self.current_milestone else None
+
+    @property
+    def current_milestone_title(self) -> str | None:
+        return self.current_milestone.title if self.current_milestone else None
+
+    @property
+    def current_milestone_due(self) -> dt.date | None:
+        return self.current_milestone.due_date if self.current_milestone else None
+
+    # -- the model's own columns ------------------------------------------------------------
+    @property
+    def pk(self) -> int:
+        return self.initiative.pk
+
+    @property
+    def key(self) -> str:
+        return self.initiative.key
+
+    @property
+    def number(self) -> int:
+        return self.initiative.number
+
+    @property
+    def title(self) -> str:
+        return self.initiative.title
+
+    @property
+    def summary(self) -> str:
+        return self.initiative.summary
+
+    @property
+    def team(self) -> Team:
+        return self.initiative.team
+
+    @property
+    def team_id(self) -> int:
+        return self.initiative.team_id
+
+    @property
+    def dri(self) -> AbstractBaseUser:
+        return self.initiative.dri
+
+    @property
+    def dri_id(self) -> int:
+        return self.initiative.dri_id
+
+    @property
+    def state(self) -> str:
+        return self.initiative.state
+
+    @property
+    def paused_from(self) -> str:
+        return self.initiative.paused_from
+
+    @property
+    def health(self) -> str:
+        return self.initiative.health
+
+    @property
+    def security_risk(self) -> str:
+        return self.initiative.security_risk
+
+    @property
+    def design_doc_url(self) -> str:
+        return self.initiative.design_doc_url
+
+    @property
+    def target_date(self) -> dt.date | None:
+        return self.initiative.target_date
+
+    @property
+    def cancel_reason(self) -> str:
+        return self.initiative.cancel_reason
+
+    @property
+    def last_update_week(self) -> str:
+        return self.initiative.last_update_week
+
+    @property
+    def version(self) -> int:
+        return self.initiative.version
+
+    @property
+    def state_changed_at(self) -> dt.datetime:
+        return self.initiative.state_changed_at
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return self.initiative.created_at
+
+    @property
+    def updated_at(self) -> dt.datetime:
+        return self.initiative.updated_at
+
+    @property
+    def is_active(self) -> bool:
+        return self.initiative.is_active
+
+    def get_state_display(self) -> str:
+        return self.initiative.get_state_display()
+
+    def get_health_display(self) -> str:
+        return self.initiative.get_health_display()
+
+    def get_absolute_url(self) -> str:
+        return self.initiative.get_absolute_url()
+
+
 def stored_gates(initiative: Initiative) -> Gates:
     """The stored DoR and DoD progress of a row (no query; no missing items)."""
     return Gates(
@@ -99,17 +248,37 @@ def gates_for(initiative_ids: Iterable[int]) -> dict[int, Gates]:
     }
 
 
-def list_initiatives(queryset: QuerySet[Initiative]) -> list[Initiative]:
+def list_initiatives(
+    queryset: QuerySet[Initiative], *, extra: Iterable[str] = ()
+) -> list[InitiativeRow]:
     """Evaluate ``queryset`` (already filtered, ordered and sliced as the caller needs) with
-    its list annotations and attach ``gates`` (stored progress), ``progress`` and ``stale`` to
-    every row. One query whatever the number of rows."""
-    rows = list(with_list_annotations(queryset))
+    its list annotations: one row each, with stored gate progress, task counts, the current
+    milestone and the stale flag; ``extra`` names annotations of the caller's own, copied to
+    ``row.extra``. One query whatever the number of rows."""
+    names = tuple(extra)
     now = timezone.now()
-    for row in rows:
-        row.gates = stored_gates(row)
-        total = row.tasks_total or 0
-        row.progress = round(100 * (row.tasks_closed or 0) / total) if total else 0
-        row.stale = stale(row, now)
+    rows = []
+    for initiative in with_list_annotations(queryset):
+        current = (
+            CurrentMilestone(
+                id=initiative.current_milestone_id,
+                title=initiative.current_milestone_title,
+                due_date=initiative.current_milestone_due,
+            )
+            if initiative.current_milestone_id is not None
+            else None
+        )
+        rows.append(
+            InitiativeRow(
+                initiative=initiative,
+                gates=stored_gates(initiative),
+                tasks_total=initiative.tasks_total or 0,
+                tasks_closed=initiative.tasks_closed or 0,
+                stale=stale(initiative, now),
+                current_milestone=current,
+                extra={name: getattr(initiative, name) for name in names},
+            )
+        )
     return rows
 
 
@@ -127,10 +296,46 @@ def stale(initiative: Initiative, now: dt.datetime | None = None) -> bool:
 PERSON_FIELDS = ("id", "username", "first_name", "last_name")
 
 
-def load_people(initiative: Initiative) -> None:
-    """The initiative's members and stakeholders in one query (not one per relation), filed
-    where ``prefetch_related`` files them: ``initiative.members.all()`` and the permission
-    checks read them without a query."""
+@dataclass(frozen=True, slots=True)
+class MilestoneRow:
+    """A milestone of the detail, with its task counts and its slips (oldest first)."""
+
+    milestone: Milestone
+    tasks_total: int
+    tasks_closed: int
+    slips: list[MilestoneSlip]
+
+    @property
+    def progress(self) -> int:
+        total = self.tasks_total
+        return round(100 * self.tasks_closed / total) if total else 0
+
+
+@dataclass(kw_only=True)
+class InitiativeDetail(InitiativeRow):
+    """One initiative with everything its page and its API detail show (``initiative_detail``):
+    people, milestones, the whole checklist and both gates evaluated in full."""
+
+    members: list[AbstractBaseUser]
+    stakeholders: list[AbstractBaseUser]
+    milestones: list[MilestoneRow]
+    checklist: list[ChecklistItem]
+    facts: Facts
+
+    @property
+    def people(self) -> InitiativePeople:
+        """Who is a member or stakeholder, for the permission rules (no query)."""
+        return InitiativePeople(
+            member_ids=frozenset(u.pk for u in self.members),
+            stakeholder_ids=frozenset(u.pk for u in self.stakeholders),
+        )
+
+
+def initiative_people(
+    initiative: Initiative,
+) -> tuple[list[AbstractBaseUser], list[AbstractBaseUser]]:
+    """The initiative's members and its stakeholders (by username) in one query, not one per
+    relation."""
     links = {
         "members": Initiative.members.through.objects,
         "stakeholders": Initiative.stakeholders.through.objects,
@@ -145,15 +350,13 @@ def load_people(initiative: Initiative) -> None:
         .filter(Q(members=True) | Q(stakeholders=True))
         .order_by("username")
     )
-    prefetched = initiative.__dict__.setdefault("_prefetched_objects_cache", {})
-    for name in links:
-        queryset = getattr(initiative, name).all()
-        queryset._result_cache = [person for person in people if getattr(person, name)]
-        queryset._prefetch_done = True
-        prefetched[name] = queryset
+    return (
+        [person for person in people if person.members],
+        [person for person in people if person.stakeholders],
+    )
 
 
-def initiative_detail(queryset: QuerySet[Initiative], key: str) -> Initiative:
+def initiative_detail(queryset: QuerySet[Initiative], key: str) -> InitiativeDetail:
     """One initiative by ``KEY-N`` with what its page and API detail show: people, milestones
     with their slips and task counts, its current milestone and its checklist evaluation.
     Raises DoesNotExist. The current milestone and the automatic rules' facts come from the
@@ -163,40 +366,58 @@ def initiative_detail(queryset: QuerySet[Initiative], key: str) -> Initiative:
         tasks_closed=Count("tasks", filter=Q(tasks__state__in=CLOSED_TASK_STATES)),
     ).prefetch_related("slips")
     initiative = (
-        queryset.by_key(key)
+        InitiativeQuerySet.by_key(queryset, key)
         .select_related("team", "dri")
         .annotate(**task_counts())
         .prefetch_related(Prefetch("milestones", queryset=milestones))
         .get()
     )
-    load_people(initiative)
-    loaded = list(initiative.milestones.all())
+    members, stakeholders = initiative_people(initiative)
+    loaded = [
+        MilestoneRow(
+            milestone=m,
+            tasks_total=m.tasks_total,
+            tasks_closed=m.tasks_closed,
+            slips=list(m.slips.all()),
+        )
+        for m in initiative.milestones.all()
+    ]
     current = min(
-        (m for m in loaded if m.state in OPEN_MILESTONE_STATES),
+        (r.milestone for r in loaded if r.milestone.state in OPEN_MILESTONE_STATES),
         key=lambda m: (m.due_date, m.position, m.pk),
         default=None,
     )
-    initiative.current_milestone_id = current.pk if current else None
-    initiative.current_milestone_title = current.title if current else None
-    initiative.current_milestone_due = current.due_date if current else None
     # The whole checklist, loaded once: the gates are evaluated from the same rows the page
     # and the API show.
-    initiative.checklist = list(
+    checklist = list(
         ChecklistItem.objects.filter(initiative=initiative)
         .select_related("decided_by")
         .order_by("kind", "section_position", "position", "pk")
     )
-    initiative.facts = facts = facts_from_loaded(
+    tasks_total, tasks_closed = initiative.tasks_total or 0, initiative.tasks_closed or 0
+    facts = facts_from_loaded(
         initiative,
-        stakeholders=len(initiative.stakeholders.all()),
+        stakeholders=len(stakeholders),
+        milestones=[r.milestone for r in loaded],
+        open_tasks=tasks_total - tasks_closed,
+    )
+    return InitiativeDetail(
+        initiative=initiative,
+        gates=Gates(
+            ready=evaluate_gate(ChecklistKind.READY, checklist, facts),
+            done=evaluate_gate(ChecklistKind.DONE, checklist, facts),
+        ),
+        tasks_total=tasks_total,
+        tasks_closed=tasks_closed,
+        stale=stale(initiative),
+        current_milestone=(
+            CurrentMilestone(id=current.pk, title=current.title, due_date=current.due_date)
+            if current
+            else None
+        ),
+        members=members,
+        stakeholders=stakeholders,
         milestones=loaded,
-        open_tasks=(initiative.tasks_total or 0) - (initiative.tasks_closed or 0),
+        checklist=checklist,
+        facts=facts,
     )
-    initiative.gates = Gates(
-        ready=evaluate_gate(ChecklistKind.READY, initiative.checklist, facts),
-        done=evaluate_gate(ChecklistKind.DONE, initiative.checklist, facts),
-    )
-    initiative.stale = stale(initiative)
-    total = initiative.tasks_total or 0
-    initiative.progress = round(100 * (initiative.tasks_closed or 0) / total) if total else 0
-    return initiative

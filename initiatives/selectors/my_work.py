@@ -51,7 +51,11 @@ from initiatives.models import (
     Team,
 )
 from initiatives.rules.workflow import STALE_AFTER_WEEKS, iso_week
-from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, list_initiatives
+from initiatives.selectors.initiatives import (
+    OPEN_MILESTONE_STATES,
+    InitiativeRow,
+    list_initiatives,
+)
 from initiatives.selectors.pages import DUE_SOON_DAYS, OPEN_STATES, mark_update_due
 
 SECTIONS = ("initiatives", "signoffs", "tasks", "milestones")
@@ -116,7 +120,8 @@ def _window_rows(
     needs a second query, to say how many rows there are."""
     rows = evaluate(queryset[offset : offset + limit])
     if rows:
-        total = rows[0].n_total
+        first = rows[0]
+        total = first.extra["n_total"] if isinstance(first, InitiativeRow) else first.n_total
     elif offset:
         total = queryset.count()
     else:
@@ -226,7 +231,15 @@ def _initiatives(
         )
         .order_by("attention", "team__key", "number")
     )
-    section = _window_rows(queryset, "initiatives", offset, limit, evaluate=list_initiatives)
+    section = _window_rows(
+        queryset,
+        "initiatives",
+        offset,
+        limit,
+        evaluate=lambda qs: list_initiatives(
+            qs, extra=["n_total", "n_red", "n_stale", "n_update_due"]
+        ),
+    )
     rows = section.rows
     mark_update_due(rows)
     detail_url, update_url = _url_for("initiative-detail"), _url_for("status-update")
@@ -239,9 +252,7 @@ def _initiatives(
         row.update_url = update_url(row.key) if row.update_due else ""
     first = rows[0] if rows else None
     section.counts = {
-        "red": getattr(first, "n_red", 0),
-        "stale": getattr(first, "n_stale", 0),
-        "update_due": getattr(first, "n_update_due", 0),
+        name: first.extra[f"n_{name}"] if first else 0 for name in ("red", "stale", "update_due")
     }
     return section
 

@@ -203,7 +203,7 @@ def build_digest(team: Team, week: str) -> Digest:
     team_ids = [team.pk]
     initiatives = reads.active_initiatives(team_ids)
     for row in initiatives:
-        row.team = team  # already joined; keep one object so templates see the same team
+        row.initiative.team = team  # already joined; one object, so templates see one team
     previous_week = shift_week(week, -1)
     updates = reads.updates_by_initiative((i.pk for i in initiatives), [week, previous_week])
     slips = reads.slips_by_milestone(i.current_milestone_id for i in initiatives)

@@ -41,7 +41,6 @@ import json
 from django.contrib.auth import get_user_model
 from initiatives import services
 from initiatives.tokens.services import token_create
-from initiatives.webhooks.delivery import DELIVER_TASK
 from initiatives.webhooks.services import webhook_endpoint_create
 from initiatives.models import Membership, Role, State, Team
 from initiatives.weekly.services import digest_subscriber_add
@@ -173,7 +172,7 @@ def post_updates_while_broker_is_down(deployment) -> list[str]:
     pending = deployment["pg"].query(
         "shipshape_faults",
         "SELECT count(*) FROM shipshape_outbox_outboxmessage WHERE dispatched_at IS NULL "
-        "AND payload->>'task' = 'initiatives.webhooks.tasks.deliver_webhook'",
+        "AND payload->>'task' = 'initiatives.api.tasks.deliver_webhook'",
     )[0][0]
     assert pending == len(posted)
     assert not Receiver.events

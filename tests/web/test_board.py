@@ -75,7 +75,7 @@ def test_table_sorts_by_stored_gate_progress_in_sql(client, people, team, many):
     client.force_login(people["engineer"])
     url = reverse("team-detail", args=[team.key])
     rows = client.get(url, {"view": "table", "sort": "-dor"}).context["rows"]
-    assert rows[0] == ahead
+    assert rows[0].initiative == ahead
     percents = [r.gates.ready.percent for r in rows]
     assert percents == sorted(percents, reverse=True)
 

@@ -152,6 +152,15 @@ def milestone_out(obj: Any, initiative_key: str | None = None, tz: Any = None) -
     }
 
 
+def milestone_row_out(row: Any, initiative_key: str, tz: Any = None) -> dict[str, Any]:
+    """A milestone of ``selectors.initiative_detail`` (its counts and slips loaded)."""
+    return {
+        **milestone_out(row.milestone, initiative_key, tz),
+        "tasks_total": row.tasks_total,
+        "tasks_closed": row.tasks_closed,
+    }
+
+
 def initiative_detail_out(obj: Any) -> dict[str, Any]:
     """``selectors.initiative_detail``'s initiative: the row with full gates, people,
     milestones and the moves out of its state."""
@@ -159,9 +168,9 @@ def initiative_detail_out(obj: Any) -> dict[str, Any]:
     key = obj.key
     return {
         **initiative_row(obj, gate_full, tz),
-        "members": [user_ref(u) for u in obj.members.all()],
-        "stakeholders": [user_ref(u) for u in obj.stakeholders.all()],
-        "milestones": [milestone_out(m, key, tz) for m in obj.milestones.all()],
+        "members": [user_ref(u) for u in obj.members],
+        "stakeholders": [user_ref(u) for u in obj.stakeholders],
+        "milestones": [milestone_row_out(m, key, tz) for m in obj.milestones],
         "transitions": [
             {
                 "to": move.target,

@@ -39,6 +39,7 @@ from initiatives.rules.exceptions import GateBlocked
 from initiatives.rules.workflow import milestone_transitions_from, transitions_from
 from initiatives.selectors import initiative_page as page_read
 from initiatives.selectors import pages as read
+from initiatives.selectors.initiatives import InitiativeDetail
 from initiatives.selectors.versions import half_hour, read_key, remember, team_version
 from initiatives.web.forms import InitiativeCreateForm, InitiativeForm, PersonForm, TransitionForm
 from initiatives.web.templatetags.shipshape import Options, person
@@ -94,6 +95,7 @@ def _checklists(
 ) -> list[Checklist]:
     initiative = page.initiative
     facts = initiative.facts
+    row, people = initiative.initiative, initiative.people
     tick_url = _pk_urls("checklist-item-tick")
     waive_url = _pk_urls("checklist-item-waive")
     reopen_url = _pk_urls("checklist-item-reopen")
@@ -113,14 +115,14 @@ def _checklists(
         item.can_tick = (
             is_open
             and not item.is_automatic
-            and perms.tick_refusal(actor, item, initiative) is None
+            and perms.tick_refusal(actor, item, row, people) is None
         )
         item.can_waive = (
             item.status != ItemStatus.WAIVED
             and actor.role != Role.VIEWER
-            and perms.waive_refusal(actor, item, initiative) is None
+            and perms.waive_refusal(actor, item, row) is None
         )
-        item.can_reopen = not is_open and perms.reopen_refusal(actor, item, initiative) is None
+        item.can_reopen = not is_open and perms.reopen_refusal(actor, item, row, people) is None
         item.mark = TICK_MARKS.get(item.status) or (
             "✓" if item.rule_ok and item.is_automatic else "○"
         )
@@ -172,15 +174,16 @@ def _transitions(initiative: Initiative, actor: perms.Actor) -> list[dict[str, A
     return moves
 
 
-def _milestones(initiative: Initiative, can_manage: bool) -> list[Any]:
-    milestones = list(initiative.milestones.all())
+def _milestones(initiative: InitiativeDetail, can_manage: bool) -> list[Any]:
+    milestones = []
     move_url, edit_url = _pk_urls("milestone-transition"), _pk_urls("milestone-edit")
-    for milestone in milestones:
+    for loaded in initiative.milestones:
+        milestone = loaded.milestone
+        milestones.append(milestone)
         milestone.move_url, milestone.edit_url = move_url(milestone.pk), edit_url(milestone.pk)
-        total = milestone.tasks_total or 0
-        milestone.progress = round(100 * milestone.tasks_closed / total) if total else 0
+        milestone.progress = loaded.progress
         milestone.moves = milestone_transitions_from(milestone.state) if can_manage else []
-        milestone.slip_list = list(milestone.slips.all())
+        milestone.slip_list = loaded.slips
         milestone.overdue = milestone.is_open and milestone.due_date < timezone.localdate()
     return milestones
 
@@ -251,7 +254,9 @@ def _page_context(
     actor = perms.actor_for(request.user, initiative.team_id)
     writable = initiative.state != State.CANCELLED
     can_tasks = writable and perms.can_manage_tasks(actor, initiative)
-    can_milestones = writable and perms.can_manage_milestones(actor, initiative)
+    can_milestones = writable and perms.can_manage_milestones(
+        actor, initiative.initiative, initiative.people
+    )
     if blocked is not None:
         # Link each missing item to its row in the checklist below.
         for entry in blocked.missing:
@@ -264,8 +269,8 @@ def _page_context(
         "transitions": _transitions(initiative, actor),
         "milestones": _milestones(initiative, can_milestones),
         "tasks": _tasks(page, can_tasks),
-        "members": list(initiative.members.all()),
-        "stakeholders": list(initiative.stakeholders.all()),
+        "members": initiative.members,
+        "stakeholders": initiative.stakeholders,
         # Built once per page; every task row only marks its own value selected.
         "assignee_options": Options(
             ((u.pk, person(u)) for u in read.contributors(page.people)), blank="Unassigned"
