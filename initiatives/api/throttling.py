@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
+import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
@@ -14,14 +17,32 @@ from rest_framework.throttling import SimpleRateThrottle
 from initiatives.tokens.models import PersonalAccessToken
 
 
+@functools.cache
+def redis_client(url: str) -> redis.Redis:
+    """A client of our own for the Redis server behind the cache (one connection pool per
+    process and URL; redis-py opens new connections after a fork)."""
+    return redis.Redis.from_url(url)
+
+
+def cache_redis_url() -> str | None:
+    """The Redis server the default cache writes to, or None when the cache is not Redis.
+    Django's RedisCache writes to the first of its ``LOCATION`` servers."""
+    if not isinstance(cache, RedisCache):
+        return None
+    location = settings.CACHES["default"]["LOCATION"]
+    servers = location.split(",") if isinstance(location, str) else list(location)
+    return str(servers[0]).strip()
+
+
 def count_hit(key: str, window: int) -> int:
     """Add one to the counter ``key`` (created for ``window`` seconds); the new count.
 
-    One atomic round trip on Redis (INCR and EXPIRE in a pipeline); elsewhere add-or-incr."""
-    if isinstance(cache, RedisCache):
-        full_key = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(full_key, write=True)
-        pipe = client.pipeline()
+    On Redis one atomic round trip (INCR and EXPIRE in a pipeline), under the cache's own key
+    (prefix and version); elsewhere Django's add-or-incr."""
+    url = cache_redis_url()
+    if url is not None:
+        pipe = redis_client(url).pipeline()
+        full_key = cache.make_key(key)
         pipe.incr(full_key)
         # The window is part of the key, so pushing its expiry on is harmless (and needs no
         # Redis 7 ``NX``).
@@ -48,12 +69,14 @@ class TokenRateThrottle(SimpleRateThrottle):
     ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"]`` can be changed by tests."""
 
     scope = "api"
+    wait_seconds = 0.0
 
     def __init__(self) -> None:  # DRF's reads the rate here; allow_request does instead
         pass
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         if isinstance(request.auth, PersonalAccessToken):
@@ -68,12 +91,14 @@ class TokenRateThrottle(SimpleRateThrottle):
         rate = self.get_rate()
         if rate is None:
             return True
-        self.num_requests, self.duration = self.parse_rate(rate)
+        limit, duration = self.parse_rate(rate)
+        if limit is None or duration is None:
+            return True
         now = time.time()
-        window_start = int(now // self.duration) * self.duration
-        self.wait_seconds = window_start + self.duration - now
+        window_start = int(now // duration) * duration
+        self.wait_seconds = window_start + duration - now
         key = f"{self.get_cache_key(request, view)}:{window_start}"
-        return count_hit(key, self.duration + 1) <= self.num_requests
+        return count_hit(key, duration + 1) <= limit
 
     def wait(self) -> float:
         return max(self.wait_seconds, 1.0)

@@ -1,4 +1,5 @@
-"""Authentication (tokens and session), the API tokens page, create_token, throttling."""
+"""Authentication (tokens and session), the API tokens page and create_token (throttling:
+``test_throttling.py``)."""
 
 from __future__ import annotations
 
@@ -92,21 +93,6 @@ def test_session_works_with_csrf(people, initiative):
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
     assert "CSRF" in response.json()["detail"]
-
-
-def test_throttling_answers_429_with_retry_after(settings, people, token_client):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"api": "3/min"},
-    }
-    client = token_client(people["dri"])
-    assert [client.get(TEAMS).status_code for _ in range(3)] == [200, 200, 200]
-    response = client.get(TEAMS)
-    assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
-    assert int(response["Retry-After"]) > 0
-    # The budget is per token: another token of another user is not affected.
-    assert token_client(people["em"]).get(TEAMS).status_code == 200
 
 
 # --- The API tokens page and the management command --------------------------------------------
