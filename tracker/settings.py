@@ -70,7 +70,7 @@ MIDDLEWARE = [
     # First: the request id and metrics wrap everything below, error pages included.
     "tracker.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "tracker.security.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -307,24 +307,28 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content Security Policy (tracker.security): same-origin scripts and styles only. Inline style
-# *attributes* (progress bars) are allowed, inline <script>/<style> elements are not, except the
-# Swagger UI page's own blocks, allowed by hash on the paths listed here.
+# Content Security Policy (django-csp): same-origin scripts and styles only. Inline style
+# *attributes* (progress bars) are allowed, inline <script>/<style> elements are not; the API
+# docs page serves its script as a file and allows its one <style> block by hash
+# (initiatives.api.docs). CSP_REPORT_ONLY=1 sends the same policy as report-only instead.
 CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
-CONTENT_SECURITY_POLICY = {
-    "default-src": ["'self'"],
-    "script-src": ["'self'"],
-    "style-src": ["'self'"],
-    "style-src-attr": ["'unsafe-inline'"],
-    "img-src": ["'self'", "data:"],
-    "font-src": ["'self'"],
-    "connect-src": ["'self'"],
-    "object-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "form-action": ["'self'"],
-    "frame-ancestors": ["'none'"],
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
-CSP_INLINE_HASH_PATHS = ["/api/docs/"]
+CONTENT_SECURITY_POLICY = None if CSP_REPORT_ONLY else _CSP
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if CSP_REPORT_ONLY else None
 
 # Failed-login throttling (django-axes): after AXES_FAILURE_LIMIT failures for a username from
 # one address, that pair is locked out (429) for AXES_COOLOFF_MINUTES.

@@ -1,8 +1,9 @@
 """``/api/``: the v1 endpoints, the OpenAPI schema and its interactive docs."""
 
 from django.urls import include, path, re_path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from initiatives.api.docs import swagger_view
 from initiatives.api.errors import not_found
 from initiatives.api.v1 import initiatives, portfolio, webhooks, work
 
@@ -85,7 +86,7 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", swagger_view(), name="api-docs"),
     # Anything else under /api/ answers the API's JSON 404, not the site's HTML page.
     re_path(r"^.*$", not_found),
 ]
