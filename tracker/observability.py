@@ -102,7 +102,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-JsonFormatter.converter = time.gmtime  # type: ignore[assignment]
+JsonFormatter.converter = time.gmtime
 
 
 def _is_database_outage(exc: BaseException | None) -> bool:
@@ -228,9 +228,9 @@ def _on_worker_init(**kwargs: Any) -> None:
     port = os.environ.get("CELERY_METRICS_PORT")
     if not port:
         return
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
-    registry = None
+    registry = REGISTRY
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         from prometheus_client import multiprocess
@@ -241,7 +241,7 @@ def _on_worker_init(**kwargs: Any) -> None:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     addr = os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1")
-    start_http_server(int(port), addr=addr, **({"registry": registry} if registry else {}))
+    start_http_server(int(port), addr=addr, registry=registry)
 
 
 def connect_celery_signals() -> None:

@@ -44,7 +44,10 @@ def check_broker() -> str | None:
         options["transport_options"] = transport_options
     try:
         with Connection(url, **options) as broker:
-            broker.ensure_connection(max_retries=1, timeout=settings.READYZ_BROKER_TIMEOUT)
+            broker.ensure_connection(
+                max_retries=1,
+                timeout=settings.READYZ_BROKER_TIMEOUT,  # type: ignore[arg-type]  # float s; stub: int
+            )
     except Exception as error:
         return f"{type(error).__name__}: {error}"[:300]
     return None

@@ -39,7 +39,7 @@ class ChecklistTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.team.key if self.team_id else "Default"
+        owner = self.team.key if self.team is not None else "Default"
         return f"{owner} {self.get_kind_display()} v{self.version}"
 
 

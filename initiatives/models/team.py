@@ -1,5 +1,8 @@
+from __future__ import annotations
+
 import datetime as dt
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,6 +10,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from initiatives.models.choices import Role, choices_check
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 team_key_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$", "2 to 10 capital letters or digits, starting with a letter."
@@ -43,7 +49,7 @@ class Team(models.Model):
     # The next initiative number; incremented with a row-level UPDATE so that concurrent
     # creations get distinct consecutive numbers (services.initiative_create).
     next_number = models.PositiveIntegerField(default=1, editable=False)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from initiatives.models import (
     ChecklistItem,
@@ -45,7 +45,7 @@ RULES: dict[str, Callable[[Facts], bool]] = {
     Rule.SECURITY_RISK_SET: lambda f: bool(f.security_risk),
 }
 
-RULE_UNMET = {
+RULE_UNMET: dict[str, str] = {
     Rule.STAKEHOLDERS_LISTED: "No stakeholder is listed on the initiative.",
     Rule.DESIGN_DOC_LINKED: "No design document is linked.",
     Rule.MILESTONES_PLANNED: "No milestone with a delivery date is planned.",
@@ -99,7 +99,35 @@ class ItemRow:
         return Evidence(self.evidence).label
 
 
-def is_required(item: ChecklistItem, security_risk: str) -> bool:
+class GateItem(Protocol):
+    """What gate evaluation reads of an item: a ``ChecklistItem`` or a plain ``ItemRow``."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def risk_scaled(self) -> bool: ...
+    @property
+    def signoff_role(self) -> str: ...
+    @property
+    def evidence(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def is_automatic(self) -> bool: ...
+    def get_evidence_display(self) -> str: ...
+
+
+def is_required(item: GateItem, security_risk: str) -> bool:
     """Risk-scaled items (the DoD security approval) are optional for low risk only."""
     if not item.required:
         return False
@@ -108,11 +136,11 @@ def is_required(item: ChecklistItem, security_risk: str) -> bool:
     return True
 
 
-def rule_met(item: ChecklistItem, facts: Facts) -> bool:
+def rule_met(item: GateItem, facts: Facts) -> bool:
     return RULES[item.rule](facts) if item.rule else True
 
 
-def is_satisfied(item: ChecklistItem, facts: Facts) -> bool:
+def is_satisfied(item: GateItem, facts: Facts) -> bool:
     if item.status == ItemStatus.WAIVED:
         return True
     if item.is_automatic:
@@ -120,7 +148,7 @@ def is_satisfied(item: ChecklistItem, facts: Facts) -> bool:
     return item.status == ItemStatus.DONE
 
 
-def why_missing(item: ChecklistItem, facts: Facts) -> str:
+def why_missing(item: GateItem, facts: Facts) -> str:
     if item.is_automatic:
         return RULE_UNMET.get(item.rule, "The automatic check is not met.")
     if item.signoff_role:
@@ -168,7 +196,7 @@ class GateProgress:
         return percent_of(self.required_satisfied, self.required_total)
 
 
-def missing_entry(item: ChecklistItem, facts: Facts) -> dict[str, Any]:
+def missing_entry(item: GateItem, facts: Facts) -> dict[str, Any]:
     return {
         "id": item.pk,
         "section": item.section,
@@ -179,7 +207,7 @@ def missing_entry(item: ChecklistItem, facts: Facts) -> dict[str, Any]:
     }
 
 
-def evaluate_gate(kind: str, items: Iterable[ChecklistItem], facts: Facts) -> GateResult:
+def evaluate_gate(kind: str, items: Iterable[GateItem], facts: Facts) -> GateResult:
     result = GateResult(kind=kind, met=True)
     for item in items:
         if item.kind != kind:
@@ -201,7 +229,7 @@ def evaluate_gate(kind: str, items: Iterable[ChecklistItem], facts: Facts) -> Ga
 PROGRESS_FIELDS = ("dor_required", "dor_satisfied", "dod_required", "dod_satisfied")
 
 
-def progress_values(items: Iterable[ChecklistItem | ItemRow], facts: Facts) -> dict[str, int]:
+def progress_values(items: Iterable[GateItem], facts: Facts) -> dict[str, int]:
     items = list(items)
     ready = evaluate_gate(ChecklistKind.READY, items, facts)
     done = evaluate_gate(ChecklistKind.DONE, items, facts)

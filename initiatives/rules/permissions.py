@@ -7,6 +7,7 @@ An ``Actor`` is the user plus their role in the initiative's team, looked up onc
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -74,19 +75,47 @@ class Actor:
         return is_contributor(self.role)
 
 
+class RoleCache:
+    """The roles already looked up for each user object, for as long as that object lives:
+    ``request.user`` for one request, a user loaded in a task or the shell for that task.
+
+    Keyed by the object's identity, not its pk: a user loaded afresh reads the database
+    again, as a new request must. A finaliser drops the entry when the object goes away, so
+    the identity cannot be reused while its entry remains."""
+
+    def __init__(self) -> None:
+        self._roles: dict[int, dict[int, str | None]] = {}
+
+    def of(self, user: object) -> dict[int, str | None]:
+        """``user``'s roles by team id, as far as they have been looked up (or primed)."""
+        key = id(user)
+        roles = self._roles.get(key)
+        if roles is None:
+            roles = self._roles[key] = {}
+            weakref.finalize(user, self._roles.pop, key, None)
+        return roles
+
+    def forget(self, user: object) -> None:
+        self._roles.pop(id(user), None)
+
+
+# One per process: each user object is used by one thread (its request or task).
+ROLES = RoleCache()
+
+
 def role_in(user: AbstractBaseUser | AnonymousUser, team: Team | int) -> str | None:
     team_id = team if isinstance(team, int) else team.pk
     if not user.is_authenticated:
         return None
     # Looked up once per team per request; a page that has loaded the team's people primes it.
-    cache = user.__dict__.setdefault("_shipshape_roles", {})
-    if team_id not in cache:
-        cache[team_id] = (
-            Membership.objects.filter(user=user, team_id=team_id)
+    roles = ROLES.of(user)
+    if team_id not in roles:
+        roles[team_id] = (
+            Membership.objects.filter(user_id=user.pk, team_id=team_id)
             .values_list("role", flat=True)
             .first()
         )
-    role = cache[team_id]
+    role = roles[team_id]
     if role is None and getattr(user, "is_superuser", False):
         # Superusers administer every team (the Django admin); they act with an EM's rights.
         return Role.EM
@@ -95,13 +124,12 @@ def role_in(user: AbstractBaseUser | AnonymousUser, team: Team | int) -> str | N
 
 def prime_roles(user: AbstractBaseUser, team_id: int, memberships: list[Membership]) -> None:
     """Record ``user``'s role in ``team_id`` from an already loaded list of its memberships."""
-    role = next((m.role for m in memberships if m.user_id == user.pk), None)
-    user.__dict__.setdefault("_shipshape_roles", {})[team_id] = role
+    ROLES.of(user)[team_id] = next((m.role for m in memberships if m.user_id == user.pk), None)
 
 
 def forget_roles(user: AbstractBaseUser) -> None:
-    """Drop the per-request role cache (after a membership change)."""
-    user.__dict__.pop("_shipshape_roles", None)
+    """Drop what is known of ``user``'s roles (after a membership change)."""
+    ROLES.forget(user)
 
 
 def actor_for(user: AbstractBaseUser, team: Team | int) -> Actor:

@@ -13,6 +13,7 @@ from initiatives.rules.checklists import (
     PROGRESS_FIELDS,
     SNAPSHOT_FIELDS,
     Facts,
+    GateItem,
     ItemRow,
     progress_values,
 )
@@ -23,7 +24,7 @@ def store_gate_progress(
     initiative: Initiative,
     *,
     facts: Facts | None = None,
-    items: Iterable[ChecklistItem] | None = None,
+    items: Iterable[GateItem] | None = None,
 ) -> None:
     """Evaluate both gates of ``initiative`` and store their progress on its row (three
     queries; fewer when the caller has fresh ``facts`` or ``items``). Services call it after

@@ -104,7 +104,7 @@ def record(
         actor=actor if getattr(actor, "pk", None) else None,
         verb=verb,
         summary=summary[:300],
-        target_type=target._meta.model_name if target is not None else "",
+        target_type=(target._meta.model_name or "") if target is not None else "",
         target_id=target.pk if target is not None else None,
         before={k: jsonable(v) for k, v in (before or {}).items()},
         after={k: jsonable(v) for k, v in (after or {}).items()},

@@ -36,6 +36,11 @@ from initiatives.services.common import (
 
 EDITABLE_FIELDS = ("title", "scope", "due_date", "position")
 STARTED_STATES = (MilestoneState.IN_PROGRESS, MilestoneState.DONE)
+# The audit verb of a move to a state (any other move: "milestone.transitioned").
+MILESTONE_VERBS: dict[str, str] = {
+    MilestoneState.IN_PROGRESS: "milestone.started",
+    MilestoneState.DONE: "milestone.completed",
+}
 
 
 def _require_manage(actor: Any, initiative: Initiative) -> None:
@@ -177,10 +182,7 @@ def milestone_transition(*, milestone: Milestone, actor: Any, to: str) -> Milest
         locked.save()
         if MilestoneState.CANCELLED in (before["state"], to):
             store_gate_progress(initiative)  # cancelled milestones do not count as planned
-        verb = {
-            MilestoneState.IN_PROGRESS: "milestone.started",
-            MilestoneState.DONE: "milestone.completed",
-        }.get(to, "milestone.transitioned")
+        verb = MILESTONE_VERBS.get(to, "milestone.transitioned")
         record(
             actor=actor,
             verb=verb,

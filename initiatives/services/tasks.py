@@ -91,7 +91,9 @@ def task_create(
         task.save()
         if state not in CLOSED_TASK_STATES:
             store_gate_progress(locked)  # "all tasks closed" no longer holds
-        where = f" to started milestone “{milestone.title}” (scope change)" if scope_change else ""
+        where = ""
+        if scope_change and milestone is not None:
+            where = f" to started milestone “{milestone.title}” (scope change)"
         record(
             actor=actor,
             verb="task.created",
@@ -170,7 +172,7 @@ def task_update(
             summary = f"Assigned task “{locked.title}” to {locked.assignee or 'nobody'}"
         else:
             verb, summary = "task.updated", f"Edited task “{locked.title}”"
-        if scope_change:
+        if scope_change and milestone is not None:
             after["scope_change"] = True
             summary += f" (scope change: added to started milestone “{milestone.title}”)"
         record(

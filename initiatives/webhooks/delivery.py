@@ -103,7 +103,7 @@ def post_json(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, s
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise DeliveryRefused(f"Cannot resolve {parts.hostname}: {error}") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses or not all(address_allowed(a) for a in addresses):
         raise DeliveryRefused(f"{parts.hostname} resolves to an address that is not allowed.")
     connection = pinned_connection(parts.scheme, parts.hostname, port, str(addresses[0]))

@@ -304,10 +304,11 @@ class Demo:
         for item in items:
             if item.is_automatic or item.text in leave_open:
                 continue
-            evidence = {
+            evidence_of: dict[str, str] = {
                 Evidence.URL: f"https://docs.example.com/{initiative.key.lower()}/{item.pk}",
                 Evidence.TEXT: "Reviewed with the team; details in the RFC.",
-            }.get(item.evidence, "")
+            }
+            evidence = evidence_of.get(item.evidence, "")
             actor = signer[item.signoff_role] if item.signoff_role else initiative.dri
             if "Customer-facing" in item.text or "Launch questionnaire" in item.text:
                 services.checklist_item_waive(

@@ -133,9 +133,14 @@ class Seeder:
             "activity events": events,
         }
 
-    def _memberships(self, teams, users):
+    def _memberships(
+        self, teams: list[Team], users: list[Any]
+    ) -> tuple[list[Membership], dict[int, dict[str, list[Any]]]]:
         """Every user in one home team; each team gets every role."""
-        memberships, by_team = [], {t.pk: {r: [] for r in Role.values} for t in teams}
+        memberships: list[Membership] = []
+        by_team: dict[int, dict[str, list[Any]]] = {
+            t.pk: {r: [] for r in Role.values} for t in teams
+        }
         for i, user in enumerate(users):
             team = teams[i % len(teams)]
             role = ROLE_CYCLE[(i // len(teams)) % len(ROLE_CYCLE)]
@@ -160,7 +165,7 @@ class Seeder:
             # A stride coprime with 100 spreads the states even over a tiny dataset.
             state = states[(i * 37) % len(states)]
             engineers = by_team[team.pk][Role.ENGINEER]
-            created = self.now - dt.timedelta(days=self.rng.randint(30, 400))
+            created_at = self.now - dt.timedelta(days=self.rng.randint(30, 400))
             rows.append(
                 Initiative(
                     team=team,
@@ -176,8 +181,8 @@ class Seeder:
                     security_risk=self.rng.choice(["low", "medium", "high"]),
                     health=self.rng.choice(Health.values) if state != State.DISCOVERY else "",
                     last_update_week=iso_week(self.today) if state != State.DISCOVERY else "",
-                    created_at=created,
-                    state_changed_at=created + dt.timedelta(days=10),
+                    created_at=created_at,
+                    state_changed_at=created_at + dt.timedelta(days=10),
                 )
             )
         for team in teams:
