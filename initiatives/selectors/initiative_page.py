@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from initiatives.models import (
     ActivityEvent,
@@ -23,7 +23,7 @@ from initiatives.models import (
 )
 from initiatives.rules.permissions import prime_roles
 from initiatives.selectors.initiatives import InitiativeDetail, initiative_detail
-from initiatives.selectors.pages import mark_update_due, team_people
+from initiatives.selectors.pages import team_people, update_due
 
 UPDATES_SHOWN = 6
 ACTIVITY_PAGE = 20
@@ -85,8 +85,21 @@ def _task_rows(initiative: Initiative) -> list[TaskRow]:
         )
     )  # fmt: skip
     return [
-        TaskRow(*row[:7], assignee_name=_name_of(*row[7:], fallback="Unassigned")) for row in rows
-    ]
+        TaskRow(
+            pk=pk,
+            title=title,
+            state=state,
+            external_url=external_url,
+            scope_change=scope_change,
+            milestone_title=milestone_title,
+            assignee_id=assignee_id,
+            assignee_name=_name_of(username, first, last, fallback="Unassigned"),
+        )
+        for (
+            pk, title, state, external_url, scope_change, milestone_title, assignee_id,
+            username, first, last,
+        ) in rows
+    ]  # fmt: skip
 
 
 def _event_rows(initiative: Initiative, start: int, stop: int) -> list[EventRow]:
@@ -96,8 +109,8 @@ def _event_rows(initiative: Initiative, start: int, stop: int) -> list[EventRow]
         .values_list("created_at", "summary", *_names("actor"))[start:stop]
     )
     return [
-        EventRow(created_at, _name_of(*names, fallback="system"), summary)
-        for created_at, summary, *names in rows
+        EventRow(created_at, _name_of(username, first, last, fallback="system"), summary)
+        for created_at, summary, username, first, last in rows
     ]
 
 
@@ -109,6 +122,8 @@ class InitiativePage:
     updates: list[StatusUpdate]
     activity: list[EventRow]
     people: list[Membership]
+    # The DRI's weekly update is due (``pages.update_due``).
+    update_due: bool
     # True when there is more than the page shows (links to the rest).
     more_updates: bool = False
     all_updates: bool = False
@@ -117,7 +132,7 @@ class InitiativePage:
 
 
 def initiative_page(
-    user: AbstractBaseUser, key: str, *, all_updates: bool = False, activity_page: int = 1
+    user: User, key: str, *, all_updates: bool = False, activity_page: int = 1
 ) -> InitiativePage:
     """Everything the initiative page shows; Initiative.DoesNotExist for non-members.
 
@@ -126,7 +141,6 @@ def initiative_page(
     detail = initiative_detail(
         Initiative.objects.filter(team__memberships__user=user).select_related("dri"), key
     )
-    mark_update_due([detail])
     initiative = detail.initiative
     tasks = _task_rows(initiative)
     updates_qs = (
@@ -163,6 +177,7 @@ def initiative_page(
         updates=updates[:UPDATES_SHOWN] if more_updates else updates,
         activity=activity[:ACTIVITY_PAGE],
         people=people,
+        update_due=update_due(detail),
         more_updates=more_updates,
         all_updates=all_updates,
         activity_page=activity_page,

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django_stubs_ext import WithAnnotations
 
 from initiatives.models import (
     CLOSED_TASK_STATES,
@@ -25,10 +26,10 @@ from initiatives.models import (
     Milestone,
     MilestoneSlip,
     MilestoneState,
+    State,
     Task,
     Team,
 )
-from initiatives.models.initiative import InitiativeQuerySet
 from initiatives.rules.checklists import (
     Facts,
     GateProgress,
@@ -38,10 +39,12 @@ from initiatives.rules.checklists import (
     gate_progress,
 )
 from initiatives.rules.permissions import InitiativePeople
-from initiatives.rules.workflow import is_stale, iso_week
+from initiatives.rules.workflow import is_stale, iso_week, next_gate
 from initiatives.selectors.checklists import load_for_evaluation
 
 OPEN_MILESTONE_STATES = (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS)
+# How lists name a gate in a chip or a bar ("DoR 5/12").
+GATE_SHORT_NAMES: dict[str, str] = {ChecklistKind.READY: "DoR", ChecklistKind.DONE: "DoD"}
 User = get_user_model()
 
 
@@ -50,17 +53,31 @@ def visible_initiatives(user) -> QuerySet[Initiative]:
     return Initiative.objects.filter(team__memberships__user=user)
 
 
-def with_list_annotations(queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
+class ListAnnotations(TypedDict):
+    """What ``with_list_annotations`` adds to each row (None where there is nothing)."""
+
+    current_milestone_id: int | None
+    current_milestone_title: str | None
+    current_milestone_due: dt.date | None
+    tasks_total: int | None
+    tasks_closed: int | None
+
+
+def with_list_annotations(
+    queryset: QuerySet[Initiative],
+) -> QuerySet[WithAnnotations[Initiative, ListAnnotations]]:
     """Rows ready for a list: team and DRI joined, current milestone and task progress
     annotated (no query per row)."""
     current = Milestone.objects.filter(
         initiative=OuterRef("pk"), state__in=OPEN_MILESTONE_STATES
     ).order_by("due_date", "position", "pk")
+    counts = task_counts()
     return queryset.select_related("team", "dri").annotate(
         current_milestone_id=Subquery(current.values("pk")[:1]),
         current_milestone_title=Subquery(current.values("title")[:1]),
         current_milestone_due=Subquery(current.values("due_date")[:1]),
-        **task_counts(),
+        tasks_total=counts["tasks_total"],
+        tasks_closed=counts["tasks_closed"],
     )
 
 
@@ -79,6 +96,19 @@ def task_counts() -> dict[str, Subquery]:
 class Gates:
     ready: GateResult | GateProgress
     done: GateResult | GateProgress
+
+    def of(self, kind: str) -> GateResult | GateProgress:
+        """The gate of ``kind`` (a ChecklistKind)."""
+        return self.ready if kind == ChecklistKind.READY else self.done
+
+
+def heading_for_gate(kind: str, *, prefix: str = "") -> Q:
+    """Initiatives whose next gate (``rules.workflow.next_gate``) is ``kind``, as a filter;
+    ``prefix`` reaches the initiative through a relation (``"initiative__"``)."""
+    states = [s for s in State.values if s != State.PAUSED and next_gate(s) == kind]
+    return Q(**{f"{prefix}state__in": states}) | Q(
+        **{f"{prefix}state": State.PAUSED, f"{prefix}paused_from__in": states}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +141,12 @@ class InitiativeRow:
         """Closed tasks, in percent of all tasks (0 without tasks)."""
         total = self.tasks_total
         return round(100 * self.tasks_closed / total) if total else 0
+
+    @property
+    def next_gate(self) -> GateResult | GateProgress | None:
+        """The gate the initiative works towards (``rules.workflow.next_gate``), if any."""
+        kind = next_gate(self.initiative.state, paused_from=self.initiative.paused_from)
+        return self.gates.of(kind) if kind else None
 
     @property
     def current_milestone_id(self) -> int | None:
@@ -259,14 +295,14 @@ def list_initiatives(
     now = timezone.now()
     rows = []
     for initiative in with_list_annotations(queryset):
+        pk, title, due = (
+            initiative.current_milestone_id,
+            initiative.current_milestone_title,
+            initiative.current_milestone_due,
+        )
+        # The three come from the same milestone row: all set or all None.
         current = (
-            CurrentMilestone(
-                id=initiative.current_milestone_id,
-                title=initiative.current_milestone_title,
-                due_date=initiative.current_milestone_due,
-            )
-            if initiative.current_milestone_id is not None
-            else None
+            CurrentMilestone(id=pk, title=title, due_date=due) if pk and title and due else None
         )
         rows.append(
             InitiativeRow(
@@ -340,13 +376,13 @@ def initiative_people(
         "members": Initiative.members.through.objects,
         "stakeholders": Initiative.stakeholders.through.objects,
     }
-    flags = {
-        name: Exists(through.filter(initiative_id=initiative.pk, user_id=OuterRef("pk")))
+    linked = {
+        name: through.filter(initiative_id=initiative.pk, user_id=OuterRef("pk"))
         for name, through in links.items()
     }
     people = list(
         User.objects.only(*PERSON_FIELDS)
-        .annotate(**flags)
+        .annotate(members=Exists(linked["members"]), stakeholders=Exists(linked["stakeholders"]))
         .filter(Q(members=True) | Q(stakeholders=True))
         .order_by("username")
     )
@@ -361,18 +397,22 @@ def initiative_detail(queryset: QuerySet[Initiative], key: str) -> InitiativeDet
     with their slips and task counts, its current milestone and its checklist evaluation.
     Raises DoesNotExist. The current milestone and the automatic rules' facts come from the
     rows already loaded, not from subqueries."""
-    milestones = Milestone.objects.annotate(
-        tasks_total=Count("tasks"),
-        tasks_closed=Count("tasks", filter=Q(tasks__state__in=CLOSED_TASK_STATES)),
-    ).prefetch_related("slips")
+    counts = task_counts()
     initiative = (
-        InitiativeQuerySet.by_key(queryset, key)
+        queryset.filter(pk__in=Initiative.objects.by_key(key).values("pk"))
         .select_related("team", "dri")
-        .annotate(**task_counts())
-        .prefetch_related(Prefetch("milestones", queryset=milestones))
+        .annotate(tasks_total=counts["tasks_total"], tasks_closed=counts["tasks_closed"])
         .get()
     )
     members, stakeholders = initiative_people(initiative)
+    milestones = (
+        Milestone.objects.filter(initiative=initiative)
+        .annotate(
+            tasks_total=Count("tasks"),
+            tasks_closed=Count("tasks", filter=Q(tasks__state__in=CLOSED_TASK_STATES)),
+        )
+        .prefetch_related("slips")
+    )
     loaded = [
         MilestoneRow(
             milestone=m,
@@ -380,7 +420,7 @@ def initiative_detail(queryset: QuerySet[Initiative], key: str) -> InitiativeDet
             tasks_closed=m.tasks_closed,
             slips=list(m.slips.all()),
         )
-        for m in initiative.milestones.all()
+        for m in milestones
     ]
     current = min(
         (r.milestone for r in loaded if r.milestone.state in OPEN_MILESTONE_STATES),

@@ -13,9 +13,9 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any
+from typing import Any, Generic, TypedDict, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import (
     Case,
     Count,
@@ -32,11 +32,11 @@ from django.db.models import (
 )
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django_stubs_ext import WithAnnotations
 
 from initiatives.models import (
     ACTIVE_STATES,
     CLOSED_TASK_STATES,
-    HEALTH_COLOUR,
     ChecklistItem,
     ChecklistKind,
     Health,
@@ -50,28 +50,40 @@ from initiatives.models import (
     TaskState,
     Team,
 )
-from initiatives.rules.workflow import STALE_AFTER_WEEKS, iso_week
+from initiatives.rules.permissions import SIGNOFF_ROLES_OF, is_contributor
+from initiatives.rules.workflow import (
+    DUE_SOON_DAYS,
+    STALE_AFTER_WEEKS,
+    due_soon_until,
+    due_status,
+    iso_week,
+    parse_iso_week,
+    shift_week,
+)
 from initiatives.selectors.initiatives import (
+    GATE_SHORT_NAMES,
     OPEN_MILESTONE_STATES,
     InitiativeRow,
+    heading_for_gate,
     list_initiatives,
 )
-from initiatives.selectors.pages import DUE_SOON_DAYS, OPEN_STATES, mark_update_due
+from initiatives.selectors.pages import OPEN_STATES, update_due
 
 SECTIONS = ("initiatives", "signoffs", "tasks", "milestones")
 # Rows per section on the overview, and per page when one section is shown in full.
 OVERVIEW_CAPS = {"initiatives": 20, "signoffs": 20, "tasks": 25, "milestones": 20}
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
-MEMBERSHIP_SIGNOFF_ROLES = (SignoffRole.SECURITY, SignoffRole.LEGAL, SignoffRole.EM)
+
+R = TypeVar("R")
 
 
 @dataclass
-class Section:
+class Section(Generic[R]):
     """One bounded list: ``rows`` from ``offset`` on, out of ``total``."""
 
     name: str
-    rows: list[Any]
+    rows: list[R]
     total: int
     offset: int = 0
     page: int = 1
@@ -96,37 +108,106 @@ class Section:
         return self.page + 1 if self.more else None
 
 
+@dataclass(frozen=True, slots=True)
+class MyTeam:
+    """A team the person belongs to, as my work needs it."""
+
+    team: Team
+    role: str
+    # Listed as a stakeholder of an open initiative of the team (their sign-offs may wait).
+    stakeholder: bool
+
+    @property
+    def key(self) -> str:
+        return self.team.key
+
+    @property
+    def can_create(self) -> bool:
+        """May start initiatives here (``rules.permissions.can_create_initiative``)."""
+        return is_contributor(self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class MyInitiative:
+    """An open initiative the person is the DRI of, with what its row shows."""
+
+    pk: int
+    key: str
+    title: str
+    url: str
+    state: str
+    state_label: str
+    health: str
+    health_label: str
+    gate_label: str  # the next gate's progress, "DoR 5/12"; empty once there is none
+    stale: bool
+    update_due: bool
+    update_url: str  # set when the update is due
+
+
+@dataclass(frozen=True, slots=True)
+class SignoffWaiting:
+    """An open sign-off item the person may give."""
+
+    pk: int
+    initiative_id: int
+    key: str
+    url: str
+    text: str
+    kind: str
+    kind_label: str
+    role_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class MyTask:
+    """An open task assigned to the person."""
+
+    pk: int
+    key: str
+    url: str
+    title: str
+    state: str
+    state_label: str
+    milestone_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneDue:
+    """An open milestone of the person's initiatives, overdue or due soon."""
+
+    pk: int
+    key: str
+    url: str
+    title: str
+    due_date: dt.date
+    overdue: bool
+    due_label: str
+
+
 @dataclass
 class MyWork:
-    memberships: list[Membership]
+    teams: list[MyTeam]
     # None for the sections not asked for when one section is shown in full.
-    initiatives: Section | None
-    signoffs: Section | None
-    tasks: Section | None
-    milestones: Section | None
+    initiatives: Section[MyInitiative] | None
+    signoffs: Section[SignoffWaiting] | None
+    tasks: Section[MyTask] | None
+    milestones: Section[MilestoneDue] | None
     section: str = ""
     today: dt.date = field(default_factory=dt.date.today)
+    due_soon_days: int = DUE_SOON_DAYS
 
 
-def _window_rows(
-    queryset: QuerySet[Any],
-    name: str,
-    offset: int,
-    limit: int,
-    evaluate: Callable[[QuerySet[Any]], list[Any]] = list,
-) -> Section:
-    """Evaluate ``queryset[offset:offset + limit]`` (with ``evaluate``) and read the total
-    from the ``n_total`` window count on its first row: one query. Only a page past the end
-    needs a second query, to say how many rows there are."""
-    rows = evaluate(queryset[offset : offset + limit])
-    if rows:
-        first = rows[0]
-        total = first.extra["n_total"] if isinstance(first, InitiativeRow) else first.n_total
-    elif offset:
-        total = queryset.count()
-    else:
-        total = 0
-    return Section(name=name, rows=rows, total=total, offset=offset, page_size=limit)
+class _Counted(TypedDict):
+    n_total: int
+
+
+def _section_total(first_total: int | None, queryset: QuerySet[Any], offset: int) -> int:
+    """The section's total: the ``n_total`` window count read on the first row of the page
+    (no extra query); only a page past the end needs a COUNT to say how many rows there are."""
+    if first_total is not None:
+        return first_total
+    return queryset.count() if offset else 0
 
 
 def _total() -> Window:
@@ -142,38 +223,47 @@ def _url_for(name: str) -> Callable[[str], str]:
 # --- Initiatives I drive ---------------------------------------------------------------------
 
 
+def newest_stale_week(current_week: str) -> str:
+    """The newest ISO week in which an update (or the creation) still leaves an active
+    initiative stale in ``current_week``: ``rules.workflow.is_stale`` as a bound on weeks
+    (stale when more than STALE_AFTER_WEEKS weeks lie between them)."""
+    return shift_week(current_week, -(STALE_AFTER_WEEKS + 1))
+
+
 @dataclass(frozen=True)
 class _TeamWeek:
     """What "update due" and "stale" mean this week in one team's time zone, as filters."""
 
     team_id: int
     current_week: str
-    # Stale (workflow.is_stale): active and neither an update nor the creation in the last
-    # STALE_AFTER_WEEKS completed weeks, i.e. both at or before ``stale_week``.
+    # Stale: active and both the last update and the creation in ``stale_week`` or before,
+    # i.e. created before the Monday after it (``created_before``, in the team's time zone).
     stale_week: str
     created_before: dt.datetime
 
     @classmethod
     def of(cls, team: Team, now: dt.datetime) -> _TeamWeek:
-        today = timezone.localtime(now, team.tz).date()
-        monday = today - dt.timedelta(days=today.weekday())
-        stale_monday = monday - dt.timedelta(weeks=STALE_AFTER_WEEKS + 1)
-        created_before = dt.datetime.combine(stale_monday + dt.timedelta(weeks=1), dt.time.min)
+        current = iso_week(timezone.localtime(now, team.tz).date())
+        stale_week = newest_stale_week(current)
+        monday_after = parse_iso_week(shift_week(stale_week, 1))
         return cls(
             team_id=team.pk,
-            current_week=iso_week(today),
-            stale_week=iso_week(stale_monday),
-            created_before=timezone.make_aware(created_before, team.tz),
+            current_week=current,
+            stale_week=stale_week,
+            created_before=timezone.make_aware(
+                dt.datetime.combine(monday_after, dt.time.min), team.tz
+            ),
         )
 
 
-def _attention_filters(memberships: list[Membership], now: dt.datetime) -> dict[str, Q]:
-    weeks = [_TeamWeek.of(m.team, now) for m in memberships]
+def _attention_filters(teams: list[MyTeam], now: dt.datetime) -> dict[str, Q]:
+    weeks = [_TeamWeek.of(t.team, now) for t in teams]
     active = Q(state__in=ACTIVE_STATES)
-    update_due = Q(pk__in=[])
+    due = Q(pk__in=[])
     stale = Q(pk__in=[])
     for w in weeks:
-        update_due |= Q(team_id=w.team_id) & ~Q(last_update_week=w.current_week)
+        # pages.update_due and rules.workflow.is_stale, per team, in SQL.
+        due |= Q(team_id=w.team_id) & ~Q(last_update_week=w.current_week)
         stale |= Q(
             team_id=w.team_id,
             last_update_week__lte=w.stale_week,
@@ -182,29 +272,43 @@ def _attention_filters(memberships: list[Membership], now: dt.datetime) -> dict[
     return {
         "red": active & Q(health=Health.OFF_TRACK),
         "stale": active & stale,
-        "update_due": active & update_due,
+        "update_due": active & due,
         "at_risk": active & Q(health=Health.AT_RISK),
         "active": active,
     }
 
 
-def _gate_label(row: Initiative) -> str:
-    """The gate the initiative works towards, as "DoR 5/12" (empty while paused)."""
-    if row.state == State.IN_DELIVERY:
-        name, gate = "DoD", row.gates.done
-    elif row.state in (State.DISCOVERY, State.SCOPING, State.READY):
-        name, gate = "DoR", row.gates.ready
-    else:
+def _gate_label(row: InitiativeRow) -> str:
+    """The gate the initiative works towards, as "DoR 5/12" (empty when there is none)."""
+    gate = row.next_gate
+    if gate is None:
         return ""
-    return f"{name} {gate.required_satisfied}/{gate.required_total}"
+    return f"{GATE_SHORT_NAMES[gate.kind]} {gate.required_satisfied}/{gate.required_total}"
 
 
-def _initiatives(
-    user: AbstractBaseUser, memberships: list[Membership], offset: int, limit: int
-) -> Section:
+def _my_initiative(row: InitiativeRow, now: dt.datetime, urls: dict[str, Callable]) -> MyInitiative:
+    due = update_due(row, now)
+    return MyInitiative(
+        pk=row.pk,
+        key=row.key,
+        title=row.title,
+        url=urls["detail"](row.key),
+        state=row.state,
+        state_label=row.get_state_display(),
+        health=row.health,
+        health_label=row.get_health_display() if row.health else "No update",
+        gate_label=_gate_label(row),
+        stale=row.stale,
+        update_due=due,
+        update_url=urls["update"](row.key) if due else "",
+    )
+
+
+def _initiatives(user: User, teams: list[MyTeam], offset: int, limit: int) -> Section[MyInitiative]:
     """Open initiatives ``user`` is the DRI of: red, stale, update due, at risk, the other
     active ones, then discovery and paused; with how many need each kind of attention."""
-    filters = _attention_filters(memberships, timezone.now())
+    now = timezone.now()
+    filters = _attention_filters(teams, now)
     flags = {
         f"is_{name}": Case(When(filters[name], then=Value(1)), default=Value(0))
         for name in ("red", "stale", "update_due")
@@ -221,7 +325,7 @@ def _initiatives(
     )
     queryset = (
         Initiative.objects.filter(
-            dri=user, state__in=OPEN_STATES, team_id__in=[m.team_id for m in memberships]
+            dri=user, state__in=OPEN_STATES, team_id__in=[t.team.pk for t in teams]
         )
         .annotate(**flags)
         .annotate(
@@ -231,74 +335,86 @@ def _initiatives(
         )
         .order_by("attention", "team__key", "number")
     )
-    section = _window_rows(
-        queryset,
-        "initiatives",
-        offset,
-        limit,
-        evaluate=lambda qs: list_initiatives(
-            qs, extra=["n_total", "n_red", "n_stale", "n_update_due"]
-        ),
+    counted = ("red", "stale", "update_due")
+    rows = list_initiatives(
+        queryset[offset : offset + limit],
+        extra=["n_total", *(f"n_{name}" for name in counted)],
     )
-    rows = section.rows
-    mark_update_due(rows)
-    detail_url, update_url = _url_for("initiative-detail"), _url_for("status-update")
-    for row in rows:
-        row.url = detail_url(row.key)
-        row.state_label = row.get_state_display()
-        row.health_colour = HEALTH_COLOUR.get(row.health, "none")
-        row.health_label = row.get_health_display() if row.health else "No update"
-        row.gate_label = _gate_label(row)
-        row.update_url = update_url(row.key) if row.update_due else ""
     first = rows[0] if rows else None
-    section.counts = {
-        name: first.extra[f"n_{name}"] if first else 0 for name in ("red", "stale", "update_due")
-    }
-    return section
+    urls = {"detail": _url_for("initiative-detail"), "update": _url_for("status-update")}
+    return Section(
+        name="initiatives",
+        rows=[_my_initiative(row, now, urls) for row in rows],
+        total=_section_total(first.extra["n_total"] if first else None, queryset, offset),
+        offset=offset,
+        page_size=limit,
+        counts={name: first.extra[f"n_{name}"] if first else 0 for name in counted},
+    )
 
 
 # --- Sign-offs waiting -----------------------------------------------------------------------
 
 
-def _signoffs_waiting(
-    user: AbstractBaseUser, memberships: list[Membership]
-) -> QuerySet[ChecklistItem] | None:
-    """Open sign-off items the user's role (or stakeholdership) lets them give, in the teams
-    they belong to; None when they can give none (no query needed). The roles and the teams
-    where they are a stakeholder come with ``memberships`` (see ``my_work``), so no join
-    multiplies the rows and no DISTINCT is needed."""
+def _signoff_grants(user: User, teams: list[MyTeam]) -> list[Q]:
+    """The open items ``user`` may sign off, per team, by ``rules.permissions.may_sign_off``:
+    the sign-offs their role gives, and stakeholder sign-offs of initiatives that list them.
+    Only contributors tick anything (``tick_refusal``), so a viewer's list stays empty. My work
+    shows only teams the user belongs to, so the superuser-acts-as-EM rule (``role_in``, for
+    teams they are not a member of) never applies here."""
+    contributing = [t for t in teams if is_contributor(t.role)]
     grants = [
-        Q(signoff_role=m.role, initiative__team_id=m.team_id)
-        for m in memberships
-        if m.role in MEMBERSHIP_SIGNOFF_ROLES
+        Q(signoff_role__in=SIGNOFF_ROLES_OF[t.role], initiative__team_id=t.team.pk)
+        for t in contributing
+        if t.role in SIGNOFF_ROLES_OF
     ]
-    stakeholder_teams = [m.team_id for m in memberships if m.stakeholder]
+    stakeholder_teams = [t.team.pk for t in contributing if t.stakeholder]
     if stakeholder_teams:
-        stakeholder = Initiative.stakeholders.through.objects.filter(
+        listed = Initiative.stakeholders.through.objects.filter(
             initiative_id=OuterRef("initiative_id"), user_id=user.pk
         )
         grants.append(
             Q(
-                Exists(stakeholder),
+                Exists(listed),
                 signoff_role=SignoffRole.STAKEHOLDER,
                 initiative__team_id__in=stakeholder_teams,
             )
         )
+    return grants
+
+
+def _signoffs_waiting(
+    user: User, teams: list[MyTeam]
+) -> QuerySet[WithAnnotations[ChecklistItem, _Counted]] | None:
+    """Open sign-off items the user may give in the teams they belong to; None when they can
+    give none (no query needed). The roles and the teams where they are a stakeholder come
+    with ``teams`` (see ``my_work``), so no join multiplies the rows and no DISTINCT is
+    needed."""
+    grants = _signoff_grants(user, teams)
     if not grants:
         return None
-    allowed = reduce(operator.or_, grants)
-    # The gate the initiative is heading for first: DoR items before it is ready, DoD items
-    # while it is in delivery.
-    next_gate = Q(kind=ChecklistKind.READY, initiative__state__in=[State.DISCOVERY, State.SCOPING])
-    next_gate |= Q(kind=ChecklistKind.DONE, initiative__state=State.IN_DELIVERY)
+    # Items of the gate the initiative works towards first (rules.workflow.next_gate).
+    next_gate = Q(kind=ChecklistKind.READY) & heading_for_gate(
+        ChecklistKind.READY, prefix="initiative__"
+    )
+    next_gate |= Q(kind=ChecklistKind.DONE) & heading_for_gate(
+        ChecklistKind.DONE, prefix="initiative__"
+    )
     return (
         ChecklistItem.objects.filter(
-            allowed, status=ItemStatus.OPEN, initiative__state__in=OPEN_STATES
+            reduce(operator.or_, grants),
+            status=ItemStatus.OPEN,
+            initiative__state__in=OPEN_STATES,
         )
-        # The DRI cannot sign off their own initiative (permissions.signoff_refusal).
+        # The DRI cannot sign off their own initiative (permissions.may_sign_off).
         .exclude(initiative__dri=user)
         .select_related("initiative__team")
-        .only("text", "kind", "signoff_role", "initiative__number", "initiative__team__key")
+        .only(
+            "text",
+            "kind",
+            "signoff_role",
+            "initiative__number",
+            "initiative__team__key",
+        )
         .annotate(
             gate_rank=Case(When(next_gate, then=Value(0)), default=Value(1)),
             n_total=_total(),
@@ -315,20 +431,27 @@ def _signoffs_waiting(
     )
 
 
-def _signoffs(
-    user: AbstractBaseUser, memberships: list[Membership], offset: int, limit: int
-) -> Section:
-    queryset = _signoffs_waiting(user, memberships)
+def _signoffs(user: User, teams: list[MyTeam], offset: int, limit: int) -> Section[SignoffWaiting]:
+    queryset = _signoffs_waiting(user, teams)
     if queryset is None:
         return Section(name="signoffs", rows=[], total=0, offset=offset, page_size=limit)
-    section = _window_rows(queryset, "signoffs", offset, limit)
+    items = list(queryset[offset : offset + limit])
     detail_url = _url_for("initiative-detail")
-    for item in section.rows:
-        item.key = item.initiative.key
-        item.url = f"{detail_url(item.key)}#item-{item.pk}"
-        item.kind_label = item.get_kind_display()
-        item.role_label = item.get_signoff_role_display()
-    return section
+    rows = [
+        SignoffWaiting(
+            pk=item.pk,
+            initiative_id=item.initiative_id,
+            key=item.initiative.key,
+            url=f"{detail_url(item.initiative.key)}#item-{item.pk}",
+            text=item.text,
+            kind=item.kind,
+            kind_label=item.get_kind_display(),
+            role_label=item.get_signoff_role_display(),
+        )
+        for item in items
+    ]
+    total = _section_total(items[0].n_total if items else None, queryset, offset)
+    return Section(name="signoffs", rows=rows, total=total, offset=offset, page_size=limit)
 
 
 # --- Tasks assigned --------------------------------------------------------------------------
@@ -342,15 +465,13 @@ _TASK_STATE_RANK = Case(
 )
 
 
-def _tasks(
-    user: AbstractBaseUser, memberships: list[Membership], offset: int, limit: int
-) -> Section:
+def _tasks(user: User, teams: list[MyTeam], offset: int, limit: int) -> Section[MyTask]:
     """Open tasks assigned to ``user``: those of the milestone due first, then what is under
     way before what is still to do."""
     # Written so that the plan starts from the (assignee, state) index whatever the table
     # statistics, and reads only the columns the page shows: the window count carries every
     # matching row through the sort.
-    visible = Initiative.objects.filter(team_id__in=[m.team_id for m in memberships]).exclude(
+    visible = Initiative.objects.filter(team_id__in=[t.team.pk for t in teams]).exclude(
         state=State.CANCELLED
     )
     queryset = (
@@ -376,33 +497,47 @@ def _tasks(
             "pk",
         )
     )
-    section = _window_rows(queryset, "tasks", offset, limit)
+    tasks = list(queryset[offset : offset + limit])
     detail_url = _url_for("initiative-detail")
-    for task in section.rows:
-        task.key = task.initiative.key
-        task.url = f"{detail_url(task.key)}#task-{task.pk}"
-        task.state_label = task.get_state_display()
-        task.milestone_title = task.milestone.title if task.milestone else ""
-    return section
+    rows = [
+        MyTask(
+            pk=task.pk,
+            key=task.initiative.key,
+            url=f"{detail_url(task.initiative.key)}#task-{task.pk}",
+            title=task.title,
+            state=task.state,
+            state_label=task.get_state_display(),
+            milestone_title=task.milestone.title if task.milestone else "",
+        )
+        for task in tasks
+    ]
+    total = _section_total(tasks[0].n_total if tasks else None, queryset, offset)
+    return Section(name="tasks", rows=rows, total=total, offset=offset, page_size=limit)
 
 
 # --- Milestones due --------------------------------------------------------------------------
 
 
+def _due_label(due: dt.date, overdue: bool) -> str:
+    if overdue:
+        return f"Overdue · {dateformat.format(due, 'j M')}"
+    return f"Due {dateformat.format(due, 'D j M')}"
+
+
 def _milestones(
-    user: AbstractBaseUser, memberships: list[Membership], today: dt.date, offset: int, limit: int
-) -> Section:
+    user: User, teams: list[MyTeam], today: dt.date, offset: int, limit: int
+) -> Section[MilestoneDue]:
     """Open milestones of initiatives ``user`` drives or works on that are overdue or due
-    within DUE_SOON_DAYS, the most overdue first."""
+    soon (``rules.workflow.due_status``), the most overdue first."""
     member = Initiative.members.through.objects.filter(
         initiative_id=OuterRef("initiative_id"), user_id=user.pk
     )
     queryset = (
         Milestone.objects.filter(
             Q(initiative__dri=user) | Q(Exists(member)),
-            initiative__team_id__in=[m.team_id for m in memberships],
+            initiative__team_id__in=[t.team.pk for t in teams],
             state__in=OPEN_MILESTONE_STATES,
-            due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+            due_date__lte=due_soon_until(today),
         )
         .exclude(initiative__state=State.CANCELLED)
         .select_related("initiative__team")
@@ -413,40 +548,59 @@ def _milestones(
         )
         .order_by("due_date", "pk")
     )
-    section = _window_rows(queryset, "milestones", offset, limit)
+    milestones = list(queryset[offset : offset + limit])
     detail_url = _url_for("initiative-detail")
-    for ms in section.rows:
-        ms.key = ms.initiative.key
-        ms.url = f"{detail_url(ms.key)}#milestone-{ms.pk}"
-        ms.overdue = ms.due_date < today
-        ms.due_label = (
-            f"Overdue · {dateformat.format(ms.due_date, 'j M')}"
-            if ms.overdue
-            else f"Due {dateformat.format(ms.due_date, 'D j M')}"
+    rows = []
+    for ms in milestones:
+        overdue = due_status(ms.due_date, today) == "overdue"
+        rows.append(
+            MilestoneDue(
+                pk=ms.pk,
+                key=ms.initiative.key,
+                url=f"{detail_url(ms.initiative.key)}#milestone-{ms.pk}",
+                title=ms.title,
+                due_date=ms.due_date,
+                overdue=overdue,
+                due_label=_due_label(ms.due_date, overdue),
+            )
         )
-    section.counts = {"overdue": section.rows[0].n_overdue if section.rows else 0}
-    return section
+    first = milestones[0] if milestones else None
+    return Section(
+        name="milestones",
+        rows=rows,
+        total=_section_total(first.n_total if first else None, queryset, offset),
+        offset=offset,
+        page_size=limit,
+        counts={"overdue": first.n_overdue if first else 0},
+    )
 
 
 # --- The page --------------------------------------------------------------------------------
 
 
-def my_work(user: AbstractBaseUser, *, section: str = "", page: int = 1) -> MyWork:
-    """The overview (``section`` empty): every section capped at OVERVIEW_CAPS with its total;
-    or one ``section`` in full, PAGE_SIZE rows per ``page``. At most six queries: memberships,
-    DRI rows and their checklists, sign-offs, tasks, milestones."""
-    today = timezone.localdate()
+def _my_teams(user: User) -> list[MyTeam]:
+    """The user's teams with their role, and whether they are a stakeholder of an open
+    initiative there: one query."""
     stakeholder = Initiative.stakeholders.through.objects.filter(
         user_id=user.pk,
         initiative__team_id=OuterRef("team_id"),
         initiative__state__in=OPEN_STATES,
     )
-    memberships = list(
+    memberships = (
         Membership.objects.filter(user=user)
         .select_related("team")
         .annotate(stakeholder=Exists(stakeholder))
         .order_by("team__key")
     )
+    return [MyTeam(team=m.team, role=m.role, stakeholder=m.stakeholder) for m in memberships]
+
+
+def my_work(user: User, *, section: str = "", page: int = 1) -> MyWork:
+    """The overview (``section`` empty): every section capped at OVERVIEW_CAPS with its total;
+    or one ``section`` in full, PAGE_SIZE rows per ``page``. At most six queries: memberships,
+    DRI rows and their checklists, sign-offs, tasks, milestones."""
+    today = timezone.localdate()
+    teams = _my_teams(user)
     section = section if section in SECTIONS else ""
     page = min(max(page, 1), MAX_PAGE) if section else 1
 
@@ -457,7 +611,7 @@ def my_work(user: AbstractBaseUser, *, section: str = "", page: int = 1) -> MyWo
             return (page - 1) * PAGE_SIZE, PAGE_SIZE
         return None
 
-    def load(name: str, build: Callable[[int, int], Section]) -> Section | None:
+    def load(name: str, build: Callable[[int, int], Section[R]]) -> Section[R] | None:
         bounds = window(name)
         if bounds is None:
             return None
@@ -466,11 +620,11 @@ def my_work(user: AbstractBaseUser, *, section: str = "", page: int = 1) -> MyWo
         return result
 
     return MyWork(
-        memberships=memberships,
-        initiatives=load("initiatives", lambda o, n: _initiatives(user, memberships, o, n)),
-        signoffs=load("signoffs", lambda o, n: _signoffs(user, memberships, o, n)),
-        tasks=load("tasks", lambda o, n: _tasks(user, memberships, o, n)),
-        milestones=load("milestones", lambda o, n: _milestones(user, memberships, today, o, n)),
+        teams=teams,
+        initiatives=load("initiatives", lambda o, n: _initiatives(user, teams, o, n)),
+        signoffs=load("signoffs", lambda o, n: _signoffs(user, teams, o, n)),
+        tasks=load("tasks", lambda o, n: _tasks(user, teams, o, n)),
+        milestones=load("milestones", lambda o, n: _milestones(user, teams, today, o, n)),
         section=section,
         today=today,
     )

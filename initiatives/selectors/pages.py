@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -32,16 +32,15 @@ from initiatives.models import (
     Initiative,
     Membership,
     Milestone,
-    Role,
     State,
     StatusUpdate,
     Task,
     Team,
 )
+from initiatives.rules.permissions import is_contributor
 from initiatives.rules.workflow import iso_week
-from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, list_initiatives
+from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, InitiativeRow, list_initiatives
 
-DUE_SOON_DAYS = 14
 # Initiatives still being worked on: what a DRI's "my work" and sign-off lists care about.
 OPEN_STATES = (State.DISCOVERY, State.SCOPING, State.READY, State.IN_DELIVERY, State.PAUSED)
 BOARD_COLUMNS = tuple(State)
@@ -52,20 +51,19 @@ def week_in(team: Team, now: dt.datetime | None = None) -> str:
     return iso_week(timezone.localtime(now or timezone.now(), team.tz).date())
 
 
-def mark_update_due(rows: list[Initiative], now: dt.datetime | None = None) -> None:
-    """Set ``update_due`` on active rows that have no update for their team's current week."""
-    for row in rows:
-        row.update_due = row.is_active and row.last_update_week != week_in(row.team, now)
+def update_due(row: Initiative | InitiativeRow, now: dt.datetime | None = None) -> bool:
+    """Whether ``row`` is active and has no update for its team's current week."""
+    return row.is_active and row.last_update_week != week_in(row.team, now)
 
 
 # --- Teams -----------------------------------------------------------------------------------
 
 
-def teams_of(user: AbstractBaseUser) -> list[Membership]:
+def teams_of(user: User) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("team").order_by("team__key"))
 
 
-def team_for(user: AbstractBaseUser, key: str) -> Team:
+def team_for(user: User, key: str) -> Team:
     """The team ``key`` if ``user`` belongs to it; Team.DoesNotExist otherwise (names of other
     teams do not leak)."""
     return Team.objects.get(key=key.upper(), memberships__user=user)
@@ -157,7 +155,7 @@ def board_queryset(team: Team, filters: BoardFilters) -> QuerySet[Initiative]:
 class BoardColumn:
     state: str
     label: str
-    cards: list[Initiative]
+    cards: list[InitiativeRow]
     total: int
 
     @property
@@ -184,7 +182,6 @@ def team_board(team: Team, filters: BoardFilters) -> Board:
         .values("pk")
     )
     rows = list_initiatives(Initiative.objects.filter(pk__in=first).order_by(*ordering))
-    mark_update_due(rows)
     return Board(
         columns=[
             BoardColumn(
@@ -199,25 +196,35 @@ def team_board(team: Team, filters: BoardFilters) -> Board:
     )
 
 
-def team_table(team: Team, filters: BoardFilters, page: str | int | None) -> Page:
+@dataclass
+class TablePage:
+    """One page of the table: the paginator's page (numbers, links) and its rows."""
+
+    page: Page[Initiative]
+    rows: list[InitiativeRow]
+
+
+def team_table(team: Team, filters: BoardFilters, page: str | int | None) -> TablePage:
     """One page of the team's initiatives as a table, sorted in SQL: two queries (the count,
     the page's rows). Out-of-range or malformed page numbers give the nearest page."""
     queryset = board_queryset(team, filters).order_by(*board_ordering(filters.sort))
-    current = Paginator(queryset, TABLE_PAGE_SIZE).get_page(page)
-    current.object_list = list_initiatives(current.object_list)
-    mark_update_due(current.object_list)
-    return current
+    paginator = Paginator(queryset, TABLE_PAGE_SIZE)
+    current = paginator.get_page(page)
+    offset = (current.number - 1) * paginator.per_page
+    return TablePage(
+        page=current, rows=list_initiatives(queryset[offset : offset + paginator.per_page])
+    )
 
 
 # --- Forms ------------------------------------------------------------------------------------
 
 
-def contributors(people: list[Membership]) -> list[Any]:
-    """Users who may own work (DRIs, assignees): every role but viewer."""
-    return [m.user for m in people if m.role != Role.VIEWER]
+def contributors(people: list[Membership]) -> list[User]:
+    """Users who may own work (DRIs, assignees): the team's contributors."""
+    return [m.user for m in people if is_contributor(m.role)]
 
 
-def initiative_for(user: AbstractBaseUser, key: str) -> Initiative:
+def initiative_for(user: User, key: str) -> Initiative:
     """One initiative with its team, for forms; Initiative.DoesNotExist for non-members."""
     return (
         Initiative.objects.filter(team__memberships__user=user)
@@ -236,7 +243,7 @@ def open_milestones(initiative: Initiative) -> list[Milestone]:
     return list(initiative.milestones.filter(state__in=OPEN_MILESTONE_STATES))
 
 
-def milestone_for(user: AbstractBaseUser, pk: int) -> Milestone:
+def milestone_for(user: User, pk: int) -> Milestone:
     return (
         Milestone.objects.filter(initiative__team__memberships__user=user)
         .select_related("initiative__team")
@@ -244,7 +251,7 @@ def milestone_for(user: AbstractBaseUser, pk: int) -> Milestone:
     )
 
 
-def task_for(user: AbstractBaseUser, pk: int) -> Task:
+def task_for(user: User, pk: int) -> Task:
     return (
         Task.objects.filter(initiative__team__memberships__user=user)
         .select_related("initiative__team", "milestone", "assignee")
@@ -252,7 +259,7 @@ def task_for(user: AbstractBaseUser, pk: int) -> Task:
     )
 
 
-def item_for(user: AbstractBaseUser, pk: int) -> ChecklistItem:
+def item_for(user: User, pk: int) -> ChecklistItem:
     return (
         ChecklistItem.objects.filter(initiative__team__memberships__user=user)
         .select_related("initiative__team")

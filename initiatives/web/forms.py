@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from initiatives.models import (
     ChecklistItem,
@@ -16,12 +17,12 @@ from initiatives.models import (
     Health,
     Initiative,
     Milestone,
-    Role,
     SecurityRisk,
     State,
     TaskState,
     Team,
 )
+from initiatives.rules.permissions import CONTRIBUTOR_ROLES
 from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES
 from initiatives.services.milestones import STARTED_STATES
 
@@ -41,12 +42,23 @@ class UsersChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-def team_users(team: Team, *, contributors_only: bool = False):
+def team_users(team: Team, *, contributors_only: bool = False) -> QuerySet[Any]:
+    """The team's people; ``contributors_only``: those who may own work
+    (``rules.permissions.is_contributor``)."""
     # One filter() call: both conditions apply to the same membership row.
     conditions: dict[str, Any] = {"memberships__team": team}
     if contributors_only:
-        conditions["memberships__role__in"] = [r for r in Role.values if r != Role.VIEWER]
+        conditions["memberships__role__in"] = sorted(CONTRIBUTOR_ROLES)
     return User.objects.filter(**conditions).order_by("username")
+
+
+def choose_from(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+    """Offer ``queryset`` in the model choice field ``name`` (declared with ``none()``: the
+    choices depend on the team or initiative the form is for)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name!r} is not a model choice field")
+    field.queryset = queryset
 
 
 class InitiativeForm(forms.Form):
@@ -65,7 +77,7 @@ class InitiativeForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["dri"].queryset = team_users(team, contributors_only=True)
+        choose_from(self, "dri", team_users(team, contributors_only=True))
 
     @classmethod
     def initial_for(cls, initiative: Initiative) -> dict[str, Any]:
@@ -89,8 +101,8 @@ class InitiativeCreateForm(InitiativeForm):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any):
         super().__init__(*args, team=team, **kwargs)
-        self.fields["members"].queryset = team_users(team)
-        self.fields["stakeholders"].queryset = team_users(team)
+        choose_from(self, "members", team_users(team))
+        choose_from(self, "stakeholders", team_users(team))
 
 
 class TransitionForm(forms.Form):
@@ -105,7 +117,7 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = team_users(team)
+        choose_from(self, "user", team_users(team))
 
 
 class MilestoneForm(forms.Form):
@@ -144,10 +156,10 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = initiative.milestones.filter(
-            state__in=OPEN_MILESTONE_STATES
+        choose_from(
+            self, "milestone", initiative.milestones.filter(state__in=OPEN_MILESTONE_STATES)
         )
-        self.fields["assignee"].queryset = team_users(initiative.team, contributors_only=True)
+        choose_from(self, "assignee", team_users(initiative.team, contributors_only=True))
 
 
 class TaskMoveForm(forms.Form):
@@ -177,8 +189,8 @@ class StatusUpdateForm(forms.Form):
 
     def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = initiative.milestones.filter(
-            state__in=OPEN_MILESTONE_STATES
+        choose_from(
+            self, "milestone", initiative.milestones.filter(state__in=OPEN_MILESTONE_STATES)
         )
 
 

@@ -8,25 +8,21 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from initiatives.models import Initiative, State
+from initiatives.models import ChecklistKind
+from initiatives.selectors.initiatives import GATE_SHORT_NAMES, InitiativeRow
 from initiatives.web.templatetags.shipshape import health_chip, person
 
 register = template.Library()
 
-GATE_SHOWN = {
-    State.DISCOVERY: ("ready", "DoR"),
-    State.SCOPING: ("ready", "DoR"),
-    State.IN_DELIVERY: ("done", "DoD"),
-}
 
-
-def _gate_bar(row: Initiative) -> SafeString:
-    shown = GATE_SHOWN.get(row.state)
-    if shown is None:
+def _gate_bar(row: InitiativeRow) -> SafeString:
+    """The progress of the gate the initiative works towards (``rules.workflow.next_gate``);
+    on the way to the DoD, the share of closed tasks too."""
+    gate = row.next_gate
+    if gate is None:
         return mark_safe("")
-    kind, label = shown
-    percent = getattr(row.gates, kind).percent
-    tasks = f" · tasks {row.progress}%" if kind == "done" else ""
+    label, percent = GATE_SHORT_NAMES[gate.kind], gate.percent
+    tasks = f" · tasks {row.progress}%" if gate.kind == ChecklistKind.DONE else ""
     return format_html(
         '<div class="bar" role="img" aria-label="{0} {1}%"><span style="width: {1}%"></span>'
         '</div><small class="muted">{0} {1}%{2}</small>',
@@ -37,7 +33,7 @@ def _gate_bar(row: Initiative) -> SafeString:
 
 
 @register.simple_tag
-def board_card(row: Initiative) -> SafeString:
+def board_card(row: InitiativeRow) -> SafeString:
     """One card: key, title, health, stale, DRI, current milestone and the gate it works on."""
     url = row.get_absolute_url()
     stale = (
@@ -45,13 +41,10 @@ def board_card(row: Initiative) -> SafeString:
         if row.stale
         else ""
     )
+    current = row.current_milestone
     milestone = (
-        format_html(
-            "<span>⚑ {} {}</span>",
-            row.current_milestone_title,
-            date_format(row.current_milestone_due, "j M"),
-        )
-        if row.current_milestone_title
+        format_html("<span>⚑ {} {}</span>", current.title, date_format(current.due_date, "j M"))
+        if current
         else ""
     )
     return format_html(

@@ -12,6 +12,7 @@ from django import template
 from django.http import HttpRequest
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django_stubs_ext import StrOrPromise
 
 from initiatives.models import HEALTH_COLOUR
 from initiatives.rules.workflow import weeks_between
@@ -69,6 +70,10 @@ def markdown_filter(text: str) -> SafeString:
     return mark_safe(render_markdown(text))
 
 
+# By the stored value (HEALTH_COLOUR is keyed by the choices).
+_COLOUR_OF: dict[str, str] = {health.value: colour for health, colour in HEALTH_COLOUR.items()}
+
+
 @register.simple_tag
 def health_chip(health: str, label: str = "") -> SafeString:
     """The green / yellow / red chip of a health value (built in Python: it repeats on every
@@ -77,7 +82,7 @@ def health_chip(health: str, label: str = "") -> SafeString:
         return mark_safe('<span class="chip health-none">No update</span>')
     return format_html(
         '<span class="chip health-{}"><span class="dot" aria-hidden="true"></span>{}</span>',
-        HEALTH_COLOUR.get(health, "none"),
+        _COLOUR_OF.get(health, "none"),
         label or health,
     )
 
@@ -137,8 +142,8 @@ class Options:
     task table's assignee and state pickers): values and labels are escaped once per page, and
     each row only marks its own value selected. ``blank`` adds a first option with value ""."""
 
-    def __init__(self, choices: Iterable[tuple[object, object]], *, blank: str | None = None):
-        pairs = [("", blank)] if blank is not None else []
+    def __init__(self, choices: Iterable[tuple[object, StrOrPromise]], *, blank: str | None = None):
+        pairs: list[tuple[str, StrOrPromise]] = [("", blank)] if blank is not None else []
         pairs += [(str(value), label) for value, label in choices]
         self._options = [
             (

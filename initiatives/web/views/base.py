@@ -3,16 +3,18 @@
 ``attempt`` calls a service and maps what it raises: ValidationFailed onto the form's fields
 (so the page is redisplayed with what was typed), NotAllowed to 403, NotFound to 404,
 GateBlocked handed back so the page can list the missing items, anything else to a message.
+Every web view that calls a service goes through it; none catches the domain's errors itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
@@ -27,18 +29,33 @@ from initiatives.rules.exceptions import (
 T = TypeVar("T")
 
 
-@dataclass
-class Outcome(Generic[T]):
-    value: T | None = None
-    error: ApplicationError | None = None
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a ``login_required`` view: its user is signed in (django-stubs'
+    recommended way to say so to the type checker)."""
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+    user: User
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """The service ran; ``value`` is what it returned."""
+
+    value: T
+    ok: Literal[True] = True
+    status: int = 200
+    gate_blocked: None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The service refused with ``error`` (already reported on the form or as a message)."""
+
+    error: ApplicationError
+    ok: Literal[False] = False
 
     @property
     def status(self) -> int:
-        return self.error.http_status if self.error else 200
+        return self.error.http_status
 
     @property
     def gate_blocked(self) -> GateBlocked | None:
@@ -57,11 +74,12 @@ def attempt(
     *,
     form: forms.Form | None = None,
     **kwargs: Any,
-) -> Outcome[T]:
+) -> Done[T] | Refused:
     """Call ``service(**kwargs)``; see the module docstring for what happens to its errors.
-    Without a form, refusals become an error message for the next page."""
+    Without a form, refusals become an error message for the next page. ``if outcome.ok:``
+    tells a Done from a Refused (for the type checker too)."""
     try:
-        return Outcome(value=service(**kwargs))
+        return Done(value=service(**kwargs))
     except NotAllowed as error:
         raise PermissionDenied(error.message) from error
     except NotFound as error:
@@ -74,17 +92,17 @@ def attempt(
                 form.add_error(name if name in form.fields else None, list(field_messages))
             if not error.fields:
                 form.add_error(None, error.message)
-        return Outcome(error=error)
+        return Refused(error=error)
     except GateBlocked as error:
         messages.error(request, error.message)
-        return Outcome(error=error)
+        return Refused(error=error)
     except ApplicationError as error:
         # Conflict, InvalidTransition, StaleWrite: the input was fine but the moment was not.
         if form is None:
             messages.error(request, error.message)
         else:
             form.add_error(None, error.message)
-        return Outcome(error=error)
+        return Refused(error=error)
 
 
 def require_offered(allowed: bool) -> None:

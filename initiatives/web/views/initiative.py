@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,25 +28,29 @@ from initiatives.models import (
     Initiative,
     ItemStatus,
     MilestoneState,
-    Role,
     State,
     TaskState,
     Team,
 )
 from initiatives.rules import permissions as perms
-from initiatives.rules.checklists import is_required, rule_met
+from initiatives.rules.checklists import GateResult, is_required, rule_met
 from initiatives.rules.exceptions import GateBlocked
-from initiatives.rules.workflow import milestone_transitions_from, transitions_from
+from initiatives.rules.workflow import (
+    MilestoneTransition,
+    due_status,
+    milestone_transitions_from,
+    transitions_from,
+)
 from initiatives.selectors import initiative_page as page_read
 from initiatives.selectors import pages as read
-from initiatives.selectors.initiatives import InitiativeDetail
+from initiatives.selectors.initiatives import InitiativeDetail, MilestoneRow
 from initiatives.selectors.versions import half_hour, read_key, remember, team_version
 from initiatives.web.forms import InitiativeCreateForm, InitiativeForm, PersonForm, TransitionForm
 from initiatives.web.templatetags.shipshape import Options, person
-from initiatives.web.views.base import attempt, require_offered
+from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
 
 
-def get_initiative(request: HttpRequest, key: str) -> Initiative:
+def get_initiative(request: AuthenticatedHttpRequest, key: str) -> Initiative:
     try:
         return read.initiative_for(request.user, key)
     except Initiative.DoesNotExist:
@@ -54,20 +58,6 @@ def get_initiative(request: HttpRequest, key: str) -> Initiative:
 
 
 # --- The page --------------------------------------------------------------------------------
-
-
-@dataclass
-class Section:
-    title: str
-    items: list[ChecklistItem] = field(default_factory=list)
-
-
-@dataclass
-class Checklist:
-    kind: str
-    label: str
-    gate: Any
-    sections: list[Section]
 
 
 @dataclass
@@ -79,6 +69,38 @@ class Failed:
     target: int | str | None = None  # the item id or the transition target
 
 
+@dataclass(frozen=True, slots=True)
+class ChecklistItemView:
+    """A checklist item as the page shows it to this viewer: what it may do with the item
+    (by the permissions module), the mark, and the form that came back refused, if any."""
+
+    item: ChecklistItem
+    ref: str  # the id as text: printed in three ids, and an int is localised every time
+    mark: str
+    is_optional: bool
+    rule_ok: bool | None  # None: no automatic rule
+    needs_first: str  # the rule to meet before ticking by hand
+    tick_url: str  # empty when the viewer may not tick it; likewise below
+    waive_url: str
+    reopen_url: str
+    tick_failed: forms.Form | None
+    waive_failed: forms.Form | None
+
+
+@dataclass
+class Section:
+    title: str
+    items: list[ChecklistItemView] = field(default_factory=list)
+
+
+@dataclass
+class Checklist:
+    kind: str
+    label: str
+    gate: Any
+    sections: list[Section]
+
+
 def _pk_urls(name: str) -> Callable[[int], str]:
     """``reverse(name, args=[pk])`` for a route whose only argument is an ``<int:pk>``, resolved
     once per page instead of once per row (a page links 200 rows' forms)."""
@@ -87,64 +109,71 @@ def _pk_urls(name: str) -> Callable[[int], str]:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-TICK_MARKS = {ItemStatus.DONE: "✓", ItemStatus.WAIVED: "\u2013"}  # ✓ done, en dash waived
+# A tick for done, an en dash for waived.
+TICK_MARKS: dict[str, str] = {ItemStatus.DONE: "✓", ItemStatus.WAIVED: "\u2013"}
+
+
+class _ItemActions:
+    """Decides, per item, what the viewer may do and where its forms post: no queries (the
+    initiative's people come with the detail), so the template only prints."""
+
+    def __init__(self, page: page_read.InitiativePage, actor: perms.Actor, failed: Failed | None):
+        detail = page.initiative
+        self.actor, self.failed = actor, failed
+        self.facts, self.risk = detail.facts, detail.security_risk
+        self.initiative, self.people = detail.initiative, detail.people
+        # A refused tick or waiver is shown again in place, on its own item only.
+        self.failed_item = failed.target if failed and failed.name in ("tick", "waive") else None
+        self.urls = {
+            name: _pk_urls(f"checklist-item-{name}") for name in ("tick", "waive", "reopen")
+        }
+
+    def view(self, item: ChecklistItem) -> ChecklistItemView:
+        actor, initiative, people = self.actor, self.initiative, self.people
+        rule_ok = rule_met(item, self.facts) if item.rule else None
+        is_open = item.status == ItemStatus.OPEN
+        can_tick = (
+            is_open
+            and not item.is_automatic
+            and perms.tick_refusal(actor, item, initiative, people) is None
+        )
+        can_waive = (
+            item.status != ItemStatus.WAIVED
+            and actor.is_contributor
+            and perms.waive_refusal(actor, item, initiative) is None
+        )
+        can_reopen = not is_open and perms.reopen_refusal(actor, item, initiative, people) is None
+        refused = self.failed if self.failed is not None and item.pk == self.failed_item else None
+        return ChecklistItemView(
+            item=item,
+            ref=str(item.pk),
+            mark=TICK_MARKS.get(item.status) or ("✓" if rule_ok and item.is_automatic else "○"),
+            is_optional=not is_required(item, self.risk),
+            rule_ok=rule_ok,
+            needs_first=(
+                item.get_rule_display().lower()
+                if is_open and item.rule and not item.is_automatic and not rule_ok
+                else ""
+            ),
+            tick_url=self.urls["tick"](item.pk) if can_tick else "",
+            waive_url=self.urls["waive"](item.pk) if can_waive else "",
+            reopen_url=self.urls["reopen"](item.pk) if can_reopen else "",
+            tick_failed=refused.form if refused and refused.name == "tick" else None,
+            waive_failed=refused.form if refused and refused.name == "waive" else None,
+        )
 
 
 def _checklists(
     page: page_read.InitiativePage, actor: perms.Actor, failed: Failed | None
 ) -> list[Checklist]:
-    initiative = page.initiative
-    facts = initiative.facts
-    row, people = initiative.initiative, initiative.people
-    tick_url = _pk_urls("checklist-item-tick")
-    waive_url = _pk_urls("checklist-item-waive")
-    reopen_url = _pk_urls("checklist-item-reopen")
-    # A refused tick or waiver is shown again in place, on its own item only.
-    failed_item = failed.target if failed and failed.name in ("tick", "waive") else None
+    actions = _ItemActions(page, actor, failed)
     by_kind: dict[str, dict[str, Section]] = defaultdict(dict)
     for item in page.items:
-        # What the template needs per item, decided here and by the permissions module (no
-        # queries: the initiative's stakeholders and members are prefetched), so the template
-        # only prints.
-        item.is_optional = not is_required(item, initiative.security_risk)
-        item.rule_ok = rule_met(item, facts) if item.rule else None
-        is_open = item.status == ItemStatus.OPEN
-        # The id as text: the template prints it in three ids, and an int would go through
-        # number localisation every time.
-        item.ref = str(item.pk)
-        item.can_tick = (
-            is_open
-            and not item.is_automatic
-            and perms.tick_refusal(actor, item, row, people) is None
-        )
-        item.can_waive = (
-            item.status != ItemStatus.WAIVED
-            and actor.role != Role.VIEWER
-            and perms.waive_refusal(actor, item, row) is None
-        )
-        item.can_reopen = not is_open and perms.reopen_refusal(actor, item, row, people) is None
-        item.mark = TICK_MARKS.get(item.status) or (
-            "✓" if item.rule_ok and item.is_automatic else "○"
-        )
-        item.needs_first = (
-            item.get_rule_display().lower()
-            if is_open and item.rule and not item.is_automatic and not item.rule_ok
-            else ""
-        )
-        refused = failed if failed is not None and item.pk == failed_item else None
-        item.tick_failed = refused.form if refused and refused.name == "tick" else None
-        item.waive_failed = refused.form if refused and refused.name == "waive" else None
-        if item.can_tick:
-            item.tick_url = tick_url(item.pk)
-        if item.can_waive:
-            item.waive_url = waive_url(item.pk)
-        if item.can_reopen:
-            item.reopen_url = reopen_url(item.pk)
         sections = by_kind[item.kind]
-        sections.setdefault(item.section, Section(item.section)).items.append(item)
-    gates = {ChecklistKind.READY: initiative.gates.ready, ChecklistKind.DONE: initiative.gates.done}
+        sections.setdefault(item.section, Section(item.section)).items.append(actions.view(item))
+    gates = page.initiative.gates
     return [
-        Checklist(kind, label, gates[kind], list(by_kind[kind].values()))
+        Checklist(kind, label, gates.of(kind), list(by_kind[kind].values()))
         for kind, label in ChecklistKind.choices
     ]
 
@@ -159,36 +188,51 @@ def _tasks(page: page_read.InitiativePage, can_tasks: bool) -> list[page_read.Ta
     return page.tasks
 
 
-def _transitions(initiative: Initiative, actor: perms.Actor) -> list[dict[str, Any]]:
-    if initiative.state == State.CANCELLED or not perms.can_transition(actor, initiative):
+def _transitions(initiative: InitiativeDetail, actor: perms.Actor) -> list[dict[str, Any]]:
+    if initiative.state == State.CANCELLED or not perms.can_transition(
+        actor, initiative.initiative
+    ):
         return []
-    gates = {ChecklistKind.READY: initiative.gates.ready, ChecklistKind.DONE: initiative.gates.done}
     moves = []
     for move in transitions_from(initiative.state, paused_from=initiative.paused_from):
         if move.em_only and not perms.can_reopen_done(actor):
             continue
-        gate = gates.get(move.gate) if move.gate else None
-        for entry in gate.missing if gate else ():
+        gate = initiative.gates.of(move.gate) if move.gate else None
+        missing = gate.missing if isinstance(gate, GateResult) else []
+        for entry in missing:
             entry.setdefault("anchor", f"item-{entry['id']}")
         moves.append({"move": move, "gate": gate, "blocked": bool(gate and not gate.met)})
     return moves
 
 
-def _milestones(initiative: InitiativeDetail, can_manage: bool) -> list[Any]:
-    milestones = []
+@dataclass(frozen=True, slots=True)
+class MilestoneView:
+    """A milestone of the page with its progress, slips and the moves the viewer may make."""
+
+    row: MilestoneRow
+    overdue: bool
+    moves: list[MilestoneTransition]
+    move_url: str
+    edit_url: str
+
+
+def _milestones(initiative: InitiativeDetail, can_manage: bool) -> list[MilestoneView]:
     move_url, edit_url = _pk_urls("milestone-transition"), _pk_urls("milestone-edit")
-    for loaded in initiative.milestones:
-        milestone = loaded.milestone
-        milestones.append(milestone)
-        milestone.move_url, milestone.edit_url = move_url(milestone.pk), edit_url(milestone.pk)
-        milestone.progress = loaded.progress
-        milestone.moves = milestone_transitions_from(milestone.state) if can_manage else []
-        milestone.slip_list = loaded.slips
-        milestone.overdue = milestone.is_open and milestone.due_date < timezone.localdate()
-    return milestones
+    today = timezone.localdate()
+    return [
+        MilestoneView(
+            row=row,
+            overdue=row.milestone.is_open
+            and due_status(row.milestone.due_date, today) == "overdue",
+            moves=milestone_transitions_from(row.milestone.state) if can_manage else [],
+            move_url=move_url(row.milestone.pk),
+            edit_url=edit_url(row.milestone.pk),
+        )
+        for row in initiative.milestones
+    ]
 
 
-def _page_cache_key(request: HttpRequest, key: str) -> str | None:
+def _page_cache_key(request: AuthenticatedHttpRequest, key: str) -> str | None:
     """Where the rendered page is cached for this viewer, or None when it must not be: the
     page holds the viewer's permissions and CSRF tokens, so the key has the user and the CSRF
     secret their browser holds (a request without one gets a fresh page and a new secret), the
@@ -217,7 +261,7 @@ def _page_cache_key(request: HttpRequest, key: str) -> str | None:
 
 
 def render_initiative(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     key: str,
     *,
     status: int = 200,
@@ -238,7 +282,11 @@ def render_initiative(
 
 
 def _page_context(
-    request: HttpRequest, key: str, *, blocked: GateBlocked | None, failed: Failed | None
+    request: AuthenticatedHttpRequest,
+    key: str,
+    *,
+    blocked: GateBlocked | None,
+    failed: Failed | None,
 ) -> dict[str, Any]:
     activity_page = request.GET.get("activity", "")
     try:
@@ -251,11 +299,13 @@ def _page_context(
     except Initiative.DoesNotExist:
         raise Http404("No such initiative.") from None
     initiative = page.initiative
+    model = initiative.initiative
     actor = perms.actor_for(request.user, initiative.team_id)
     writable = initiative.state != State.CANCELLED
-    can_tasks = writable and perms.can_manage_tasks(actor, initiative)
-    can_milestones = writable and perms.can_manage_milestones(
-        actor, initiative.initiative, initiative.people
+    can_tasks = writable and perms.can_manage_tasks(actor, model)
+    can_milestones = writable and perms.can_manage_milestones(actor, model, initiative.people)
+    can_post_update = (
+        writable and initiative.state != State.DONE and perms.can_post_update(actor, model)
     )
     if blocked is not None:
         # Link each missing item to its row in the checklist below.
@@ -278,11 +328,10 @@ def _page_context(
         "task_state_options": Options(TaskState.choices),
         "milestone_states": MilestoneState,
         "current_week": read.week_in(initiative.team),
-        "can_edit": writable and perms.can_edit_initiative(actor, initiative),
-        "can_post_update": writable
-        and initiative.state != State.DONE
-        and perms.can_post_update(actor, initiative),
-        "can_people": writable and perms.can_manage_people(actor, initiative),
+        "can_edit": writable and perms.can_edit_initiative(actor, model),
+        "can_post_update": can_post_update,
+        "update_due": can_post_update and page.update_due,
+        "can_people": writable and perms.can_manage_people(actor, model),
         "can_override": perms.can_override_gate(actor),
         "can_tasks": can_tasks,
         "can_milestones": can_milestones,
@@ -292,7 +341,7 @@ def _page_context(
 
 
 @login_required
-def initiative_detail(request: HttpRequest, key: str) -> HttpResponse:
+def initiative_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     return render_initiative(request, key)
 
 
@@ -300,7 +349,7 @@ def initiative_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def initiative_create(request: HttpRequest, team_key: str) -> HttpResponse:
+def initiative_create(request: AuthenticatedHttpRequest, team_key: str) -> HttpResponse:
     try:
         team = read.team_for(request.user, team_key)
     except Team.DoesNotExist:
@@ -323,7 +372,7 @@ def initiative_create(request: HttpRequest, team_key: str) -> HttpResponse:
 
 
 @login_required
-def initiative_edit(request: HttpRequest, key: str) -> HttpResponse:
+def initiative_edit(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     initiative = get_initiative(request, key)
     actor = perms.actor_for(request.user, initiative.team_id)
     require_offered(perms.can_edit_initiative(actor, initiative))
@@ -355,7 +404,7 @@ def initiative_edit(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _version(request: HttpRequest) -> int | None:
+def _version(request: AuthenticatedHttpRequest) -> int | None:
     """The version the form was rendered from; the service refuses a stale edit (412)."""
     value = request.POST.get("version", "")
     return int(value) if value.isdigit() else None
@@ -366,7 +415,7 @@ def _version(request: HttpRequest) -> int | None:
 
 @login_required
 @require_POST
-def initiative_transition(request: HttpRequest, key: str) -> HttpResponse:
+def initiative_transition(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     initiative = get_initiative(request, key)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -400,7 +449,7 @@ def initiative_transition(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def initiative_people(request: HttpRequest, key: str) -> HttpResponse:
+def initiative_people(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     initiative = get_initiative(request, key)
     actor = perms.actor_for(request.user, initiative.team_id)
     can_manage = perms.can_manage_people(actor, initiative)
@@ -439,7 +488,7 @@ def initiative_people(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def initiative_person_remove(request: HttpRequest, key: str) -> HttpResponse:
+def initiative_person_remove(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     initiative = get_initiative(request, key)
     form = PersonForm(request.POST, team=initiative.team)
     if form.is_valid():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -19,10 +21,11 @@ from initiatives.selectors.versions import (
     remember,
     user_team_versions,
 )
+from initiatives.web.views.base import AuthenticatedHttpRequest
 
 
 @login_required
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every section capped, or with ``?section=<name>&page=<n>`` one section in full, a page
     at a time; unknown values fall back to the overview and the first page."""
     # Cached for the viewer under the versions of all their teams (a membership change is a
@@ -50,13 +53,13 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request, "initiatives/team_list.html", {"memberships": read.teams_of(request.user)}
     )
 
 
-def _filters(request: HttpRequest) -> read.BoardFilters:
+def _filters(request: AuthenticatedHttpRequest) -> read.BoardFilters:
     """Filters from the query string; unknown values are ignored rather than refused, so a
     stale bookmark still shows the board."""
     state = request.GET.get("state", "")
@@ -72,7 +75,9 @@ def _filters(request: HttpRequest) -> read.BoardFilters:
     )
 
 
-def _listing(request: HttpRequest, team: Team, filters: read.BoardFilters, view: str):
+def _listing(
+    request: AuthenticatedHttpRequest, team: Team, filters: read.BoardFilters, view: str
+) -> tuple[int, str]:
     """The board or the table page, rendered, and how many initiatives match. Kept in the
     cache under the team's data version, the team's current week (stale and update-due flags
     change with it) and the query string; a hit costs one query."""
@@ -86,10 +91,10 @@ def _listing(request: HttpRequest, team: Team, filters: read.BoardFilters, view:
     )
 
     def build() -> tuple[int, str]:
-        context: dict = {"team": team, "filters": filters}
+        context: dict[str, Any] = {"team": team, "filters": filters}
         if view == "table":
-            page = read.team_table(team, filters, request.GET.get("page"))
-            context.update(page=page, rows=page.object_list, total=page.paginator.count)
+            table = read.team_table(team, filters, request.GET.get("page"))
+            context.update(page=table.page, rows=table.rows, total=table.page.paginator.count)
             context["current_week"] = read.week_in(team)
             html = render_to_string("initiatives/_table.html", context, request=request)
         else:
@@ -102,7 +107,7 @@ def _listing(request: HttpRequest, team: Team, filters: read.BoardFilters, view:
 
 
 @login_required
-def team_detail(request: HttpRequest, team_key: str) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, team_key: str) -> HttpResponse:
     try:
         team = read.team_for(request.user, team_key)
     except Team.DoesNotExist:

@@ -1,18 +1,19 @@
-"""The "API tokens" page: create a personal access token (shown once), list and revoke."""
+"""The "API tokens" page: create a personal access token (shown once), list and revoke. The
+services' errors reach the page through ``base.attempt``, as on every other page."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from initiatives.rules.exceptions import NotFound, ValidationFailed
 from initiatives.tokens.models import PersonalAccessToken
 from initiatives.tokens.services import MAX_EXPIRY_DAYS, token_create, token_revoke
+from initiatives.web.views.base import AuthenticatedHttpRequest, attempt
 
 
 class TokenForm(forms.Form):
@@ -29,22 +30,21 @@ class TokenForm(forms.Form):
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def tokens_page(request: HttpRequest) -> HttpResponse:
+def tokens_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
-        try:
-            row, token = token_create(
-                user=request.user,
-                name=form.cleaned_data["name"],
-                expires_in_days=form.cleaned_data["expires_in_days"],
-            )
-        except ValidationFailed as error:
-            for field, errors in error.fields.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
-        else:
+        outcome = attempt(
+            request,
+            token_create,
+            form=form,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            expires_in_days=form.cleaned_data["expires_in_days"],
+        )
+        if outcome.ok:
             # Rendered, not redirected: the token is never stored, so this is its one showing.
+            row, token = outcome.value
             created = {"row": row, "token": token}
             form = TokenForm()
     tokens = PersonalAccessToken.objects.filter(user=request.user)
@@ -59,10 +59,8 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        row = token_revoke(token_id=pk, user=request.user)
-    except NotFound:
-        return HttpResponse(status=404)
-    messages.success(request, f"Token “{row.name}” revoked; it no longer works.")
+def token_revoke_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    outcome = attempt(request, token_revoke, token_id=pk, user=request.user)
+    if outcome.ok:
+        messages.success(request, f"Token “{outcome.value.name}” revoked; it no longer works.")
     return redirect("api-tokens")

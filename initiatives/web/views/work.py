@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -24,7 +24,7 @@ from initiatives.web.forms import (
     TickForm,
     WaiveForm,
 )
-from initiatives.web.views.base import attempt, require_offered
+from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
 from initiatives.web.views.initiative import Failed, get_initiative, render_initiative
 
 User = get_user_model()
@@ -37,7 +37,7 @@ def _back(initiative_url: str, anchor: str) -> HttpResponse:
 # --- Checklist items -------------------------------------------------------------------------
 
 
-def _item(request: HttpRequest, pk: int) -> ChecklistItem:
+def _item(request: AuthenticatedHttpRequest, pk: int) -> ChecklistItem:
     try:
         return read.item_for(request.user, pk)
     except ChecklistItem.DoesNotExist:
@@ -46,7 +46,7 @@ def _item(request: HttpRequest, pk: int) -> ChecklistItem:
 
 @login_required
 @require_POST
-def checklist_item_tick(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist_item_tick(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     initiative = item.initiative
     form = TickForm(request.POST, item=item)
@@ -70,7 +70,7 @@ def checklist_item_tick(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def checklist_item_waive(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist_item_waive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     form = WaiveForm(request.POST)
     form.is_valid()
@@ -92,7 +92,7 @@ def checklist_item_waive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def checklist_item_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist_item_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     form = ReopenForm(request.POST)
     form.is_valid()
@@ -111,7 +111,7 @@ def checklist_item_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Milestones ------------------------------------------------------------------------------
 
 
-def _milestone(request: HttpRequest, pk: int) -> Milestone:
+def _milestone(request: AuthenticatedHttpRequest, pk: int) -> Milestone:
     try:
         return read.milestone_for(request.user, pk)
     except Milestone.DoesNotExist:
@@ -119,7 +119,7 @@ def _milestone(request: HttpRequest, pk: int) -> Milestone:
 
 
 @login_required
-def milestone_create(request: HttpRequest, key: str) -> HttpResponse:
+def milestone_create(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     initiative = get_initiative(request, key)
     actor = perms.actor_for(request.user, initiative.team_id)
     require_offered(perms.can_manage_milestones(actor, initiative))
@@ -147,7 +147,7 @@ def milestone_create(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     milestone = _milestone(request, pk)
     initiative = milestone.initiative
     actor = perms.actor_for(request.user, initiative.team_id)
@@ -187,7 +187,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     milestone = _milestone(request, pk)
     to = request.POST.get("to", "")
     outcome = attempt(
@@ -202,7 +202,7 @@ def milestone_transition(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Tasks -----------------------------------------------------------------------------------
 
 
-def _task(request: HttpRequest, pk: int) -> Task:
+def _task(request: AuthenticatedHttpRequest, pk: int) -> Task:
     try:
         return read.task_for(request.user, pk)
     except Task.DoesNotExist:
@@ -210,7 +210,7 @@ def _task(request: HttpRequest, pk: int) -> Task:
 
 
 @login_required
-def task_create(request: HttpRequest, key: str) -> HttpResponse:
+def task_create(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     initiative = get_initiative(request, key)
     actor = perms.actor_for(request.user, initiative.team_id)
     require_offered(perms.can_manage_tasks(actor, initiative))
@@ -242,7 +242,7 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def task_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     initiative = task.initiative
     actor = perms.actor_for(request.user, initiative.team_id)
@@ -281,7 +281,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_move(request: HttpRequest, pk: int) -> HttpResponse:
+def task_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The quick change from the initiative page's task list: state and assignee."""
     task = _task(request, pk)
     form = TaskMoveForm(request.POST)
@@ -303,7 +303,7 @@ def task_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def status_update(request: HttpRequest, key: str) -> HttpResponse:
+def status_update(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     """This week's update, prefilled so that a DRI edits rather than retypes: this week's own
     text when revising it, else last week's health, milestone and risks, with last week's plan
     as the starting point for this week's progress."""
