@@ -17,7 +17,16 @@ from initiatives.services.initiatives import (
 )
 from initiatives.services.milestones import milestone_create, milestone_transition, milestone_update
 from initiatives.services.tasks import task_create, task_update
-from initiatives.services.teams import membership_remove, membership_set
+from initiatives.services.teams import membership_remove, membership_set, team_create, team_update
+from initiatives.services.templates import (
+    template_copy_default,
+    template_item_add,
+    template_item_remove,
+    template_item_update,
+    template_section_add,
+    template_section_remove,
+    template_section_update,
+)
 from initiatives.services.updates import current_week, status_update_post
 
 __all__ = [
@@ -38,4 +47,13 @@ __all__ = [
     "status_update_post",
     "task_create",
     "task_update",
+    "team_create",
+    "team_update",
+    "template_copy_default",
+    "template_item_add",
+    "template_item_remove",
+    "template_item_update",
+    "template_section_add",
+    "template_section_remove",
+    "template_section_update",
 ]

@@ -1,14 +1,11 @@
-"""Writes of checklists: the gate progress stored on each initiative, snapshots of the
-team's templates into a new initiative, and template versions."""
+"""Writes of checklists: the gate progress stored on each initiative and the snapshot of the
+team's templates into a new initiative (template edits: ``services.templates``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import F
-
-from initiatives.models import ChecklistItem, ChecklistKind, ChecklistTemplate, Initiative, Team
+from initiatives.models import ChecklistItem, ChecklistKind, Initiative
 from initiatives.rules.checklists import (
     PROGRESS_FIELDS,
     SNAPSHOT_FIELDS,
@@ -79,29 +76,3 @@ def snapshot_checklists(initiative: Initiative) -> list[ChecklistItem]:
                     )
                 )
     return ChecklistItem.objects.bulk_create(items)
-
-
-def template_touch(template: ChecklistTemplate) -> None:
-    """Record an edit of the template (sections or items) as a new version."""
-    ChecklistTemplate.objects.filter(pk=template.pk).update(version=F("version") + 1)
-    template.refresh_from_db(fields=["version"])
-
-
-@transaction.atomic
-def template_copy_default(team: Team, kind: str) -> ChecklistTemplate:
-    """Give ``team`` its own editable copy of the built-in template of ``kind``."""
-    default = ChecklistTemplate.objects.prefetch_related("sections__items").get(
-        team__isnull=True, kind=kind
-    )
-    template, created = ChecklistTemplate.objects.get_or_create(team=team, kind=kind)
-    if not created:
-        return template
-    for section in default.sections.all():
-        copy = template.sections.create(title=section.title, position=section.position)
-        copy.items.bulk_create(
-            [
-                type(spec)(section=copy, **{name: getattr(spec, name) for name in SNAPSHOT_FIELDS})
-                for spec in section.items.all()
-            ]
-        )
-    return template

@@ -8,9 +8,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from initiatives.models import ActivityEvent, Initiative, Membership, State
+from initiatives.models import ActivityEvent, Initiative, Membership, State, Team
 from initiatives.rules.exceptions import Conflict, StaleWrite, ValidationFailed
-from initiatives.rules.permissions import Actor, actor_for, ensure_member
+from initiatives.rules.permissions import Actor, actor_for, ensure_member, require
 from initiatives.services.publish import publish
 
 
@@ -27,6 +27,16 @@ def member_actor(user: Any, initiative: Initiative) -> Actor:
     actor = actor_for(user, initiative.team_id)
     ensure_member(actor)
     return actor
+
+
+def require_team_admin(user: Any, team: Team) -> None:
+    """Team settings (members, schedule, checklist templates) are changed by the team's EM,
+    or by a superuser in the Django admin; non-members get NotFound."""
+    if getattr(user, "is_superuser", False):
+        return
+    who = actor_for(user, team)
+    ensure_member(who)
+    require(who.is_em, "Only an engineering manager can change the team's settings.")
 
 
 def ensure_writable(initiative: Initiative) -> None:
@@ -62,6 +72,18 @@ def reject_unknown(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
         raise ValidationFailed(
             "Unknown fields.", fields={name: ["This field cannot be changed."] for name in unknown}
         )
+
+
+def apply_changes(obj: models.Model, changes: Mapping[str, Any]) -> tuple[dict, dict]:
+    """Set the ``changes`` that differ from ``obj``'s values; returns (before, after) of those."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in changes.items():
+        old = getattr(obj, name)
+        if old != value:
+            before[name], after[name] = old, value
+            setattr(obj, name, value)
+    return before, after
 
 
 def require_text(value: str | None, field: str, message: str, *, code: str = "invalid") -> str:

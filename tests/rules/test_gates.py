@@ -22,7 +22,11 @@ from initiatives.rules.exceptions import (
     ValidationFailed,
 )
 from initiatives.selectors.checklists import evaluate
-from initiatives.services.checklists import template_copy_default, template_touch
+from initiatives.services.templates import (
+    template_copy_default,
+    template_item_add,
+    template_item_update,
+)
 from tests.factories import make_initiative, make_milestone, member
 
 DOR_REQUIRED = 18  # every item of the built-in DoR is required
@@ -342,21 +346,26 @@ def test_dod_security_approval_scales_with_risk(team, people, risk, required):
 
 
 def test_checklist_does_not_change_when_the_template_is_edited_later(team, people, initiative):
-    template = template_copy_default(team, "ready")
+    em = people["em"]
+    template = template_copy_default(team=team, kind="ready", actor=em)
     section = template.sections.get(title="Estimates")
-    TemplateItem.objects.create(section=section, text="Budget owner named", position=9)
-    TemplateItem.objects.filter(section__template=template, text="Cost projection").update(
-        text="Cost projection (3 years)"
+    template_item_add(
+        section=section, actor=em, fields={"text": "Budget owner named", "position": 9}
     )
-    template_touch(template)
-    assert template.version == 2
+    template_item_update(
+        item=TemplateItem.objects.get(section=section, text="Cost projection"),
+        actor=em,
+        changes={"text": "Cost projection (3 years)"},
+    )
+    template.refresh_from_db()
+    assert template.version == 3  # one version per edit
     texts = set(ChecklistItem.objects.filter(initiative=initiative).values_list("text", flat=True))
     assert "Budget owner named" not in texts and "Cost projection" in texts
     later = make_initiative(team, people["dri"], title="Later")
     later_texts = set(ChecklistItem.objects.filter(initiative=later).values_list("text", flat=True))
     assert {"Budget owner named", "Cost projection (3 years)"} <= later_texts
     assert (
-        ChecklistItem.objects.filter(initiative=later, kind="ready").first().template_version == 2
+        ChecklistItem.objects.filter(initiative=later, kind="ready").first().template_version == 3
     )
 
 

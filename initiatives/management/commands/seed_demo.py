@@ -2,9 +2,11 @@
 eight weeks of status updates. Idempotent: people are upserted, and the initiatives are created
 only when the team has none, so running it twice leaves what running it once did.
 
-Everything is built through the services, which stamp every row "now"; ``Demo.backdate`` then
-spreads each initiative's history over the last ten weeks (``TIMELINE``), so that the dashboard
-shows real waits at the gates and real time in each state."""
+Everything is built through the services (the team and its members too), which stamp every
+row "now"; ``Demo.backdate`` then spreads each initiative's history over the last ten weeks
+(``TIMELINE``), so that the dashboard shows real waits at the gates and real time in each state.
+The only direct writes are of timestamps (``backdate``, and each update's posting time in
+``history``): no service moves time."""
 
 from __future__ import annotations
 
@@ -25,7 +27,6 @@ from initiatives.models import (
     Health,
     Initiative,
     ItemStatus,
-    Membership,
     Milestone,
     MilestoneSlip,
     MilestoneState,
@@ -96,11 +97,10 @@ class Command(BaseCommand):
         self.stdout.write(f"    admin  (Django admin, superuser; password: {PASSWORD})")
 
     def _people(self) -> dict[str, Any]:
-        team, _ = Team.objects.get_or_create(
-            key="PLAT", defaults={"name": "Platform", "time_zone": "Europe/Berlin"}
-        )
+        """The demo logins (upserted) and team PLAT with their roles, set through the services
+        as the admin user (a superuser) would in the Django admin."""
         users = {}
-        for username, name, role in [*PEOPLE, ("admin", "Admin", None)]:
+        for username, name, _role in [*PEOPLE, ("admin", "Admin", None)]:
             first, _, last = name.partition(" ")
             user, _ = User.objects.update_or_create(
                 username=username,
@@ -115,9 +115,13 @@ class Command(BaseCommand):
             if not user.check_password(PASSWORD):
                 user.set_password(PASSWORD)
                 user.save(update_fields=["password"])
-            if role:
-                Membership.objects.update_or_create(team=team, user=user, defaults={"role": role})
             users[username] = user
+        admin = users["admin"]
+        team = Team.objects.filter(key="PLAT").first() or services.team_create(
+            actor=admin, key="PLAT", name="Platform", time_zone="Europe/Berlin"
+        )
+        for username, _name, role in PEOPLE:
+            services.membership_set(team=team, actor=admin, user=users[username], role=role)
         return users
 
 

@@ -2,9 +2,14 @@
 
 Defaults: 20 teams, 200 users, 1,000 initiatives over every state, 5,000 milestones with
 slips, 50,000 tasks, 26 weeks of status updates, full DoR/DoD checklists and 200,000 activity
-events. ``--scale 0.01`` gives a tiny dataset for the smoke run. Bypasses the services on
-purpose (speed); what it writes respects the same invariants (numbers, one update per week,
-completed milestones have no open task, ready/done initiatives have their gates met).
+events. ``--scale 0.01`` gives a tiny dataset for the smoke run.
+
+The one bulk seed path: it bypasses the services on purpose (speed: a million rows in
+minutes, into an empty database only) and writes synthetic audit events in bulk instead of
+the ones the services would record. What it writes respects the same invariants (numbers, one
+update per week, completed milestones have no open task, ready/done initiatives have their
+gates met), and it rolls the stored gate progress up with the services' own
+``store_all_gate_progress``.
 """
 
 from __future__ import annotations
