@@ -184,7 +184,7 @@ def stacked_columns(title: str, columns: list[Column], *, height: int = 170) -> 
     for i, column in enumerate(columns):
         x = left + gap + i * (col + gap)
         total = sum(s.value for s in column.segments)
-        y = top + plot
+        y: float = top + plot
         inner = []
         for segment in column.segments:
             if not segment.value:

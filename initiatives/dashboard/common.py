@@ -4,15 +4,16 @@ and the plain-data form of a person and of an initiative."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.urls import NoReverseMatch, reverse
 
-from initiatives.models import Initiative, State
+from initiatives.models import Health, Initiative, State
+from initiatives.selectors.initiatives import InitiativeRow
 
 HEATMAP_WEEKS = 12
-DUE_WITHIN_DAYS = 14
 DRIFT_DAYS = 14
 OVERRIDES_WINDOW_DAYS = 30
 TIMELINE_DAYS = 91
@@ -27,9 +28,14 @@ LIST_LIMIT = 10
 CHART_ROWS = 15
 TABLE_LIMIT = 25
 HEALTHS = ("on_track", "at_risk", "off_track")
-HEALTH_RANK = {"off_track": 0, "at_risk": 1}
+# The healths the "red and yellow" list shows (sorted by ``portfolio.worst_first``).
+RED_AND_YELLOW = (Health.OFF_TRACK, Health.AT_RISK)
 TRANSITION_VERBS = ("initiative.created", "initiative.transitioned", "initiative.gate_overridden")
 TIMED_STATES = (State.DISCOVERY, State.SCOPING, State.READY, State.IN_DELIVERY, State.PAUSED)
+
+T = TypeVar("T")
+# An activity event as ``summary._events`` reads it (a ``values()`` row).
+Event = Mapping[str, Any]
 
 
 def quarter_of(day: dt.date) -> str:
@@ -84,7 +90,7 @@ class PersonRef:
         return f"{self.first_name} {self.last_name}".strip()
 
 
-def bounded(items: list, limit: int | None) -> list:
+def bounded(items: Iterable[T], limit: int | None) -> list[T]:
     return list(items) if limit is None else list(items)[:limit]
 
 
@@ -102,7 +108,7 @@ def initiative_url(key: str, name: str = "initiative-detail") -> str:
         return f"/i/{key}/"
 
 
-def brief(row: Initiative) -> dict[str, Any]:
+def brief(row: Initiative | InitiativeRow) -> dict[str, Any]:
     return {
         "key": row.key,
         "url": initiative_url(row.key),

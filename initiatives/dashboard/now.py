@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from types import SimpleNamespace
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, Sum
@@ -16,13 +16,13 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from initiatives.dashboard.common import (
     CHART_ROWS,
     DRIFT_DAYS,
-    DUE_WITHIN_DAYS,
-    HEALTH_RANK,
     HEALTHS,
     OVERRIDES_WINDOW_DAYS,
+    RED_AND_YELLOW,
     TIMELINE_DAYS,
     TIMELINE_LOOKBACK_DAYS,
     TOP_N,
+    Event,
     PersonRef,
     bounded,
     brief,
@@ -30,21 +30,23 @@ from initiatives.dashboard.common import (
     initiative_url,
     person,
 )
-from initiatives.models import Initiative, Milestone, State
+from initiatives.models import Milestone, State
 from initiatives.models.initiative import ACTIVE_STATES
-from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES
+from initiatives.rules.workflow import due_status
+from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, InitiativeRow
 from initiatives.selectors.portfolio import (
-    GATED_STATES,
     OVERRIDE_AND_WAIVER_VERBS,
     milestones_due_among,
     missing_updates_among,
+    unmet_gate,
     waiting_at_gates,
+    worst_first,
 )
 
 
 def now_section(
-    rows: list[Initiative],
-    events: list[dict[str, Any]],
+    rows: list[InitiativeRow],
+    events: list[Event],
     now: dt.datetime,
     limit: int | None,
     totals: dict[str, int],
@@ -53,24 +55,16 @@ def now_section(
     by_health = {h: sum(r.health == h for r in active) for h in HEALTHS}
     by_health["none"] = sum(not r.health for r in active)
     red_and_yellow = sorted(
-        (r for r in active if r.health in HEALTH_RANK),
-        key=lambda r: (HEALTH_RANK[r.health], r.team.key, r.number),
+        (r for r in active if r.health in RED_AND_YELLOW), key=lambda r: worst_first(r.health, r)
     )
     # Longest without an update first ("" -- never -- sorts first).
     missing = sorted(
-        missing_updates_among(rows, now=now),
-        key=lambda r: (r.last_update_week, r.team.key, r.number),
+        missing_updates_among((r.initiative for r in rows), now=now),
+        key=lambda m: (m.initiative.last_update_week, m.initiative.team.key, m.initiative.number),
     )
     # Unmet gates from the stored progress; the full evaluation (missing items, pending
     # sign-offs) only for the rows shown. Longest waiting first.
-    unmet = sorted(
-        (
-            r
-            for r in rows
-            if r.state in GATED_STATES and not getattr(r.gates, GATED_STATES[r.state]).met
-        ),
-        key=lambda r: (r.state_changed_at, r.pk),
-    )
+    unmet = sorted((r for r in rows if unmet_gate(r)), key=lambda r: (r.state_changed_at, r.pk))
     waiting = waiting_at_gates(bounded(unmet, limit))  # 2 queries
     since = now - dt.timedelta(days=OVERRIDES_WINDOW_DAYS)
     overrides = [
@@ -97,19 +91,23 @@ def now_section(
             for r in bounded(red_and_yellow, limit)
         ],
         "missing_updates": [
-            {**brief(r), "week": r.current_week, "last_update_week": r.last_update_week}
-            for r in bounded(missing, limit)
+            {
+                **brief(m.initiative),
+                "week": m.week,
+                "last_update_week": m.initiative.last_update_week,
+            }
+            for m in bounded(missing, limit)
         ],
         "gate_waits": [
             {
-                **brief(r),
-                "gate": r.gate.kind,
-                "missing": len(r.gate.missing),
-                "pending_signoffs": r.pending_signoffs,
-                "percent": r.gate.percent,
-                "waiting_days": days(now - r.waiting_since),
+                **brief(w.row),
+                "gate": w.gate.kind,
+                "missing": len(w.gate.missing),
+                "pending_signoffs": w.pending_signoffs,
+                "percent": w.gate.percent,
+                "waiting_days": days(now - w.waiting_since),
             }
-            for r in waiting
+            for w in waiting
         ],
         "overrides_and_waivers": [
             {
@@ -133,9 +131,43 @@ def now_section(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class MilestoneFigures:
+    """A milestone as the dates and drift sections read it: its dates and its slips summed
+    (``recent_*``: the slips since the drift window opened)."""
+
+    pk: int
+    initiative_id: int
+    title: str
+    state: str
+    due_date: dt.date
+    original_due_date: dt.date
+    started_at: dt.datetime | None
+    slip_count: int
+    # The sum of the slips' date differences: a timedelta on PostgreSQL, days on SQLite.
+    slip_total: dt.timedelta | int | None
+    recent_count: int
+    recent_old: dt.date | None
+    recent_new: dt.date | None
+    recent_at: dt.datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_MILESTONE_STATES
+
+    @property
+    def slip_days(self) -> int:
+        total = self.slip_total
+        return total.days if isinstance(total, dt.timedelta) else int(total or 0)
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Open and overdue on ``today`` (``rules.workflow.due_status``)."""
+        return self.is_open and due_status(self.due_date, today) == "overdue"
+
+
 def load_milestones(
     team_ids: list[int], today: dt.date, recent: dt.datetime
-) -> list[SimpleNamespace]:
+) -> list[MilestoneFigures]:
     """The milestones the sections read, of initiatives not cancelled, soonest first: open
     ones due before the end of the timeline, and every one that moved, with its slips summed
     (count, days, and those since ``recent``). One query."""
@@ -146,7 +178,7 @@ def load_milestones(
         .exclude(initiative__state=State.CANCELLED)
         .annotate(
             slip_count=Count("slips"),
-            slip_days=Sum(F("slips__new_date") - F("slips__old_date")),
+            slip_total=Sum(F("slips__new_date") - F("slips__old_date")),
             recent_count=Count("slips", filter=is_recent),
             recent_old=Min("slips__old_date", filter=is_recent),
             recent_new=Max("slips__new_date", filter=is_recent),
@@ -163,26 +195,19 @@ def load_milestones(
             "original_due_date",
             "started_at",
             "slip_count",
-            "slip_days",
+            "slip_total",
             "recent_count",
             "recent_old",
             "recent_new",
             "recent_at",
         )
     )
-    milestones = []
-    for values in queryset:
-        milestone = SimpleNamespace(**values)
-        milestone.is_open = milestone.state in OPEN_MILESTONE_STATES
-        total = milestone.slip_days
-        milestone.slip_days = total.days if isinstance(total, dt.timedelta) else int(total or 0)
-        milestones.append(milestone)
-    return milestones
+    return [MilestoneFigures(**values) for values in queryset]
 
 
 def dates_section(
-    rows_by_id: dict[int, Initiative],
-    milestones: list[SimpleNamespace],
+    rows_by_id: dict[int, InitiativeRow],
+    milestones: list[MilestoneFigures],
     today: dt.date,
     limit: int | None,
     totals: dict[str, int],
@@ -226,7 +251,7 @@ def dates_section(
                 "start": min(start, milestone.due_date),
                 "due_date": milestone.due_date,
                 "original_due_date": milestone.original_due_date,
-                "overdue": milestone.due_date < today,
+                "overdue": milestone.is_overdue(today),
                 "slip_count": milestone.slip_count,
             }
         )
@@ -242,11 +267,10 @@ def dates_section(
         ),
     )
     due = milestones_due_among(
-        [m for m in milestones if m.is_open],
-        rows_by_id,
+        milestones,
+        {pk: row.initiative for pk, row in rows_by_id.items()},
         {m.pk: m.slip_count for m in milestones},
         today=today,
-        within_days=DUE_WITHIN_DAYS,
     )
     totals.update(
         milestones_due=len(due), slips_by_initiative=len(slips), timeline=len(timeline_rows)
@@ -294,8 +318,8 @@ def dates_section(
 
 
 def drift_section(
-    rows: list[Initiative],
-    milestones: list[SimpleNamespace],
+    rows: list[InitiativeRow],
+    milestones: list[MilestoneFigures],
     now: dt.datetime,
     today: dt.date,
     limit: int | None,
@@ -303,7 +327,7 @@ def drift_section(
 ) -> list[dict[str, Any]]:
     evidence: dict[int, list[dict[str, str]]] = defaultdict(list)
     for m in milestones:
-        if m.is_open and m.due_date < today:
+        if m.is_overdue(today):
             evidence[m.initiative_id].append(
                 {
                     "kind": "overdue_milestone",
@@ -333,7 +357,7 @@ def drift_section(
             continue
         reasons = list(evidence.get(row.pk, []))
         last_progress = max(filter(None, [row.extra["last_task_move"], row.state_changed_at]))
-        open_tasks = (row.tasks_total or 0) - (row.tasks_closed or 0)
+        open_tasks = row.tasks_total - row.tasks_closed
         if row.state == State.IN_DELIVERY and open_tasks and last_progress < recent:
             reasons.append(
                 {

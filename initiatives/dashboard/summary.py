@@ -25,11 +25,12 @@ from django.utils import timezone
 
 from initiatives.dashboard.common import (
     DRIFT_DAYS,
-    HEALTH_RANK,
     LIST_LIMIT,
     OVERRIDES_WINDOW_DAYS,
+    RED_AND_YELLOW,
     TABLE_LIMIT,
     TRANSITION_VERBS,
+    Event,
     brief,
     quarter_start,
 )
@@ -47,7 +48,7 @@ from initiatives.dashboard.trends import (
 )
 from initiatives.models import ActivityEvent, Initiative, State, StatusUpdate, Team
 from initiatives.models.initiative import ACTIVE_STATES
-from initiatives.selectors.initiatives import list_initiatives
+from initiatives.selectors.initiatives import InitiativeRow, list_initiatives
 from initiatives.selectors.portfolio import OVERRIDE_AND_WAIVER_VERBS
 from initiatives.selectors.versions import newest_event_id, read_key, remember
 
@@ -55,7 +56,7 @@ TABLE_FILTERS = ("state", "health", "dri")
 CACHE_VERSION = 1
 
 
-def _rows(team_ids: list[int]) -> list[Initiative]:
+def _rows(team_ids: list[int]) -> list[InitiativeRow]:
     """Every initiative of the teams with the list annotations (gate progress from the stored
     columns). The latest risks are read only for red and yellow active rows and the last
     task move only for on-track rows in delivery: the only rows that show them. One query."""
@@ -65,7 +66,7 @@ def _rows(team_ids: list[int]) -> list[Initiative]:
         .order_by("-created_at")
         .values("created_at")[:1]
     )
-    red_or_yellow = Q(state__in=ACTIVE_STATES, health__in=list(HEALTH_RANK))
+    red_or_yellow = Q(state__in=ACTIVE_STATES, health__in=RED_AND_YELLOW)
     drifting = Q(state=State.IN_DELIVERY, health="on_track")
     queryset = (
         Initiative.objects.filter(team_id__in=team_ids)
@@ -78,7 +79,7 @@ def _rows(team_ids: list[int]) -> list[Initiative]:
     return list_initiatives(queryset, extra=["latest_risks", "last_task_move"])
 
 
-def filter_rows(rows: list[Initiative], params: Mapping[str, Any] | None) -> list[Initiative]:
+def filter_rows(rows: list[InitiativeRow], params: Mapping[str, Any] | None) -> list[InitiativeRow]:
     """The rows the table's filters (``state``, ``health`` — ``none`` for no update yet —
     and ``dri``, a username) keep; unknown values match nothing."""
     for name in TABLE_FILTERS:
@@ -86,7 +87,7 @@ def filter_rows(rows: list[Initiative], params: Mapping[str, Any] | None) -> lis
         if not wanted:
             continue
         if name == "dri":
-            rows = [r for r in rows if r.dri is not None and r.dri.username == wanted]
+            rows = [r for r in rows if r.dri is not None and r.dri.get_username() == wanted]
         elif name == "health":
             rows = [r for r in rows if (r.health or "none") == wanted]
         else:
@@ -94,14 +95,14 @@ def filter_rows(rows: list[Initiative], params: Mapping[str, Any] | None) -> lis
     return rows
 
 
-def table_row(row: Initiative) -> dict[str, Any]:
+def table_row(row: InitiativeRow) -> dict[str, Any]:
     return {
         **brief(row),
         "current_milestone": row.current_milestone_title or "",
         "current_milestone_due": row.current_milestone_due,
         "progress": row.progress,
-        "tasks_closed": row.tasks_closed or 0,
-        "tasks_total": row.tasks_total or 0,
+        "tasks_closed": row.tasks_closed,
+        "tasks_total": row.tasks_total,
         "dor_percent": row.gates.ready.percent,
         "dod_percent": row.gates.done.percent,
         "last_update_week": row.last_update_week,
@@ -129,7 +130,7 @@ def initiatives_table(
     return [table_row(r) for r in list_initiatives(queryset.order_by("team__key", "number"))]
 
 
-def _events(team_ids: list[int], now: dt.datetime) -> list[dict[str, Any]]:
+def _events(team_ids: list[int], now: dt.datetime) -> list[Event]:
     """The state changes of the teams' initiatives (all time) and the waivers of the last 30
     days, oldest first, with what the sections show of them. One query."""
     since = now - dt.timedelta(days=OVERRIDES_WINDOW_DAYS)

@@ -17,13 +17,13 @@ from django.utils import timezone
 from initiatives.dashboard.common import (
     CHART_ROWS,
     FINISHED_MONTHS,
-    HEALTH_RANK,
     HEALTHS,
     HEATMAP_WEEKS,
     OVERRIDE_QUARTERS,
     TIMED_STATES,
     TOP_N,
     TRANSITION_VERBS,
+    Event,
     bounded,
     brief,
     days,
@@ -36,21 +36,21 @@ from initiatives.dashboard.common import (
 from initiatives.models import (
     CLOSED_TASK_STATES,
     ChecklistItem,
-    Initiative,
     ItemStatus,
     State,
     StatusUpdate,
     Task,
 )
 from initiatives.models.initiative import ACTIVE_STATES
-from initiatives.rules.workflow import iso_week, shift_week
-from initiatives.selectors.portfolio import GATED_STATES
+from initiatives.rules.workflow import FORWARD, blocking_gate, iso_week, shift_week
+from initiatives.selectors.initiatives import InitiativeRow
+from initiatives.selectors.portfolio import unmet_gate, worst_first
 
 
-def state_stints(events: list[dict[str, Any]], now: dt.datetime) -> dict[int, list[tuple]]:
+def state_stints(events: list[Event], now: dt.datetime) -> dict[int, list[tuple]]:
     """Per initiative, its stints as (state, entered, left, next_state) from the audit log
     (events oldest first); the current stint ends ``now`` with no next state."""
-    by_initiative: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_initiative: dict[int, list[Event]] = defaultdict(list)
     for event in events:
         if event["verb"] in TRANSITION_VERBS:
             by_initiative[event["initiative_id"]].append(event)
@@ -73,16 +73,15 @@ def state_stints(events: list[dict[str, Any]], now: dt.datetime) -> dict[int, li
 
 
 def history_section(
-    rows: list[Initiative], team_ids: list[int], today: dt.date, limit: int | None, totals: dict
+    rows: list[InitiativeRow], team_ids: list[int], today: dt.date, limit: int | None, totals: dict
 ) -> dict[str, Any]:
     """The heatmap shows the initiatives that are active or were updated in its window,
     worst current health first; the share per week counts every update. One query."""
     current = iso_week(today)
     weeks = [shift_week(current, -back) for back in range(HEATMAP_WEEKS - 1, -1, -1)]
-    rank = {**HEALTH_RANK, "on_track": 2}
     candidates = sorted(
         (r for r in rows if r.state in ACTIVE_STATES or r.last_update_week >= weeks[0]),
-        key=lambda r: (r.state not in ACTIVE_STATES, rank.get(r.health, 3), r.team.key, r.number),
+        key=lambda r: (r.state not in ACTIVE_STATES, worst_first(r.health, r)),
     )
     shown = bounded(candidates, CHART_ROWS if limit is not None else None)
     window = StatusUpdate.objects.filter(week__gte=weeks[0], week__lte=weeks[-1]).order_by()
@@ -131,8 +130,8 @@ def history_section(
 
 def gates_section(
     stints: dict[int, list[tuple]],
-    events: list[dict[str, Any]],
-    rows: list[Initiative],
+    events: list[Event],
+    rows: list[InitiativeRow],
     team_ids: list[int],
     now: dt.datetime,
     since: dt.datetime,
@@ -141,14 +140,13 @@ def gates_section(
     waits: dict[str, list[float]] = {"ready": [], "done": []}
     for initiative_stints in stints.values():
         for state, entered, left, target in initiative_stints:
-            gate = GATED_STATES.get(state)
-            if gate and target == gate and left >= since:
+            # A stint at a gate ends by passing it (moving forward) or by leaving otherwise.
+            gate = blocking_gate(state)
+            if gate and target == FORWARD[state] and left >= since:
                 waits[gate].append(days(left - entered))
     gates = {}
     for gate, completed in waits.items():
-        now_waiting = [
-            r for r in rows if GATED_STATES.get(r.state) == gate and not getattr(r.gates, gate).met
-        ]
+        now_waiting = [r for r in rows if unmet_gate(r) == gate]
         longest = min(now_waiting, key=lambda r: (r.state_changed_at, r.pk), default=None)
         gates[gate] = {
             "passed": len(completed),
@@ -184,19 +182,18 @@ def gates_section(
             waived.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][2])
         )[:TOP_N]
     ]
-    last_ticked = sorted(
-        (
-            {
-                "kind": kind,
-                "section": section,
-                "text": text,
-                "count": len(values),
-                "median_days": round(median(values), 1),
-            }
-            for (kind, section, text), values in tick_days.items()
-        ),
-        key=lambda i: (-i["median_days"], i["kind"], i["text"]),
-    )[:TOP_N]
+    medians = {key: round(median(values), 1) for key, values in tick_days.items()}
+    slowest = sorted(medians, key=lambda key: (-medians[key], key[0], key[2]))[:TOP_N]
+    last_ticked = [
+        {
+            "kind": kind,
+            "section": section,
+            "text": text,
+            "count": len(tick_days[(kind, section, text)]),
+            "median_days": medians[(kind, section, text)],
+        }
+        for kind, section, text in slowest
+    ]
 
     quarters = [
         quarter_of(quarter_start(today, back)) for back in range(OVERRIDE_QUARTERS - 1, -1, -1)
@@ -216,7 +213,7 @@ def gates_section(
 
 
 def flow_section(
-    rows: list[Initiative],
+    rows: list[InitiativeRow],
     stints: dict[int, list[tuple]],
     team_ids: list[int],
     since: dt.datetime,
@@ -229,7 +226,7 @@ def flow_section(
     for row in rows:
         if row.state == State.IN_DELIVERY:
             entry = wip.setdefault(
-                row.dri.username if row.dri else "",
+                row.dri.get_username() if row.dri else "",
                 {**person(row.dri), "dri_in_delivery": 0, "open_tasks": 0},
             )
             entry["dri_in_delivery"] += 1

@@ -35,14 +35,9 @@ from django.utils import timezone
 
 from initiatives.models import DeliveryStatus, EmailDelivery, JobKind, JobRun, JobStatus, Team
 from initiatives.rules.workflow import parse_iso_week
-from initiatives.weekly.digest import (
-    RenderedEmail,
-    build_digest,
-    build_reminders,
-    render_digest,
-    render_digest_text,
-    render_reminder,
-)
+from initiatives.weekly.digest import build_digest, render_digest, render_digest_text
+from initiatives.weekly.mail import RenderedEmail
+from initiatives.weekly.reminders import build_reminders, render_reminder
 from initiatives.weekly.schedule import due_slots
 from initiatives.weekly.selectors import digest_recipients
 

@@ -1,16 +1,29 @@
-"""An email backend that writes each message to its own ``.eml`` file (the default without
-SMTP settings): open ``var/mail/*.eml`` in any mail client to see exactly what would be sent."""
+"""The weekly emails as rendered (``RenderedEmail``), and an email backend that writes each
+message to its own ``.eml`` file (the default without SMTP settings): open ``var/mail/*.eml``
+in any mail client to see exactly what would be sent."""
 
 from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """One digest or reminder, ready to send (frozen into its delivery row)."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
 
 
 class EmlFileBackend(BaseEmailBackend):

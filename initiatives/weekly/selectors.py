@@ -21,7 +21,7 @@ from initiatives.models import (
     Role,
     StatusUpdate,
 )
-from initiatives.selectors.initiatives import list_initiatives
+from initiatives.selectors.initiatives import InitiativeRow, list_initiatives
 
 DIGEST_ROLES = (Role.EM, Role.PM)
 
@@ -29,8 +29,9 @@ DIGEST_ROLES = (Role.EM, Role.PM)
 # --- Initiatives -----------------------------------------------------------------------------
 
 
-def active_initiatives(team_ids: list[int]) -> list[Initiative]:
-    """Active initiatives with list annotations, gates and ``stale`` (two queries)."""
+def active_initiatives(team_ids: list[int]) -> list[InitiativeRow]:
+    """Active initiatives as list rows: current milestone, stored gates, ``stale`` (one
+    query)."""
     return list_initiatives(
         Initiative.objects.filter(team_id__in=team_ids, state__in=ACTIVE_STATES).order_by(
             "team__key", "number"
@@ -57,8 +58,8 @@ def updates_by_initiative(
     return {(u.initiative_id, u.week): u for u in rows}
 
 
-def slips_by_milestone(milestone_ids: Iterable[int]) -> dict[int, list[MilestoneSlip]]:
-    """Every slip of the given milestones, oldest first: one query."""
+def slips_by_milestone(milestone_ids: Iterable[int | None]) -> dict[int, list[MilestoneSlip]]:
+    """Every slip of the given milestones (None: no milestone), oldest first: one query."""
     result: dict[int, list[MilestoneSlip]] = defaultdict(list)
     for slip in MilestoneSlip.objects.filter(milestone_id__in=[i for i in milestone_ids if i]):
         result[slip.milestone_id].append(slip)

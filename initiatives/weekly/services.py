@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core import signing
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -14,6 +14,7 @@ from initiatives.models import DigestSubscription, Team
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import NotFound, ValidationFailed
 from initiatives.services.common import record
+from initiatives.weekly.digest import unsubscribe_link
 
 
 def digest_subscription_set(*, team: Team, actor: Any, active: bool) -> DigestSubscription:
@@ -89,30 +90,27 @@ def digest_subscriber_remove(*, team: Team, actor: Any, subscription_id: int) ->
 def digest_unsubscribe(*, token: str) -> tuple[Team, str]:
     """Apply a signed unsubscribe link (no login). Returns the team and who was removed;
     NotFound for a forged, mangled or stale link."""
-    from initiatives.weekly.digest import read_unsubscribe_token
-
-    try:
-        payload = read_unsubscribe_token(token)
-        team = Team.objects.get(pk=payload["t"])
-    except (signing.BadSignature, KeyError, TypeError, Team.DoesNotExist):
-        raise NotFound("This unsubscribe link is not valid.") from None
+    link = unsubscribe_link(token)
+    if link is None:
+        raise NotFound("This unsubscribe link is not valid.")
+    team, payload = link
     with transaction.atomic():
         if payload.get("u"):
-            if not DigestSubscription.user.field.related_model.objects.filter(
-                pk=payload["u"]
-            ).exists():
+            user = get_user_model().objects.filter(pk=payload["u"]).first()
+            if user is None:
                 raise NotFound("This unsubscribe link is not valid.")
             subscription, _ = DigestSubscription.objects.update_or_create(
-                team=team, user_id=payload["u"], defaults={"active": False}
+                team=team, user=user, defaults={"active": False}
             )
-            who = subscription.user.email or subscription.user.username
+            who = user.email or user.get_username()
         else:
             who = payload.get("e", "")
-            subscription = DigestSubscription.objects.filter(
+            listed = DigestSubscription.objects.filter(
                 team=team, user__isnull=True, email__iexact=who
             ).first()
-            if subscription is None:
+            if listed is None:
                 return team, who  # already removed by the EM: nothing left to do
+            subscription = listed
             subscription.active = False
             subscription.save(update_fields=["active", "updated_at"])
         record(

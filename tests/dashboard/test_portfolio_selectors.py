@@ -42,8 +42,8 @@ def test_missing_updates_lists_active_initiatives_without_this_weeks_update(team
 
     rows = missing_updates([team.pk], now=NOW)
 
-    assert [r.title for r in rows] == ["Silent"]
-    assert rows[0].current_week == "2026-W10"
+    assert [r.initiative.title for r in rows] == ["Silent"]
+    assert rows[0].week == "2026-W10"
 
 
 def test_missing_updates_uses_the_teams_time_zone(team, people, travel):
@@ -56,7 +56,7 @@ def test_missing_updates_uses_the_teams_time_zone(team, people, travel):
     travel.move_to(sunday)
     services.status_update_post(initiative=row, actor=dri, health="on_track", week="2026-W10")
 
-    assert [r.current_week for r in missing_updates([team.pk], now=sunday)] == ["2026-W11"]
+    assert [r.week for r in missing_updates([team.pk], now=sunday)] == ["2026-W11"]
 
 
 def test_milestones_due_flags_overdue_and_counts_slips(team, people, travel):
@@ -95,7 +95,7 @@ def test_gate_waits_lists_unmet_gates_with_pending_signoffs(team, people, travel
 
     rows = gate_waits([team.pk])
 
-    assert [r.title for r in rows] == ["Scoping"]
+    assert [w.row.title for w in rows] == ["Scoping"]
     gate = rows[0].gate
     assert gate.kind == "ready" and not gate.met
     assert rows[0].pending_signoffs == ["security"]

@@ -124,7 +124,7 @@ def test_overdue_and_due_soon_milestones(week):
 
 def test_gate_waits_say_what_is_missing(week):
     digest = build()
-    waiting = {i.title: i.gate for i in digest.gate_waits}
+    waiting = {w.row.title: w.gate for w in digest.gate_waits}
     assert waiting["Steady"].kind == ChecklistKind.READY
     assert any(item["signoff_role"] == "security" for item in waiting["Steady"].missing)
     assert waiting["Red"].kind == ChecklistKind.DONE

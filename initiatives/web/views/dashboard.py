@@ -24,8 +24,10 @@ from initiatives.dashboard.summary import (
     initiatives_table,
     summary_for_teams,
 )
-from initiatives.models import Health, Role, State, Team
-from initiatives.selectors.portfolio import teams_for
+from initiatives.models import Health, State, Team
+from initiatives.rules.permissions import is_contributor
+from initiatives.rules.workflow import DUE_SOON_DAYS
+from initiatives.selectors.portfolio import MemberTeam, member_teams
 from initiatives.selectors.versions import newest_event_id, read_key, remember
 
 STATE_COLORS = {
@@ -58,8 +60,9 @@ CSV_COLUMNS = (
 )
 
 
-def _teams_or_404(request: HttpRequest, key: str | None) -> list[Team]:
-    teams = teams_for(request.user, key.upper() if key else None)
+def _teams_or_404(request: HttpRequest, key: str | None) -> list[MemberTeam]:
+    """The viewer's teams (only ``key`` if given), with their role in each."""
+    teams = member_teams(request.user, key.upper() if key else None)
     if key and not teams:
         raise Http404("No such team.")
     return teams
@@ -142,11 +145,12 @@ def _more(summary: dict[str, Any], teams: list[Team], key: str | None, filters: 
 # (figures such as "waiting N days"), the filters and the viewer's contributor teams.
 @login_required
 def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
-    teams = _teams_or_404(request, key)
-    if not teams:
+    memberships = _teams_or_404(request, key)
+    if not memberships:
         return render(request, "dashboard/no_teams.html", status=200)
+    teams = [m.team for m in memberships]
     filters = {n: request.GET[n] for n in TABLE_FILTERS if request.GET.get(n)}
-    contributors = {t.key for t in teams if t.role != Role.VIEWER}
+    contributors = {m.team.key for m in memberships if is_contributor(m.role)}
     tz = teams[0].tz if len(teams) == 1 else timezone.get_current_timezone()
     team_ids = sorted(t.pk for t in teams)
     version = newest_event_id(team_ids)
@@ -210,13 +214,14 @@ def _body_context(
         "can_act": bool(contributors),
         "health_labels": HEALTH_LABELS,
         "active_total": sum(summary["now"]["by_health"].values()),
+        "due_soon_days": DUE_SOON_DAYS,
     }
 
 
 @login_required
 def dashboard_csv(request: HttpRequest, key: str | None = None) -> HttpResponse:
     """The whole initiatives table (with the page's filters) as CSV."""
-    teams = _teams_or_404(request, key)
+    teams = [m.team for m in _teams_or_404(request, key)]
     rows = initiatives_table([t.pk for t in teams], request.GET) if teams else []
     name = f"{teams[0].key.lower() if key else 'portfolio'}-initiatives-{timezone.localdate()}"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -412,6 +417,3 @@ def build_charts(summary: dict[str, Any], here: str) -> dict[str, str]:
         "finished": finished,
         "overrides": overrides,
     }
-
-
-# --- The JSON twin: /api/v1/portfolio/ -------------------------------------------------------

@@ -3,6 +3,7 @@ email-only subscribers and the signed one-click unsubscribe link (no login)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,9 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from initiatives.models import Team
 from initiatives.rules import permissions as perms
-from initiatives.rules.exceptions import ApplicationError, NotFound, ValidationFailed
 from initiatives.rules.workflow import parse_iso_week, shift_week
-from initiatives.weekly.digest import build_digest, digest_context, read_unsubscribe_token
+from initiatives.web.views.base import attempt
+from initiatives.weekly.digest import build_digest, digest_context, unsubscribe_link
 from initiatives.weekly.schedule import upcoming_digest_week
 from initiatives.weekly.selectors import digest_recipients, email_subscribers, receives_digest
 from initiatives.weekly.services import (
@@ -24,6 +25,14 @@ from initiatives.weekly.services import (
     digest_subscription_set,
     digest_unsubscribe,
 )
+
+
+class SubscriberForm(forms.Form):
+    """The EM's "add a subscriber" form. The service checks the address (``attempt`` puts
+    what it says onto the fields)."""
+
+    email = forms.CharField(required=False)
+    label = forms.CharField(required=False)
 
 
 def _member_team(request: HttpRequest, key: str) -> tuple[Team, perms.Actor]:
@@ -38,12 +47,11 @@ def _member_team(request: HttpRequest, key: str) -> tuple[Team, perms.Actor]:
 @login_required
 def digest_preview(request: HttpRequest, key: str) -> HttpResponse:
     team, actor = _member_team(request, key)
-    week = request.GET.get("week") or upcoming_digest_week(team, timezone.now())
-    try:
-        parse_iso_week(week)
-    except ValidationFailed:
-        messages.error(request, f"Not an ISO week: {week!r}. Weeks are written like 2026-W47.")
-        week = upcoming_digest_week(team, timezone.now())
+    week = upcoming_digest_week(team, timezone.now())
+    asked = request.GET.get("week")
+    # A week that is not one says so in a message, and the upcoming digest shows instead.
+    if asked and attempt(request, parse_iso_week, value=asked).ok:
+        week = asked
     digest = build_digest(team, week)
     context = digest_context(digest)
     context.update(
@@ -61,19 +69,28 @@ def digest_subscription(request: HttpRequest, key: str) -> HttpResponse:
     team, actor = _member_team(request, key)
     if request.method == "POST":
         active = request.POST.get("action") == "subscribe"
-        digest_subscription_set(team=team, actor=request.user, active=active)
-        messages.success(
-            request,
-            f"You will receive the {team.key} digest."
-            if active
-            else f"You will no longer receive the {team.key} digest.",
+        outcome = attempt(
+            request, digest_subscription_set, team=team, actor=request.user, active=active
         )
+        if outcome.ok:
+            messages.success(
+                request,
+                f"You will receive the {team.key} digest."
+                if active
+                else f"You will no longer receive the {team.key} digest.",
+            )
         return redirect("weekly-subscription", key=team.key)
     return render(
         request,
         "weekly/subscription.html",
         {"team": team, "receives": receives_digest(team.pk, request.user), "is_em": actor.is_em},
     )
+
+
+def _posted_id(request: HttpRequest) -> int:
+    """The posted ``id``; 0 (no such row) for anything but a number."""
+    value = request.POST.get("id", "")
+    return int(value) if value.isdigit() else 0
 
 
 @login_required
@@ -87,24 +104,33 @@ def digest_subscribers(request: HttpRequest, key: str) -> HttpResponse:
             {"team": team, "message": "Only an engineering manager can manage subscribers."},
             status=403,
         )
-    errors: dict[str, list[str]] = {}
-    form = {"email": "", "label": ""}
+    form = SubscriberForm()
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        removed = attempt(
+            request,
+            digest_subscriber_remove,
+            team=team,
+            actor=request.user,
+            subscription_id=_posted_id(request),
+        )
+        if removed.ok:
+            messages.success(request, "Subscriber removed.")
+        return redirect("weekly-subscribers", key=team.key)
     if request.method == "POST":
-        try:
-            if request.POST.get("action") == "remove":
-                digest_subscriber_remove(
-                    team=team, actor=request.user, subscription_id=int(request.POST.get("id", 0))
-                )
-                messages.success(request, "Subscriber removed.")
-            else:
-                form = {k: request.POST.get(k, "") for k in form}
-                added = digest_subscriber_add(team=team, actor=request.user, **form)
-                messages.success(request, f"{added.email} will receive the {team.key} digest.")
+        form = SubscriberForm(request.POST)
+        form.is_valid()  # two optional text fields: always valid; the service decides
+        added = attempt(
+            request,
+            digest_subscriber_add,
+            form=form,
+            team=team,
+            actor=request.user,
+            email=form.cleaned_data["email"],
+            label=form.cleaned_data["label"],
+        )
+        if added.ok:
+            messages.success(request, f"{added.value.email} will receive the {team.key} digest.")
             return redirect("weekly-subscribers", key=team.key)
-        except ValidationFailed as error:
-            errors = error.fields
-        except (ApplicationError, ValueError) as error:
-            messages.error(request, getattr(error, "message", "That subscriber does not exist."))
     return render(
         request,
         "weekly/subscribers.html",
@@ -113,9 +139,8 @@ def digest_subscribers(request: HttpRequest, key: str) -> HttpResponse:
             "recipients": digest_recipients(team.pk),
             "subscribers": email_subscribers(team.pk),
             "form": form,
-            "errors": errors,
         },
-        status=400 if errors else 200,
+        status=400 if form.errors else 200,
     )
 
 
@@ -125,14 +150,11 @@ def digest_subscribers(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
-        try:
-            team, who = digest_unsubscribe(token=token)
-        except NotFound:
-            raise Http404("This unsubscribe link is not valid.") from None
-        return render(request, "weekly/unsubscribed.html", {"team": team, "who": who})
-    try:
-        payload = read_unsubscribe_token(token)
-        team = Team.objects.get(pk=payload["t"])
-    except Exception:
-        raise Http404("This unsubscribe link is not valid.") from None
-    return render(request, "weekly/unsubscribe.html", {"team": team, "token": token})
+        outcome = attempt(request, digest_unsubscribe, token=token)  # a bad link: 404
+        if outcome.ok:
+            team, who = outcome.value
+            return render(request, "weekly/unsubscribed.html", {"team": team, "who": who})
+    link = unsubscribe_link(token)
+    if link is None:
+        raise Http404("This unsubscribe link is not valid.")
+    return render(request, "weekly/unsubscribe.html", {"team": link[0], "token": token})
