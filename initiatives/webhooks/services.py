@@ -13,7 +13,7 @@ from initiatives.models import Team
 from initiatives.outbox.api import enqueue
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import ValidationFailed
-from initiatives.services.common import record
+from initiatives.services.common import record, reject_unknown
 from initiatives.webhooks.delivery import DELIVER_TASK
 from initiatives.webhooks.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
@@ -81,9 +81,7 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, actor: Any, changes: Mapping[str, Any]
 ) -> WebhookEndpoint:
-    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
-    if unknown:
-        raise ValidationFailed(fields={name: ["This field cannot be changed."] for name in unknown})
+    reject_unknown(changes, EDITABLE_FIELDS)
     require_webhook_admin(actor, endpoint.team_id)
     with transaction.atomic():
         locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
