@@ -40,6 +40,7 @@ def session_for(user: Any) -> str:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
+    assert session.session_key is not None  # create() gave it one
     return session.session_key
 
 
@@ -79,11 +80,15 @@ def main() -> None:
     # from an empty cache, so that every run measures its own pages.
     cache.clear()
     team = Team.objects.annotate(n=Count("initiatives")).order_by("-n", "pk").first()
+    if team is None:
+        raise SystemExit("No data: run `manage.py seed_scale` first.")
     in_delivery = Initiative.objects.filter(state=State.IN_DELIVERY).annotate(n=Count("activity"))
     # The initiative page measured is the busiest one in delivery of the largest team.
     largest = in_delivery.filter(team=team).order_by("-n", "pk").first()
     if largest is None:  # tiny smoke datasets
         largest = in_delivery.order_by("-n", "pk").first()
+        if largest is None:
+            raise SystemExit("The seeded data has no initiative in delivery.")
         team = Team.objects.annotate(n=Count("initiatives")).get(pk=largest.team_id)
     user = largest.dri
     blocked = Initiative.objects.filter(team=team, state=State.SCOPING, dri=user).first()
@@ -91,13 +96,15 @@ def main() -> None:
         blocked = services.initiative_create(team=team, actor=user, title="Bench blocked")
         blocked = services.initiative_transition(initiative=blocked, to=State.SCOPING, actor=user)
     task = Task.objects.filter(initiative=largest).order_by("pk").first()
+    if task is None:
+        raise SystemExit(f"{largest.key} has no task to edit.")
     _, token = token_create(user=user, name="bench")
     session = session_for(user)
     # A browser sends the CSRF cookie it was given on its first page; so does the benchmark.
     csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
 
     key, bkey = largest.key, blocked.key
-    operations = [
+    operations: list[dict[str, Any]] = [
         dict(name="ceiling (a) minimal JSON", kind="ceiling", path="/bench/ping/"),
         dict(name="ceiling (b) DRF list of 50", kind="ceiling", path="/bench/users/"),
         dict(
@@ -176,7 +183,7 @@ def main() -> None:
 
     client = Client()
     for op in operations:
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}"}
         if op.get("auth") == "session":
             client.force_login(user)
             client.cookies["csrftoken"] = csrf
@@ -188,7 +195,7 @@ def main() -> None:
                 op["path"],
                 body,
                 content_type="application/json",
-                **headers,
+                headers=headers,
             )
         expected = op.get("expect", 200)
         if response.status_code != expected:
