@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from initiatives import services
 from initiatives.models import Membership, Role, State, TaskState
+from initiatives.rules.permissions import is_contributor
 from tests.dashboard.conftest import NOW
 from tests.factories import TeamFactory, make_initiative
 
@@ -70,6 +71,14 @@ def test_contributors_get_action_buttons_viewers_do_not(client, portfolio, peopl
     assert response.status_code == 200
     assert "Charlie" in response.content.decode()
     assert "data-action=" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["dri", "engineer", "em", "pm", "security", "legal", "viewer"])
+def test_action_buttons_follow_the_contributor_rule(client, portfolio, people, frozen, who):
+    client.force_login(people[who])
+    html = client.get(TEAM_DASHBOARD).content.decode()
+    role = Membership.objects.get(user=people[who], team=portfolio.team).role
+    assert ('data-action="post-update"' in html) is is_contributor(role)
 
 
 def test_csv_export_of_the_initiatives_table(client, portfolio, people, frozen):

@@ -101,3 +101,21 @@ def test_tampered_unsubscribe_link_is_refused(client, team, people):
         assert client.post(url).status_code == 404
         assert client.get(url).status_code == 404
     assert "em@example.com" in emails(team)
+
+
+def test_removing_a_subscriber_that_is_gone_is_a_404(client, team, people):
+    """Domain refusals reach the page through ``web.views.base.attempt``: NotFound is a 404."""
+    client.force_login(people["em"])
+    url = reverse("weekly-subscribers", kwargs={"key": "PLAT"})
+    assert client.post(url, {"action": "remove", "id": 999999}).status_code == 404
+    assert client.post(url, {"action": "remove", "id": "x"}).status_code == 404
+
+
+def test_a_bad_address_is_shown_on_its_field(client, team, people):
+    client.force_login(people["em"])
+    url = reverse("weekly-subscribers", kwargs={"key": "PLAT"})
+    response = client.post(url, {"email": "not-an-email", "label": "Board"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "field has-error" in body and "Enter a valid email address." in body
+    assert 'value="not-an-email"' in body and 'value="Board"' in body

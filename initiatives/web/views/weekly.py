@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from initiatives.models import Team
 from initiatives.rules import permissions as perms
 from initiatives.rules.workflow import parse_iso_week, shift_week
-from initiatives.web.views.base import attempt
+from initiatives.web.views.base import AuthenticatedHttpRequest, attempt
 from initiatives.weekly.digest import build_digest, digest_context, unsubscribe_link
 from initiatives.weekly.schedule import upcoming_digest_week
 from initiatives.weekly.selectors import digest_recipients, email_subscribers, receives_digest
@@ -35,7 +35,7 @@ class SubscriberForm(forms.Form):
     label = forms.CharField(required=False)
 
 
-def _member_team(request: HttpRequest, key: str) -> tuple[Team, perms.Actor]:
+def _member_team(request: AuthenticatedHttpRequest, key: str) -> tuple[Team, perms.Actor]:
     """The team and the caller's standing in it; 404 for non-members (names do not leak)."""
     team = get_object_or_404(Team, key=key.upper())
     actor = perms.actor_for(request.user, team)
@@ -45,7 +45,7 @@ def _member_team(request: HttpRequest, key: str) -> tuple[Team, perms.Actor]:
 
 
 @login_required
-def digest_preview(request: HttpRequest, key: str) -> HttpResponse:
+def digest_preview(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     team, actor = _member_team(request, key)
     week = upcoming_digest_week(team, timezone.now())
     asked = request.GET.get("week")
@@ -65,7 +65,7 @@ def digest_preview(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def digest_subscription(request: HttpRequest, key: str) -> HttpResponse:
+def digest_subscription(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     team, actor = _member_team(request, key)
     if request.method == "POST":
         active = request.POST.get("action") == "subscribe"
@@ -95,7 +95,7 @@ def _posted_id(request: HttpRequest) -> int:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def digest_subscribers(request: HttpRequest, key: str) -> HttpResponse:
+def digest_subscribers(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     team, actor = _member_team(request, key)
     if not actor.is_em:
         return render(
