@@ -286,7 +286,9 @@ def _gate_label(row: InitiativeRow) -> str:
     return f"{GATE_SHORT_NAMES[gate.kind]} {gate.required_satisfied}/{gate.required_total}"
 
 
-def _my_initiative(row: InitiativeRow, now: dt.datetime, urls: dict[str, Callable]) -> MyInitiative:
+def _my_initiative(
+    row: InitiativeRow, now: dt.datetime, urls: dict[str, Callable[[str], str]]
+) -> MyInitiative:
     due = update_due(row, now)
     return MyInitiative(
         pk=row.pk,

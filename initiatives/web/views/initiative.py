@@ -139,7 +139,6 @@ class _ItemActions:
         )
         can_waive = (
             item.status != ItemStatus.WAIVED
-            and actor.is_contributor
             and perms.waive_refusal(actor, item, initiative) is None
         )
         can_reopen = not is_open and perms.reopen_refusal(actor, item, initiative, people) is None
