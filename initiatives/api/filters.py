@@ -28,7 +28,7 @@ MAX_ID = 2**63 - 1
 class IdFilter(filters.NumberFilter):
     """An integer id within the database's range (larger numbers are refused, not sent)."""
 
-    field_class = forms.IntegerField
+    field_class = forms.IntegerField  # type: ignore[assignment]  # ids are integers, not decimals
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("min_value", 1)
@@ -60,7 +60,7 @@ class InitiativeFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_dri(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == "me":
+        if value == "me" and self.request is not None:
             return queryset.filter(dri=self.request.user)
         return queryset.filter(dri__username=value)
 

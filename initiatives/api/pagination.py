@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 
@@ -20,8 +20,16 @@ class LoadingPaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
         self.load = load
 
-    def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> Any:
-        return super()._get_page(list(self.load(object_list)), number, paginator)
+    def page(self, number: Any) -> Page:
+        page = super().page(number)  # its object_list: the slice, not evaluated yet
+        page.object_list = list(self.load(page.object_list))
+        return page
+
+
+def every_key_required(schema: dict[str, Any]) -> dict[str, Any]:
+    """DRF's page schema, with ``next`` and ``previous`` required: they are always sent (null
+    at either end)."""
+    return {**schema, "required": sorted(schema["properties"])}
 
 
 class PageNumber(PageNumberPagination):
@@ -35,6 +43,9 @@ class PageNumber(PageNumberPagination):
         self._load = load
         return super().paginate_queryset(queryset, request, view)
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return every_key_required(super().get_paginated_response_schema(schema))
+
     def django_paginator_class(self, object_list: Any, per_page: int) -> Paginator:  # type: ignore[override]
         return LoadingPaginator(object_list, per_page, load=getattr(self, "_load", list))
 
@@ -46,3 +57,6 @@ class ActivityCursor(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-created_at", "-id")
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return every_key_required(super().get_paginated_response_schema(schema))

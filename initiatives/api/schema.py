@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from initiatives.api.serializers.initiatives import (
+from initiatives.api.serializers.common import (
     ErrorSerializer,
     GateBlockedSerializer,
     StaleWriteSerializer,

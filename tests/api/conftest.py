@@ -1,4 +1,4 @@
-"""Token clients for the API tests."""
+"""Token clients for the API tests; every answer they get is checked against the schema."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from initiatives.tokens.services import token_create
+from tests.api.openapi import check_response
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +20,20 @@ def _api_isolation(settings):
     cache.clear()  # throttling budgets
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _answers_match_the_schema(monkeypatch):
+    """Every answer of the API to a test client (token or session) is checked against the
+    published OpenAPI schema as it arrives (``tests/api/openapi.py``)."""
+    request = Client.request
+
+    def checked(self, **environ):
+        response = request(self, **environ)
+        check_response(environ["REQUEST_METHOD"], environ["PATH_INFO"], response)
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)
 
 
 @pytest.fixture

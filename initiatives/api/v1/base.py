@@ -6,16 +6,19 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, QuerySet
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from initiatives.api.pagination import PageNumber
 from initiatives.models import Initiative, Membership
+from initiatives.models.initiative import InitiativeQuerySet
 from initiatives.rules.exceptions import NotFound, ValidationFailed
 from initiatives.rules.permissions import prime_roles
 from initiatives.selectors.initiatives import visible_initiatives
@@ -24,8 +27,14 @@ from initiatives.selectors.versions import half_hour, read_key, user_team_versio
 ETAG_RE = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
 
 
-def etag(obj: Model) -> str:
-    return f'"{obj.version}"'  # type: ignore[attr-defined]
+class Versioned(Protocol):
+    """A row the API edits: it has a ``version`` column (``If-Match``, ``ETag``)."""
+
+    version: int
+
+
+def etag(obj: Versioned) -> str:
+    return f'"{obj.version}"'
 
 
 def expected_version(request: Request) -> int | None:
@@ -71,7 +80,7 @@ def cached_read(method: Callable[..., Response]) -> Callable[..., Response]:
     return handler
 
 
-def with_etag(response: Response, obj: Model) -> Response:
+def with_etag(response: Response, obj: Versioned) -> Response:
     response["ETag"] = etag(obj)
     return response
 
@@ -80,27 +89,41 @@ class ApiView(GenericAPIView):
     """Base of the v1 views; lookups raise the domain's NotFound (answered as 404)."""
 
     # Only for the schema generator; every view builds its own queryset from the caller.
-    queryset = Initiative.objects.none()
+    queryset: QuerySet[Any] = Initiative.objects.none()
 
     def schema_only(self) -> bool:
         return getattr(self, "swagger_fake_view", False)
 
+    @property
+    def caller(self) -> User:
+        """The authenticated caller (every v1 view requires authentication)."""
+        user = self.request.user
+        assert isinstance(user, User), "IsAuthenticated has run"
+        return user
+
+    def page_number(self) -> PageNumber:
+        """The view's paginator, which loads a page through a selector (``load=``)."""
+        paginator = self.paginator
+        assert isinstance(paginator, PageNumber)
+        return paginator
+
     def visible_initiatives(self) -> QuerySet[Initiative]:
-        return visible_initiatives(self.request.user)
+        return visible_initiatives(self.caller)
 
     def prime_role(self, team_id: int, role: str) -> None:
         """Record the caller's role read with the lookup, so that the service's permission
         check costs no query of its own."""
-        user = self.request.user
+        user = self.caller
         prime_roles(user, team_id, [Membership(user_id=user.pk, team_id=team_id, role=role)])
 
     def get_initiative(self, key: str) -> Initiative:
         initiative = (
-            self.visible_initiatives()
+            # visible_initiatives is Initiative's own queryset class, typed as a plain one.
+            cast(InitiativeQuerySet, self.visible_initiatives())
+            .by_key(key)
             .select_related("team")
             # The membership row the visibility filter joined: the caller's role.
             .annotate(caller_role=F("team__memberships__role"))
-            .by_key(key)
             .order_by()
             .first()
         )
@@ -109,10 +132,10 @@ class ApiView(GenericAPIView):
         self.prime_role(initiative.team_id, initiative.caller_role)
         return initiative
 
-    def get_visible(self, queryset: QuerySet, pk: int, what: str = "object") -> Any:
+    def get_visible(self, queryset: QuerySet[Any], pk: int, what: str = "object") -> Any:
         """A row of ``queryset`` (which has an ``initiative``) in one of the caller's teams."""
         obj = (
-            queryset.filter(pk=pk, initiative__team__memberships__user=self.request.user)
+            queryset.filter(pk=pk, initiative__team__memberships__user=self.caller)
             .select_related("initiative__team")
             .annotate(caller_role=F("initiative__team__memberships__role"))
             .order_by()

@@ -25,13 +25,13 @@ from initiatives.api.serializers.initiatives import (
     TeamSerializer,
     TransitionSerializer,
     checklist_item_out,
-    gate_full,
+    checklists_out,
     initiative_detail_out,
     initiative_row,
+    team_out,
 )
 from initiatives.api.v1.base import ApiView, cached_read, expected_version, with_etag
-from initiatives.models import ChecklistItem, ChecklistKind, Initiative, Team
-from initiatives.rules.checklists import evaluate_gate
+from initiatives.models import ChecklistItem, Initiative, Team
 from initiatives.rules.exceptions import NotFound
 from initiatives.selectors.checklists import facts_for
 from initiatives.selectors.initiatives import initiative_detail, list_initiatives
@@ -45,7 +45,7 @@ class TeamListView(ApiView):
         if self.schema_only():
             return Team.objects.none()
         return (
-            Team.objects.filter(memberships__user=self.request.user)
+            Team.objects.filter(memberships__user=self.caller)
             .annotate(caller_role=F("memberships__role"))
             .order_by("key")
         )
@@ -54,8 +54,8 @@ class TeamListView(ApiView):
         summary="Teams the caller belongs to", responses={200: TeamSerializer(many=True)}
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(self.get_queryset()) or []
+        return self.get_paginated_response([team_out(t, role=t.caller_role) for t in page])
 
 
 class TeamDetailView(TeamListView):
@@ -66,7 +66,7 @@ class TeamDetailView(TeamListView):
         team = self.get_queryset().filter(key=key.upper()).first()
         if team is None:
             raise NotFound(f"No team {key}.")
-        return Response(self.get_serializer(team).data)
+        return Response(team_out(team, role=team.caller_role))
 
 
 def detail_response(view: ApiView, key: str, status_code: int = status.HTTP_200_OK) -> Response:
@@ -75,7 +75,8 @@ def detail_response(view: ApiView, key: str, status_code: int = status.HTTP_200_
         initiative = initiative_detail(view.visible_initiatives(), key)
     except Initiative.DoesNotExist:
         raise NotFound(f"No initiative {key}.") from None
-    return with_etag(Response(initiative_detail_out(initiative), status=status_code), initiative)
+    response = Response(initiative_detail_out(initiative), status=status_code)
+    return with_etag(response, initiative.initiative)
 
 
 class InitiativeListView(ApiView):
@@ -96,8 +97,8 @@ class InitiativeListView(ApiView):
     def get(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         # The page's slice goes to the selector: a fixed number of queries for any page size.
-        page = self.paginator.paginate_queryset(queryset, request, self, load=list_initiatives)
-        return self.get_paginated_response([initiative_row(row) for row in page])
+        page = self.page_number().paginate_queryset(queryset, request, self, load=list_initiatives)
+        return self.get_paginated_response([initiative_row(row) for row in page or []])
 
     @extend_schema(
         summary="Create an initiative",
@@ -106,10 +107,10 @@ class InitiativeListView(ApiView):
     )
     def post(self, request: Request) -> Response:
         data = self.validated(InitiativeCreateSerializer)
-        team = Team.objects.filter(key=data.pop("team").upper(), memberships__user=request.user)
+        team = Team.objects.filter(key=data.pop("team").upper(), memberships__user=self.caller)
         if not team.exists():
             raise NotFound("No such team among yours.")
-        initiative = services.initiative_create(team=team.get(), actor=request.user, **data)
+        initiative = services.initiative_create(team=team.get(), actor=self.caller, **data)
         response = detail_response(self, initiative.key, status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"/api/v1/initiatives/{initiative.key}/")
         return response
@@ -136,7 +137,7 @@ class InitiativeDetailView(ApiView):
         changes = self.validated(InitiativeUpdateSerializer, partial=True)
         services.initiative_update(
             initiative=initiative,
-            actor=request.user,
+            actor=self.caller,
             changes=changes,
             expected_version=expected_version(request),
         )
@@ -159,7 +160,7 @@ class InitiativeTransitionView(ApiView):
         data = self.validated(TransitionSerializer)
         services.initiative_transition(
             initiative=initiative,
-            actor=request.user,
+            actor=self.caller,
             expected_version=expected_version(request),
             **data,
         )
@@ -179,17 +180,7 @@ class ChecklistsView(ApiView):
         items = list(
             ChecklistItem.objects.filter(initiative=initiative).select_related("decided_by")
         )
-        facts = facts_for(initiative)
-        key = initiative.key
-        body: dict[str, Any] = {"initiative": key}
-        for kind in ChecklistKind.values:
-            body[kind] = {
-                **gate_full(evaluate_gate(kind, items, facts)),
-                "items": [
-                    checklist_item_out(item, key, facts) for item in items if item.kind == kind
-                ],
-            }
-        return Response(body)
+        return Response(checklists_out(initiative.key, items, facts_for(initiative)))
 
 
 class ChecklistItemView(ApiView):
@@ -197,14 +188,15 @@ class ChecklistItemView(ApiView):
     serializer_class = ChecklistItemSerializer
 
     def respond(self, item: ChecklistItem) -> Response:
-        context = {**self.get_serializer_context(), "facts": facts_for(item.initiative)}
-        return with_etag(Response(ChecklistItemSerializer(item, context=context).data), item)
+        initiative = item.initiative
+        body = checklist_item_out(item, initiative_key=initiative.key, facts=facts_for(initiative))
+        return with_etag(Response(body), item)
 
     @extend_schema(
         summary="Read a checklist item", responses={200: ChecklistItemSerializer, **errors(404)}
     )
     def get(self, request: Request, pk: int) -> Response:
-        return self.respond(self.get_visible(ChecklistItem.objects, pk, "checklist item"))
+        return self.respond(self.get_visible(ChecklistItem.objects.all(), pk, "checklist item"))
 
     @extend_schema(
         summary="Tick, sign off, waive or reopen a checklist item",
@@ -215,11 +207,11 @@ class ChecklistItemView(ApiView):
         responses={200: ChecklistItemSerializer, **errors(400, 403, 404, 409, 412)},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        item = self.get_visible(ChecklistItem.objects, pk, "checklist item")
+        item = self.get_visible(ChecklistItem.objects.all(), pk, "checklist item")
         data = self.validated(ChecklistItemChangeSerializer)
         common = {
             "item": item,
-            "actor": request.user,
+            "actor": self.caller,
             "expected_version": expected_version(request),
         }
         if data["status"] == "done":

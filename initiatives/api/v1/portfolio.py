@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from initiatives.api.serializers.initiatives import ErrorSerializer
+from initiatives.api.serializers.common import ErrorSerializer
 from initiatives.api.serializers.portfolio import PortfolioSerializer
 from initiatives.dashboard.summary import portfolio_summary, summary_for_teams
 from initiatives.selectors.portfolio import teams_for

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from initiatives.api.schema import errors
 from initiatives.api.serializers.webhooks import (
@@ -13,6 +14,8 @@ from initiatives.api.serializers.webhooks import (
     WebhookEndpointCreatedSerializer,
     WebhookEndpointInputSerializer,
     WebhookEndpointSerializer,
+    delivery_out,
+    endpoint_out,
 )
 from initiatives.api.v1.base import ApiView
 from initiatives.models import Team
@@ -22,11 +25,10 @@ from initiatives.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
 class WebhookMixin(ApiView):
-    serializer_class = WebhookEndpointSerializer
-    queryset = WebhookEndpoint.objects.none()
+    serializer_class: type[Serializer] = WebhookEndpointSerializer
 
     def get_team(self, key: str) -> Team:
-        team = Team.objects.filter(key=key.upper(), memberships__user=self.request.user).first()
+        team = Team.objects.filter(key=key.upper(), memberships__user=self.caller).first()
         if team is None:
             raise NotFound(f"No team {key}.")
         return team
@@ -34,12 +36,12 @@ class WebhookMixin(ApiView):
     def get_endpoint(self, pk: int) -> WebhookEndpoint:
         endpoint = (
             WebhookEndpoint.objects.select_related("team")
-            .filter(pk=pk, team__memberships__user=self.request.user)
+            .filter(pk=pk, team__memberships__user=self.caller)
             .first()
         )
         if endpoint is None:
             raise NotFound(f"No webhook {pk}.")
-        webhooks.require_webhook_admin(self.request.user, endpoint.team)
+        webhooks.require_webhook_admin(self.caller, endpoint.team)
         return endpoint
 
 
@@ -50,10 +52,10 @@ class TeamWebhooksView(WebhookMixin):
     )
     def get(self, request: Request, key: str) -> Response:
         team = self.get_team(key)
-        webhooks.require_webhook_admin(request.user, team)
+        webhooks.require_webhook_admin(self.caller, team)
         queryset = WebhookEndpoint.objects.filter(team=team).select_related("team").order_by("pk")
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(queryset) or []
+        return self.get_paginated_response([endpoint_out(e) for e in page])
 
     @extend_schema(
         summary="Register a webhook endpoint (EM only)",
@@ -64,10 +66,9 @@ class TeamWebhooksView(WebhookMixin):
     def post(self, request: Request, key: str) -> Response:
         team = self.get_team(key)
         data = self.validated(WebhookEndpointInputSerializer)
-        endpoint = webhooks.webhook_endpoint_create(team=team, actor=request.user, **data)
-        return Response(
-            WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED
-        )
+        endpoint = webhooks.webhook_endpoint_create(team=team, actor=self.caller, **data)
+        body = endpoint_out(endpoint, with_secret=True)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class WebhookDetailView(WebhookMixin):
@@ -76,7 +77,7 @@ class WebhookDetailView(WebhookMixin):
         responses={200: WebhookEndpointSerializer, **errors(403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(self.get_serializer(self.get_endpoint(pk)).data)
+        return Response(endpoint_out(self.get_endpoint(pk)))
 
     @extend_schema(
         summary="Change a webhook endpoint: URL, events, secret, active (EM only)",
@@ -87,14 +88,13 @@ class WebhookDetailView(WebhookMixin):
         endpoint = self.get_endpoint(pk)
         changes = self.validated(WebhookEndpointInputSerializer, partial=True)
         endpoint = webhooks.webhook_endpoint_update(
-            endpoint=endpoint, actor=request.user, changes=changes
+            endpoint=endpoint, actor=self.caller, changes=changes
         )
-        return Response(self.get_serializer(endpoint).data)
+        return Response(endpoint_out(endpoint))
 
 
 class WebhookDeliveriesView(WebhookMixin):
     serializer_class = WebhookDeliverySerializer
-    queryset = WebhookDelivery.objects.none()
 
     @extend_schema(
         summary="The delivery log of a webhook endpoint, newest first (EM only)",
@@ -105,7 +105,7 @@ class WebhookDeliveriesView(WebhookMixin):
         page = self.paginate_queryset(
             WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-pk")
         )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response([delivery_out(d) for d in page or []])
 
 
 class WebhookRedeliverView(WebhookMixin):
@@ -119,10 +119,10 @@ class WebhookRedeliverView(WebhookMixin):
     def post(self, request: Request, pk: int) -> Response:
         delivery = (
             WebhookDelivery.objects.select_related("endpoint__team")
-            .filter(pk=pk, endpoint__team__memberships__user=request.user)
+            .filter(pk=pk, endpoint__team__memberships__user=self.caller)
             .first()
         )
         if delivery is None:
             raise NotFound(f"No delivery {pk}.")
-        again = webhooks.webhook_redeliver(delivery=delivery, actor=request.user)
-        return Response(self.get_serializer(again).data, status=status.HTTP_202_ACCEPTED)
+        again = webhooks.webhook_redeliver(delivery=delivery, actor=self.caller)
+        return Response(delivery_out(again), status=status.HTTP_202_ACCEPTED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -15,7 +15,8 @@ from initiatives import services
 from initiatives.api.filters import ActivityFilter, TaskFilter, UpdateFilter
 from initiatives.api.pagination import ActivityCursor
 from initiatives.api.schema import IF_MATCH, errors
-from initiatives.api.serializers.initiatives import (
+from initiatives.api.serializers.common import JSON
+from initiatives.api.serializers.work import (
     ActivitySerializer,
     MilestoneCreateSerializer,
     MilestoneSerializer,
@@ -26,6 +27,8 @@ from initiatives.api.serializers.initiatives import (
     TaskCreateSerializer,
     TaskSerializer,
     TaskUpdateSerializer,
+    activity_out,
+    milestone_out,
     status_update_out,
     task_out,
 )
@@ -39,11 +42,23 @@ from initiatives.models import (
 )
 
 
-def milestones_with_counts() -> Any:
+def milestones_with_counts() -> QuerySet[Milestone]:
+    """Milestones with their task counts annotated and their slips prefetched."""
     return Milestone.objects.annotate(
         tasks_total=Count("tasks"),
         tasks_closed=Count("tasks", filter=Q(tasks__state__in=CLOSED_TASK_STATES)),
     ).prefetch_related("slips")
+
+
+def milestone_body(milestone: Any, initiative_key: str) -> JSON:
+    """A row of ``milestones_with_counts`` as the API shows it."""
+    return milestone_out(
+        milestone,
+        initiative_key=initiative_key,
+        tasks_total=milestone.tasks_total,
+        tasks_closed=milestone.tasks_closed,
+        slips=list(milestone.slips.all()),
+    )
 
 
 # --- Milestones --------------------------------------------------------------------------------
@@ -55,8 +70,8 @@ class MilestoneMixin(ApiView):
 
     def respond(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
         milestone = milestones_with_counts().select_related("initiative__team").get(pk=pk)
-        data = MilestoneSerializer(milestone, context=self.get_serializer_context()).data
-        return with_etag(Response(data, status=status_code), milestone)
+        body = milestone_body(milestone, milestone.initiative.key)
+        return with_etag(Response(body, status=status_code), milestone)
 
 
 class MilestoneListView(MilestoneMixin):
@@ -71,11 +86,8 @@ class MilestoneListView(MilestoneMixin):
             .filter(initiative=initiative)
             .order_by("due_date", "position", "pk")
         )
-        page = self.paginate_queryset(queryset)
-        context = {**self.get_serializer_context(), "initiative_key": initiative.key}
-        return self.get_paginated_response(
-            MilestoneSerializer(page, many=True, context=context).data
-        )
+        page = self.paginate_queryset(queryset) or []
+        return self.get_paginated_response([milestone_body(m, initiative.key) for m in page])
 
     @extend_schema(
         summary="Plan a milestone",
@@ -85,14 +97,14 @@ class MilestoneListView(MilestoneMixin):
     def post(self, request: Request, key: str) -> Response:
         initiative = self.get_initiative(key)
         data = self.validated(MilestoneCreateSerializer)
-        milestone = services.milestone_create(initiative=initiative, actor=request.user, **data)
+        milestone = services.milestone_create(initiative=initiative, actor=self.caller, **data)
         return self.respond(milestone.pk, status.HTTP_201_CREATED)
 
 
 class MilestoneDetailView(MilestoneMixin):
     @extend_schema(summary="Read a milestone", responses={200: MilestoneSerializer, **errors(404)})
     def get(self, request: Request, pk: int) -> Response:
-        return self.respond(self.get_visible(Milestone.objects, pk, "milestone").pk)
+        return self.respond(self.get_visible(Milestone.objects.all(), pk, "milestone").pk)
 
     @extend_schema(
         summary="Edit or reschedule a milestone",
@@ -103,12 +115,12 @@ class MilestoneDetailView(MilestoneMixin):
         responses={200: MilestoneSerializer, **errors(400, 403, 404, 409, 412)},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        milestone = self.get_visible(Milestone.objects, pk, "milestone")
+        milestone = self.get_visible(Milestone.objects.all(), pk, "milestone")
         changes = self.validated(MilestoneUpdateSerializer, partial=True)
         slip_reason = changes.pop("slip_reason", "")
         services.milestone_update(
             milestone=milestone,
-            actor=request.user,
+            actor=self.caller,
             changes=changes,
             slip_reason=slip_reason,
             expected_version=expected_version(request),
@@ -123,9 +135,9 @@ class MilestoneTransitionView(MilestoneMixin):
         responses={200: MilestoneSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
-        milestone = self.get_visible(Milestone.objects, pk, "milestone")
+        milestone = self.get_visible(Milestone.objects.all(), pk, "milestone")
         data = self.validated(MilestoneTransitionSerializer)
-        services.milestone_transition(milestone=milestone, actor=request.user, to=data["to"])
+        services.milestone_transition(milestone=milestone, actor=self.caller, to=data["to"])
         return self.respond(pk)
 
 
@@ -140,7 +152,8 @@ class TaskMixin(ApiView):
         self, task: Task, initiative_key: str, status_code: int = status.HTTP_200_OK
     ) -> Response:
         """``task`` as the service returned it (no second read); its assignee must be loaded."""
-        return with_etag(Response(task_out(task, initiative_key), status=status_code), task)
+        body = task_out(task, initiative_key=initiative_key)
+        return with_etag(Response(body, status=status_code), task)
 
 
 class TaskListView(TaskMixin):
@@ -160,9 +173,9 @@ class TaskListView(TaskMixin):
             .select_related("assignee")
             .order_by("created_at", "pk")
         )
-        page = self.paginate_queryset(queryset)
-        context = {**self.get_serializer_context(), "initiative_key": initiative.key}
-        return self.get_paginated_response(TaskSerializer(page, many=True, context=context).data)
+        page = self.paginate_queryset(queryset) or []
+        key = initiative.key
+        return self.get_paginated_response([task_out(t, initiative_key=key) for t in page])
 
     @extend_schema(
         summary="Add a task",
@@ -173,7 +186,7 @@ class TaskListView(TaskMixin):
     def post(self, request: Request, key: str) -> Response:
         initiative = self.get_initiative(key)
         data = self.validated(TaskCreateSerializer)
-        task = services.task_create(initiative=initiative, actor=request.user, **data)
+        task = services.task_create(initiative=initiative, actor=self.caller, **data)
         if not Task.assignee.is_cached(task):
             task.assignee = data["assignee"]
         return self.respond(task, initiative.key, status.HTTP_201_CREATED)
@@ -196,7 +209,7 @@ class TaskDetailView(TaskMixin):
         changes = self.validated(TaskUpdateSerializer, partial=True)
         updated = services.task_update(
             task=task,
-            actor=request.user,
+            actor=self.caller,
             changes=changes,
             expected_version=expected_version(request),
         )
@@ -222,10 +235,9 @@ class InitiativeUpdatesView(ApiView):
     def get(self, request: Request, key: str) -> Response:
         initiative = self.get_initiative(key)
         queryset = StatusUpdate.objects.filter(initiative=initiative).select_related("author")
-        page = self.paginate_queryset(queryset.order_by("-week"))
-        context = {**self.get_serializer_context(), "initiative_key": initiative.key}
-        data = StatusUpdateSerializer(page, many=True, context=context).data
-        return self.get_paginated_response(data)
+        page = self.paginate_queryset(queryset.order_by("-week")) or []
+        key = initiative.key
+        return self.get_paginated_response([status_update_out(u, initiative_key=key) for u in page])
 
     @extend_schema(
         summary="Post (or revise) this week's update",
@@ -241,10 +253,10 @@ class InitiativeUpdatesView(ApiView):
     def post(self, request: Request, key: str) -> Response:
         initiative = self.get_initiative(key)
         data = self.validated(StatusUpdateCreateSerializer)
-        update = services.status_update_post(initiative=initiative, actor=request.user, **data)
+        update = services.status_update_post(initiative=initiative, actor=self.caller, **data)
         # Serialized as the service returned it (its author is the caller): no second read.
         code = status.HTTP_201_CREATED if update.revision == 1 else status.HTTP_200_OK
-        return Response(status_update_out(update, initiative.key), status=code)
+        return Response(status_update_out(update, initiative_key=initiative.key), status=code)
 
 
 class UpdateListView(ApiView):
@@ -257,7 +269,7 @@ class UpdateListView(ApiView):
         if self.schema_only():
             return StatusUpdate.objects.none()
         return (
-            StatusUpdate.objects.filter(initiative__team__memberships__user=self.request.user)
+            StatusUpdate.objects.filter(initiative__team__memberships__user=self.caller)
             .select_related("author", "initiative__team")
             .order_by("-week", "initiative__team__key", "initiative__number")
         )
@@ -267,8 +279,10 @@ class UpdateListView(ApiView):
         responses={200: StatusUpdateSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
+        return self.get_paginated_response(
+            [status_update_out(u, initiative_key=u.initiative.key) for u in page]
+        )
 
 
 # --- Activity ----------------------------------------------------------------------------------
@@ -290,5 +304,5 @@ class ActivityView(ApiView):
         queryset = self.filter_queryset(
             ActivityEvent.objects.filter(initiative=initiative).select_related("actor")
         )
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(queryset) or []
+        return self.get_paginated_response([activity_out(event) for event in page])
