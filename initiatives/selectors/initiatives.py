@@ -30,6 +30,7 @@ from initiatives.models import (
     Task,
     Team,
 )
+from initiatives.models.initiative import InitiativeQuerySet
 from initiatives.rules.checklists import (
     Facts,
     GateProgress,
@@ -48,9 +49,9 @@ GATE_SHORT_NAMES: dict[str, str] = {ChecklistKind.READY: "DoR", ChecklistKind.DO
 User = get_user_model()
 
 
-def visible_initiatives(user) -> QuerySet[Initiative]:
+def visible_initiatives(user: Any) -> InitiativeQuerySet:
     """Initiatives of the teams ``user`` belongs to."""
-    return Initiative.objects.filter(team__memberships__user=user)
+    return Initiative.objects.visible_to(user)
 
 
 class ListAnnotations(TypedDict):
@@ -120,7 +121,7 @@ class CurrentMilestone:
     due_date: dt.date
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class InitiativeRow:
     """One initiative of a list (``list_initiatives``): the model row, with its team and DRI
     joined, and what every list shows beside it. The columns lists read are forwarded as
@@ -347,7 +348,7 @@ class MilestoneRow:
         return round(100 * self.tasks_closed / total) if total else 0
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class InitiativeDetail(InitiativeRow):
     """One initiative with everything its page and its API detail show (``initiative_detail``):
     people, milestones, the whole checklist and both gates evaluated in full."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -107,7 +107,7 @@ class ApiView(GenericAPIView):
         assert isinstance(paginator, PageNumber)
         return paginator
 
-    def visible_initiatives(self) -> QuerySet[Initiative]:
+    def visible_initiatives(self) -> InitiativeQuerySet:
         return visible_initiatives(self.caller)
 
     def prime_role(self, team_id: int, role: str) -> None:
@@ -118,8 +118,7 @@ class ApiView(GenericAPIView):
 
     def get_initiative(self, key: str) -> Initiative:
         initiative = (
-            # visible_initiatives is Initiative's own queryset class, typed as a plain one.
-            cast(InitiativeQuerySet, self.visible_initiatives())
+            self.visible_initiatives()
             .by_key(key)
             .select_related("team")
             # The membership row the visibility filter joined: the caller's role.
