@@ -13,7 +13,7 @@ from tests.web.conftest import populate
 
 
 def test_markdown_cache_returns_sanitised_output_every_time():
-    source = "<script>alert('x')</script>**ok** [x](javascript:alert(1))"
+    source = "<script>alert('x')</script>\n\n**ok** [x](javascript:alert(1))"
     first = render_markdown(source)
     hits = shipshape._render_markdown_cached.cache_info().hits
     second = render_markdown(source)

@@ -45,7 +45,7 @@ def test_update_page_shows_script_as_nothing(client, people, initiative):
         initiative=initiative,
         actor=people["dri"],
         health=Health.OFF_TRACK,
-        progress="<script>alert('pwn')</script>Safe text",
+        progress="<script>alert('pwn')</script>\n\nSafe text",
         risks='[bad](javascript:alert(1)) <img src=x onerror="alert(2)">',
     )
     client.force_login(people["em"])
