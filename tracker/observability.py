@@ -2,7 +2,8 @@
 
 - ``RequestContextMiddleware`` (outermost) takes ``X-Request-ID`` from the request when it is
   sane, or makes one; puts it in a context variable that ``RequestIdFilter`` adds to every log
-  record; returns it in the response; counts the request and its latency by route; and turns
+  record; returns it in the response; counts the request and its latency by method, route and
+  status class (every label bounded, whatever clients send); and turns
   the 500 of a lost database into a 503 the client may retry.
 - Celery signals carry the request id in the task message headers (``before_task_publish``)
   and restore it in the worker (``task_prerun``), and count task outcomes.
@@ -54,6 +55,19 @@ EMAILS_SENT = Counter(
 OUTBOX_DISPATCHED = Counter(
     "shipshape_outbox_dispatched_total", "Outbox messages handed to the broker.", ["kind"]
 )
+
+
+# Every label takes a bounded set of values, whatever clients send: methods outside this set
+# count as "other", unmatched paths as "<unmatched>", statuses by class ("2xx", "4xx", ...).
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str | None) -> str:
+    return method if method in KNOWN_METHODS else "other"
+
+
+def status_label(status: int) -> str:
+    return f"{status // 100}xx" if 100 <= status <= 599 else "other"
 
 
 def metrics_payload() -> tuple[bytes, str]:
@@ -157,10 +171,12 @@ class RequestContextMiddleware:
                 DB_UNAVAILABLE.inc()
                 response = unavailable_response(request)
             response[REQUEST_ID_HEADER] = request_id
+            # The route pattern (``i/<str:key>/``), never the path: one series per route.
             match = getattr(request, "resolver_match", None)
             route = (match.route or match.view_name) if match else "<unmatched>"
-            HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-            HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+            method = method_label(request.method)
+            HTTP_REQUESTS.labels(method, route, status_label(response.status_code)).inc()
+            HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)
             return response
         finally:
             request_id_var.reset(token)

@@ -4,6 +4,7 @@ template: they must answer while the rest of the site cannot."""
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -24,13 +25,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+logger = logging.getLogger("shipshape.ops")
+
+
+def failure(check: str, error: Exception) -> str:
+    """What /readyz says about a failed check: the kind of error only. Its message (hosts,
+    ports, user names) goes to the log, not to whoever can reach the endpoint."""
+    logger.warning("Readiness check %s failed: %s: %s", check, type(error).__name__, error)
+    return type(error).__name__
+
+
 def check_database() -> str | None:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as error:
-        return f"{type(error).__name__}: {error}"[:300]
+        return failure("database", error)
     return None
 
 
@@ -49,7 +60,7 @@ def check_broker() -> str | None:
                 timeout=settings.READYZ_BROKER_TIMEOUT,  # type: ignore[arg-type]  # float s; stub: int
             )
     except Exception as error:
-        return f"{type(error).__name__}: {error}"[:300]
+        return failure("broker", error)
     return None
 
 
@@ -57,7 +68,8 @@ def check_broker() -> str | None:
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready for traffic: the database and the broker both answer. 503 says which did not."""
+    """Ready for traffic: the database and the broker both answer. 503 says which did not
+    (and the kind of error), never where they are."""
     failures = {
         name: error
         for name, error in (("database", check_database()), ("broker", check_broker()))

@@ -5,6 +5,7 @@ a duplicated task message cannot send twice what has already been delivered."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -14,6 +15,7 @@ import json
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -32,7 +34,11 @@ DELIVER_TASK = "initiatives.api.tasks.deliver_webhook"
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
+# Each socket operation may wait this long, and the whole attempt (resolve, connect, TLS,
+# send, read the answer) at most DEADLINE_SECONDS: a receiver trickling its answer a byte at
+# a time cannot hold a worker for longer.
 TIMEOUT_SECONDS = 10
+DEADLINE_SECONDS = 15
 SIGNATURE_HEADER = "X-Shipshape-Signature"
 
 
@@ -82,13 +88,70 @@ def pinned_connection(
     return connection_class(host, port, address=address, timeout=TIMEOUT_SECONDS)
 
 
-def address_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# IPv6 ranges that carry an IPv4 address, or translate to one, which ``is_global`` calls public
+# on some Python versions: through them a "public" address reaches 127.0.0.1 or 10.0.0.0/8.
+# Refused whatever they embed (a webhook receiver has a plain address).
+TRANSLATING_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "64:ff9b::/96",  # NAT64 (RFC 6052)
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215)
+        "2002::/16",  # 6to4 (RFC 3056)
+        "2001::/32",  # Teredo (RFC 4380)
+        "::/96",  # IPv4-compatible (deprecated, RFC 4291)
+    )
+)
+
+
+def is_public(ip: IPAddress) -> bool:
+    """A global unicast address that is not a translation of another one. An IPv4-mapped
+    address (``::ffff:10.0.0.1``) is judged by the IPv4 address it maps."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public(ip.ipv4_mapped)
+        if any(ip in network for network in TRANSLATING_NETWORKS):
+            return False
+    return ip.is_global and not ip.is_multicast
+
+
+def address_allowed(ip: IPAddress) -> bool:
     """``settings.WEBHOOK_ALLOWED_NETWORKS`` when set (the tests: loopback only); otherwise
     public addresses only, so that a webhook cannot reach the internal network."""
     networks = getattr(settings, "WEBHOOK_ALLOWED_NETWORKS", None)
     if networks is not None:
         return any(ip in ipaddress.ip_network(n) for n in networks)
-    return ip.is_global
+    return is_public(ip)
+
+
+# Names that never lead to a public address, refused without asking DNS.
+INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
+
+
+def url_refusal(url: str) -> str | None:
+    """Why an endpoint URL can never be delivered to, or None. Checked when the endpoint is
+    registered, without DNS (the request must not wait on it): the scheme, a literal address,
+    and names that are internal by definition (``localhost``, ``*.internal``, a name without
+    a dot). A name is resolved and checked again at every delivery."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Use an http:// or https:// URL."
+    host = parts.hostname.rstrip(".").lower()
+    try:
+        literal: IPAddress | None = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        literal = None
+    if literal is not None:
+        if not address_allowed(literal):
+            return "Webhooks are delivered to public addresses only."
+        return None
+    networks = getattr(settings, "WEBHOOK_ALLOWED_NETWORKS", None)
+    if networks is None and (
+        "." not in host or host == "localhost" or host.endswith(INTERNAL_SUFFIXES)
+    ):
+        return "Webhooks are delivered to public addresses only."
+    return None
 
 
 def post_json(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
@@ -108,13 +171,51 @@ def post_json(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, s
         raise DeliveryRefused(f"{parts.hostname} resolves to an address that is not allowed.")
     connection = pinned_connection(parts.scheme, parts.hostname, port, str(addresses[0]))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Socket timeouts bound each read, not their sum: at the deadline a watchdog shuts the
+    # socket, which ends whatever read or write is waiting on it.
+    watchdog = Deadline(connection, DEADLINE_SECONDS)
     try:
         connection.request("POST", path, body=body, headers=dict(headers))
         response = connection.getresponse()
         text = response.read(2048).decode("utf-8", "replace")
+        watchdog.check()
         return response.status, text
+    except (OSError, http.client.HTTPException):
+        watchdog.check()
+        raise
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+class DeadlineExceeded(TimeoutError):
+    pass
+
+
+class Deadline:
+    """Shuts ``connection``'s socket ``seconds`` from now unless cancelled first."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.connection, self.seconds = connection, seconds
+        self.expired = threading.Event()
+        self.timer = threading.Timer(seconds, self._cut)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _cut(self) -> None:
+        self.expired.set()
+        sock = self.connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def check(self) -> None:
+        """Raise ``DeadlineExceeded`` if the deadline cut the exchange short."""
+        if self.expired.is_set():
+            raise DeadlineExceeded(f"No complete answer within {self.seconds:g} s.")
+
+    def cancel(self) -> None:
+        self.timer.cancel()
 
 
 def delivery_attempt(delivery_id: int, *, now: dt.datetime | None = None) -> int | None:

@@ -14,7 +14,7 @@ from initiatives.outbox.api import enqueue
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import ValidationFailed
 from initiatives.services.common import record, reject_unknown
-from initiatives.webhooks.delivery import DELIVER_TASK
+from initiatives.webhooks.delivery import DELIVER_TASK, url_refusal
 from initiatives.webhooks.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
 EDITABLE_FIELDS = ("url", "events", "active", "description", "secret")
@@ -41,6 +41,15 @@ def _clean_events(events: Iterable[str]) -> list[str]:
     return events
 
 
+def _clean_url(url: str) -> str:
+    """Refuse now (400) a URL that delivery would always refuse: an internal address."""
+    url = (url or "").strip()
+    refusal = url_refusal(url)
+    if refusal:
+        raise ValidationFailed(fields={"url": [refusal]})
+    return url
+
+
 def _record(actor: Any, verb: str, endpoint: WebhookEndpoint, summary: str) -> None:
     record(
         actor=actor,
@@ -64,6 +73,7 @@ def webhook_endpoint_create(
 ) -> WebhookEndpoint:
     """Register an endpoint; without a ``secret`` one is generated (returned on the row)."""
     require_webhook_admin(actor, team)
+    url = _clean_url(url)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(
             team=team,
@@ -88,6 +98,8 @@ def webhook_endpoint_update(
         for name, value in changes.items():
             if name == "events":
                 value = _clean_events(value)
+            if name == "url":
+                value = _clean_url(value)
             if name == "secret" and not value:
                 raise ValidationFailed(fields={"secret": ["The secret cannot be empty."]})
             setattr(locked, name, value)
