@@ -103,8 +103,11 @@ class ChecklistItem(ItemSpec):
     template_version = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=8, choices=ItemStatus.choices, default=ItemStatus.OPEN)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who ticked, signed or waived it, by display name at the time (a later rename or
+    # deactivation does not change who signed).
+    decided_by_name = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     evidence_value = models.TextField(blank=True)
     note = models.TextField(blank=True)

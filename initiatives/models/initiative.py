@@ -54,6 +54,14 @@ class Initiative(models.Model):
     # Where a paused initiative returns to.
     paused_from = models.CharField(max_length=16, choices=State.choices, blank=True)
     security_risk = models.CharField(max_length=8, choices=SecurityRisk.choices, blank=True)
+    # The level security last signed off in the DoR's risk review: until security signs
+    # again, the DoD's risk-scaled approval follows the stricter of it and ``security_risk``.
+    security_risk_signed = models.CharField(
+        max_length=8, choices=SecurityRisk.choices, blank=True, editable=False
+    )
+    # Everyone who has been the DRI, the current one included, in order of appointment:
+    # nobody signs off a review of an initiative they own or have owned.
+    dri_history = models.JSONField(default=list, blank=True, editable=False)
     cancel_reason = models.TextField(blank=True)
     # Denormalised from the latest status update (services.status_update_post) so that lists
     # filter and sort by health without a subquery per row.
@@ -86,6 +94,10 @@ class Initiative(models.Model):
             models.CheckConstraint(
                 condition=models.Q(security_risk__in=["", *SecurityRisk.values]),
                 name="initiative_security_risk_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(security_risk_signed__in=["", *SecurityRisk.values]),
+                name="initiative_security_risk_signed_valid",
             ),
             models.CheckConstraint(
                 condition=~models.Q(state=State.PAUSED) | ~models.Q(paused_from=""),
@@ -150,7 +162,7 @@ class MilestoneSlip(models.Model):
     new_date = models.DateField()
     reason = models.TextField(blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

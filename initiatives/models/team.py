@@ -49,6 +49,11 @@ class Team(models.Model):
     # The next initiative number; incremented with a row-level UPDATE so that concurrent
     # creations get distinct consecutive numbers (services.initiative_create).
     next_number = models.PositiveIntegerField(default=1, editable=False)
+    # The version of everything the team's pages show: ``services.common.record`` adds one
+    # inside every writing transaction. The UPDATE holds the row's lock until commit, so the
+    # team's writers commit one after another and the number moves in commit order; cached
+    # reads are keyed by it (``selectors.versions``).
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )

@@ -21,7 +21,9 @@ from initiatives.models import (
     SignoffRole,
     Team,
 )
+from initiatives.rules.checklists import is_lowering
 from initiatives.rules.exceptions import NotAllowed, NotFound
+from initiatives.rules.workflow import passed_gates
 
 # Roles that may change anything in a team; viewers only read.
 CONTRIBUTOR_ROLES = frozenset({Role.ENGINEER, Role.EM, Role.PM, Role.SECURITY, Role.LEGAL})
@@ -146,6 +148,12 @@ def _is_dri(actor: Actor, initiative: Initiative) -> bool:
     return initiative.dri_id == actor.user.pk
 
 
+def is_or_was_dri(user_id: int | None, initiative: Initiative) -> bool:
+    """Whether ``user_id`` owns ``initiative`` now or has owned it at any time in its life
+    (``Initiative.dri_history``): such a person signs off none of its reviews."""
+    return user_id == initiative.dri_id or user_id in (initiative.dri_history or [])
+
+
 @dataclass(frozen=True, slots=True)
 class InitiativePeople:
     """Who is listed on an initiative, as its page loaded them (``selectors.initiative_detail``):
@@ -194,6 +202,30 @@ def can_override_gate(actor: Actor) -> bool:
     return actor.is_em
 
 
+def can_edit_fields(actor: Actor, initiative: Initiative, fields: set[str]) -> bool:
+    """Editing the initiative: its DRI or a manager; a security member may change the
+    security risk alone (a risk decision, ``risk_change_refusal``)."""
+    if can_edit_initiative(actor, initiative):
+        return True
+    return actor.role == Role.SECURITY and fields <= {"security_risk"}
+
+
+def risk_is_decided(initiative: Initiative, *, review_signed: bool) -> bool:
+    """The risk level is a signed decision once security has signed the DoR's risk review, or
+    once the initiative has passed its DoR at all (signed, waived or overridden)."""
+    return review_signed or bool(passed_gates(initiative.state, paused_from=initiative.paused_from))
+
+
+def risk_change_refusal(actor: Actor, *, old: str, new: str, decided: bool) -> str | None:
+    """Why ``actor`` may not change a decided risk level from ``old`` to ``new``."""
+    if decided and is_lowering(old, new) and not (actor.is_em or actor.role == Role.SECURITY):
+        return (
+            "Only a security member or an engineering manager can lower the security risk "
+            "once it has been signed off."
+        )
+    return None
+
+
 def can_manage_people(actor: Actor, initiative: Initiative) -> bool:
     return actor.is_contributor and (_is_dri(actor, initiative) or actor.is_em)
 
@@ -231,8 +263,9 @@ def signoff_refusal(
     initiative: Initiative,
     people: InitiativePeople | None = None,
 ) -> str | None:
-    """Why ``actor`` may not sign off ``item``, or None if they may."""
-    is_dri = _is_dri(actor, initiative)
+    """Why ``actor`` may not sign off ``item``, or None if they may. Separation of duties
+    holds over time: a former DRI is refused like the current one."""
+    is_dri = is_or_was_dri(actor.user.pk, initiative)
     role = item.signoff_role
     is_stakeholder = role == SignoffRole.STAKEHOLDER and _is_stakeholder(actor, initiative, people)
     if may_sign_off(
@@ -240,6 +273,8 @@ def signoff_refusal(
     ):
         return None
     if is_dri:
+        if not _is_dri(actor, initiative):
+            return "A former DRI of this initiative cannot sign off its reviews."
         return "The DRI cannot sign off their own initiative's reviews."
     if role == SignoffRole.STAKEHOLDER:
         return "Only a listed stakeholder of this initiative can give this sign-off."

@@ -9,7 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from initiatives.models import ACTIVE_STATES, ChecklistKind, Health, MilestoneState, State
+from initiatives.models import (
+    ACTIVE_STATES,
+    ChecklistKind,
+    Health,
+    Initiative,
+    MilestoneState,
+    State,
+)
+from initiatives.rules.checklists import gate_progress
 from initiatives.rules.exceptions import InvalidTransition, ValidationFailed
 
 
@@ -21,22 +29,32 @@ class Transition:
     gate: str | None = None  # a ChecklistKind that must be met
     needs_reason: bool = False
     em_only: bool = False
+    # The gate was passed on the way here and is checked again: the initiative does not wait
+    # at it (``blocking_gate``), but it may not move on while the gate is no longer met.
+    recheck: bool = False
 
 
 _CORE = [
     Transition(State.DISCOVERY, State.SCOPING, "Start scoping"),
     Transition(State.SCOPING, State.READY, "Mark ready", gate=ChecklistKind.READY),
     Transition(State.READY, State.SCOPING, "Re-scope"),
-    Transition(State.READY, State.IN_DELIVERY, "Start delivery"),
+    Transition(
+        State.READY, State.IN_DELIVERY, "Start delivery", gate=ChecklistKind.READY, recheck=True
+    ),
     Transition(State.IN_DELIVERY, State.DONE, "Mark done", gate=ChecklistKind.DONE),
     Transition(State.DONE, State.IN_DELIVERY, "Reopen", needs_reason=True, em_only=True),
 ]
 _PAUSABLE = (State.DISCOVERY, State.SCOPING, State.READY, State.IN_DELIVERY)
+_PASSED_DOR = {State.READY: ChecklistKind.READY, State.IN_DELIVERY: ChecklistKind.READY}
 
 INITIATIVE_TRANSITIONS: tuple[Transition, ...] = (
     *_CORE,
     *(Transition(s, State.PAUSED, "Pause") for s in _PAUSABLE),
-    *(Transition(State.PAUSED, s, "Resume") for s in _PAUSABLE),
+    # Resuming to ready or in delivery re-checks the DoR: a pause is no way around it.
+    *(
+        Transition(State.PAUSED, s, "Resume", gate=_PASSED_DOR.get(s), recheck=s in _PASSED_DOR)
+        for s in _PAUSABLE
+    ),
     *(
         Transition(s, State.CANCELLED, "Cancel", needs_reason=True)
         for s in (*_PAUSABLE, State.PAUSED)
@@ -55,10 +73,28 @@ FORWARD: dict[str, str] = {
 
 
 def blocking_gate(state: str) -> str | None:
-    """The gate (a ChecklistKind) of ``state``'s move forward, if that move is gated: an
-    initiative in this state whose gate is not met is *waiting at the gate*."""
+    """The gate (a ChecklistKind) of ``state``'s move forward, if that move passes a gate
+    (not one it re-checks): an initiative in this state whose gate is not met is *waiting at
+    the gate*."""
     target = FORWARD.get(state)
-    return _BY_PAIR[(state, target)].gate if target else None
+    if not target:
+        return None
+    move = _BY_PAIR[(state, target)]
+    return None if move.recheck else move.gate
+
+
+# The gates an initiative in each state has passed on its way there; one that is no longer
+# met (an item reopened afterwards, or passed by override) is flagged "gate no longer met".
+PASSED_GATES: dict[str, tuple[str, ...]] = {
+    State.READY: (ChecklistKind.READY,),
+    State.IN_DELIVERY: (ChecklistKind.READY,),
+    State.DONE: (ChecklistKind.READY, ChecklistKind.DONE),
+}
+
+
+def passed_gates(state: str, *, paused_from: str = "") -> tuple[str, ...]:
+    """The gates behind an initiative in ``state`` (a paused one: where it was)."""
+    return PASSED_GATES.get(paused_from if state == State.PAUSED else state, ())
 
 
 def next_gate(state: str, *, paused_from: str = "") -> str | None:
@@ -244,3 +280,24 @@ def is_stale(*, state: str, last_update_week: str, created_week: str, current_we
         return False
     since = max(filter(None, [last_update_week, created_week]))
     return weeks_between(since, current_week) > STALE_AFTER_WEEKS
+
+
+# --- Gates no longer met ---------------------------------------------------------------------
+
+
+def lapsed_gates(initiative: Initiative) -> list[str]:
+    """The gates ``initiative`` has passed that are not met now (an item reopened after the
+    gate, a risk change that reopened the security review, a gate passed by override), from
+    the stored progress: no query. Shown as "gate no longer met" on the initiative page, its
+    board card, my work and the digest; its next forward move is refused until they are met."""
+    return [
+        kind
+        for kind in passed_gates(initiative.state, paused_from=initiative.paused_from)
+        if not gate_progress(initiative, kind).met
+    ]
+
+
+LAPSED_LABEL: dict[str, str] = {
+    ChecklistKind.READY: "DoR no longer met",
+    ChecklistKind.DONE: "DoD no longer met",
+}

@@ -37,6 +37,7 @@ from django_stubs_ext import WithAnnotations
 from initiatives.models import (
     ACTIVE_STATES,
     CLOSED_TASK_STATES,
+    ActivityEvent,
     ChecklistItem,
     ChecklistKind,
     Health,
@@ -53,10 +54,12 @@ from initiatives.models import (
 from initiatives.rules.permissions import SIGNOFF_ROLES_OF, is_contributor
 from initiatives.rules.workflow import (
     DUE_SOON_DAYS,
+    LAPSED_LABEL,
     STALE_AFTER_WEEKS,
     due_soon_until,
     due_status,
     iso_week,
+    lapsed_gates,
     parse_iso_week,
     shift_week,
 )
@@ -143,6 +146,7 @@ class MyInitiative:
     stale: bool
     update_due: bool
     update_url: str  # set when the update is due
+    lapsed: tuple[str, ...] = ()  # "DoR no longer met" (``rules.workflow.lapsed_gates``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +220,8 @@ def _total() -> Window:
 
 def _url_for(name: str) -> Callable[[str], str]:
     """``reverse(name, kwargs={"key": key})`` for many keys at the cost of one reverse()."""
-    head, _, tail = reverse(name, kwargs={"key": "@KEY@"}).partition("@KEY@")
+    # A placeholder the <initiative:key> converter accepts and no URL prefix contains.
+    head, _, tail = reverse(name, kwargs={"key": "QQQQ-0"}).partition("QQQQ-0")
     return lambda key: f"{head}{key}{tail}"
 
 
@@ -303,6 +308,7 @@ def _my_initiative(
         stale=row.stale,
         update_due=due,
         update_url=urls["update"](row.key) if due else "",
+        lapsed=tuple(LAPSED_LABEL[kind] for kind in lapsed_gates(row.initiative)),
     )
 
 
@@ -384,6 +390,16 @@ def _signoff_grants(user: User, teams: list[MyTeam]) -> list[Q]:
     return grants
 
 
+def _was_dri(user: User) -> QuerySet[ActivityEvent]:
+    """The audit events that made ``user`` the DRI of the outer item's initiative: its
+    creation or a change of DRI (``Initiative.dri_history``, which SQLite cannot search)."""
+    return ActivityEvent.objects.filter(
+        initiative_id=OuterRef("initiative_id"),
+        verb__in=("initiative.created", "initiative.updated", "initiative.risk_changed"),
+        after__dri=user.pk,
+    )
+
+
 def _signoffs_waiting(
     user: User, teams: list[MyTeam]
 ) -> QuerySet[WithAnnotations[ChecklistItem, _Counted]] | None:
@@ -407,8 +423,10 @@ def _signoffs_waiting(
             status=ItemStatus.OPEN,
             initiative__state__in=OPEN_STATES,
         )
-        # The DRI cannot sign off their own initiative (permissions.may_sign_off).
+        # The DRI cannot sign off their own initiative, nor can a former DRI
+        # (permissions.signoff_refusal).
         .exclude(initiative__dri=user)
+        .exclude(Exists(_was_dri(user)))
         .select_related("initiative__team")
         .only(
             "text",

@@ -1,10 +1,14 @@
 """What keys cached reads: a team's data version.
 
 Every write to a team's data goes through a service that records exactly one activity event
-(``services.common.record``), so the id of the team's newest event changes whenever anything
-its pages show changes. A cached page keyed by it is never served after a write. Entries also
-expire after ``READ_CACHE_SECONDS`` (settings; 0 turns caching off), which bounds what the key
-cannot see: a user's renamed display name, or an older event committed after a newer one."""
+(``services.common.record``), and recording it adds one to the team's ``data_version`` inside
+the writing transaction. That UPDATE holds the team's row lock until commit, so of two writers
+the second waits for the first to commit and the number moves in commit order: once a write
+is visible to a reader, so is the version that follows it. A cached read keyed by the version
+is never served after a write. (The id of the newest event was not enough: on PostgreSQL ids
+are taken at INSERT, and a slower writer committing after a faster one left the highest id
+unchanged.) Entries also expire after ``READ_CACHE_SECONDS`` (settings; 0 turns caching off),
+which bounds what the key cannot see: a user's renamed display name."""
 
 from __future__ import annotations
 
@@ -14,38 +18,33 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Subquery, Sum
 from django.utils import timezone
 
-from initiatives.models import ActivityEvent, Membership, Team
+from initiatives.models import Membership, Team
 
 
 def newest_event_id(team_ids: Iterable[int]) -> int:
-    """The id of the teams' newest activity event (0 before any). One query: an index lookup
-    per team."""
-    versions = (
-        Team.objects.filter(pk__in=list(team_ids))
-        .annotate(version=team_version(OuterRef("pk")))
-        .aggregate(n=Max("version"))
-    )
+    """The combined data version of the teams (0 before any write): the sum of their
+    versions, which grows whenever any of them does. One query. (The name is kept from when
+    the version was the newest event's id.)"""
+    versions = Team.objects.filter(pk__in=list(team_ids)).aggregate(n=Sum("data_version"))
     return versions["n"] or 0
 
 
 def team_version(team_id: Any) -> Subquery:
-    """``newest_event_id`` of one team as a subquery (``team_id`` may be an ``OuterRef``), so
+    """The data version of one team as a subquery (``team_id`` may be an ``OuterRef``), so
     that a read can learn the version in the query it makes anyway."""
-    newest = ActivityEvent.objects.filter(team_id=team_id).order_by("-pk").values("pk")[:1]
-    return Subquery(newest)
+    return Subquery(Team.objects.filter(pk=team_id).values("data_version")[:1])
 
 
 def user_team_versions(user: Any) -> list[tuple[int, int | None]]:
-    """(team id, ``newest_event_id``) of every team ``user`` belongs to, in one query: what keys
-    a cached read of everything the user can see. Joining or leaving a team changes it too."""
+    """(team id, data version) of every team ``user`` belongs to, in one query: what keys a
+    cached read of everything the user can see. Joining or leaving a team changes it too."""
     return list(
         Membership.objects.filter(user=user)
-        .annotate(version=team_version(OuterRef("team_id")))
         .order_by("team_id")
-        .values_list("team_id", "version")
+        .values_list("team_id", "team__data_version")
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,14 +10,16 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from initiatives.models import ChecklistItem, Evidence, ItemStatus
+from initiatives.models import ChecklistItem, ChecklistKind, Evidence, ItemStatus, SignoffRole
 from initiatives.rules import permissions as perms
 from initiatives.rules.checklists import tick_precondition_refusal
 from initiatives.rules.exceptions import Conflict, ValidationFailed
 from initiatives.selectors.checklists import facts_for
 from initiatives.services.checklists import store_gate_progress
 from initiatives.services.common import (
+    check_text,
     check_version,
+    display_name,
     ensure_writable,
     lock_initiative,
     member_actor,
@@ -56,6 +59,11 @@ def _clean_evidence(item: ChecklistItem, evidence: str) -> str:
     return evidence
 
 
+def _is_risk_review(item: ChecklistItem) -> bool:
+    """The DoR's security sign-off: the review of the security risk level."""
+    return item.kind == ChecklistKind.READY and item.signoff_role == SignoffRole.SECURITY
+
+
 def _summary(verb: str, item: ChecklistItem, initiative: Any) -> str:
     return f"{verb} “{item.text}” ({item.get_kind_display()}) on {initiative.key}"
 
@@ -70,6 +78,7 @@ def checklist_item_tick(
 ) -> ChecklistItem:
     """Mark an item done. Sign-off items only by the holder of that role (never the DRI);
     items asking for evidence only with it; automatic items never (their rule decides)."""
+    check_text(evidence=evidence, note=note)
     with transaction.atomic():
         locked, initiative = _locked_item(item)
         who = member_actor(actor, initiative)
@@ -84,12 +93,18 @@ def checklist_item_tick(
         before = {"status": locked.status}
         locked.status = ItemStatus.DONE
         locked.decided_by = actor
+        locked.decided_by_name = display_name(actor)
         locked.decided_at = timezone.now()
         locked.evidence_value = evidence
         locked.note = (note or "").strip()
         locked.waiver_reason = ""
         locked.version += 1
         locked.save()
+        if _is_risk_review(locked):
+            # Security signed this level: the DoD's risk-scaled approval now follows it.
+            initiative.security_risk_signed = initiative.security_risk
+            initiative.save(update_fields=["security_risk_signed", "updated_at"])
+            facts = replace(facts, security_risk_signed=initiative.security_risk)
         store_gate_progress(initiative, facts=facts)
         verb = "Signed off" if locked.signoff_role else "Ticked"
         record(
@@ -99,7 +114,12 @@ def checklist_item_tick(
             initiative=initiative,
             target=locked,
             before=before,
-            after={"status": locked.status, "evidence": evidence, "note": locked.note},
+            after={
+                "status": locked.status,
+                "evidence": evidence,
+                "note": locked.note,
+                **({"security_risk": initiative.security_risk} if _is_risk_review(locked) else {}),
+            },
         )
     return locked
 
@@ -109,6 +129,7 @@ def checklist_item_waive(
 ) -> ChecklistItem:
     """Mark an item not applicable, with a reason: the DRI for ordinary items, only an EM
     for sign-off items."""
+    check_text(reason=reason)
     with transaction.atomic():
         locked, initiative = _locked_item(item)
         who = member_actor(actor, initiative)
@@ -121,6 +142,7 @@ def checklist_item_waive(
         before = {"status": locked.status}
         locked.status = ItemStatus.WAIVED
         locked.decided_by = actor
+        locked.decided_by_name = display_name(actor)
         locked.decided_at = timezone.now()
         locked.waiver_reason = reason
         locked.evidence_value = ""
@@ -143,6 +165,7 @@ def checklist_item_reopen(
     *, item: ChecklistItem, actor: Any, note: str = "", expected_version: int | None = None
 ) -> ChecklistItem:
     """Put a done or waived item back to open."""
+    check_text(note=note)
     with transaction.atomic():
         locked, initiative = _locked_item(item)
         who = member_actor(actor, initiative)
@@ -154,6 +177,7 @@ def checklist_item_reopen(
         before = {"status": locked.status}
         locked.status = ItemStatus.OPEN
         locked.decided_by = actor
+        locked.decided_by_name = display_name(actor)
         locked.decided_at = timezone.now()
         locked.evidence_value = ""
         locked.waiver_reason = ""

@@ -7,9 +7,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
 
+from initiatives.audit.chain import chain_of, seal
 from initiatives.models import ActivityEvent, Initiative, Membership, State, Team
 from initiatives.rules.exceptions import Conflict, StaleWrite, ValidationFailed
+from initiatives.rules.limits import text_errors
 from initiatives.rules.permissions import Actor, actor_for, ensure_member, require
 from initiatives.services.publish import publish
 
@@ -86,6 +90,14 @@ def apply_changes(obj: models.Model, changes: Mapping[str, Any]) -> tuple[dict, 
     return before, after
 
 
+def check_text(**fields: object) -> None:
+    """Refuse texts over their cap or holding NUL (``rules.limits``), naming each field: the one
+    check every write makes before it stores people's text."""
+    errors = text_errors(fields)
+    if errors:
+        raise ValidationFailed("Some text is too long or not valid.", fields=errors)
+
+
 def require_text(value: str | None, field: str, message: str, *, code: str = "invalid") -> str:
     text = (value or "").strip()
     if not text:
@@ -108,6 +120,21 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def display_name(user: Any) -> str:
+    """How a person is named in the audit log and on checklist decisions: their full name,
+    else their username; empty for no one (a system job)."""
+    if not getattr(user, "pk", None):
+        return ""
+    return (user.get_full_name() or user.get_username())[:150]
+
+
+def bump_data_version(team_id: int) -> None:
+    """Move the team's data version on (``Team.data_version``): what every cached read of the
+    team is keyed by. The UPDATE holds the team row's lock until the transaction ends, so the
+    team's writers pass this point one at a time, in the order they commit."""
+    Team.objects.filter(pk=team_id).update(data_version=F("data_version") + 1)
+
+
 def record(
     *,
     actor: Any,
@@ -119,17 +146,33 @@ def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> ActivityEvent:
-    """Append the audit row of one write. Every service calls this exactly once."""
-    event = ActivityEvent.objects.create(
-        team_id=team_id if team_id is not None else initiative.team_id,  # type: ignore[union-attr]
+    """Append the audit row of one write. Every service calls this exactly once, inside the
+    write's transaction: it moves the team's data version on, names the actor as they are
+    called today, and chains the row to the previous event of its initiative."""
+    team = team_id if team_id is not None else initiative.team_id  # type: ignore[union-attr]
+    # First, so that the team's lock orders the chain: the previous event read below is the
+    # newest committed one, and no other writer of the team inserts in between.
+    bump_data_version(team)
+    event = ActivityEvent(
+        team_id=team,
         initiative=initiative,
         actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=display_name(actor),
         verb=verb,
         summary=summary[:300],
         target_type=(target._meta.model_name or "") if target is not None else "",
         target_id=target.pk if target is not None else None,
         before={k: jsonable(v) for k, v in (before or {}).items()},
         after={k: jsonable(v) for k, v in (after or {}).items()},
+        created_at=timezone.now(),
     )
+    previous = (
+        ActivityEvent.objects.filter(**chain_of(event))
+        .order_by("-pk")
+        .values_list("content_hash", flat=True)
+        .first()
+    )
+    seal(event, previous)
+    event.save(force_insert=True)
     publish(event)
     return event

@@ -10,15 +10,28 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from initiatives.models import Initiative, State, Team
+from initiatives.models import (
+    ActivityEvent,
+    ChecklistItem,
+    ChecklistKind,
+    Initiative,
+    ItemStatus,
+    SecurityRisk,
+    SignoffRole,
+    State,
+    Team,
+)
 from initiatives.rules import permissions as perms
 from initiatives.rules.checklists import Facts
+from initiatives.rules.dates import refuse_past_date, team_today
 from initiatives.rules.exceptions import GateBlocked, InvalidTransition, ValidationFailed
 from initiatives.rules.workflow import find_transition
 from initiatives.selectors.checklists import evaluate
 from initiatives.services.checklists import snapshot_checklists, store_gate_progress
 from initiatives.services.common import (
+    check_text,
     check_version,
+    display_name,
     ensure_team_member,
     ensure_writable,
     full_clean,
@@ -55,6 +68,7 @@ def initiative_create(
     stakeholders: Iterable[Any] = (),
 ) -> Initiative:
     """Create an initiative numbered ``KEY-N`` with a snapshot of its team's checklists."""
+    check_text(title=title, summary=summary)
     who = perms.actor_for(actor, team)
     perms.ensure_member(who)
     perms.require(perms.can_create_initiative(who), "Viewers cannot create initiatives.")
@@ -74,6 +88,7 @@ def initiative_create(
         design_doc_url=design_doc_url or "",
         target_date=target_date,
         security_risk=security_risk or "",
+        dri_history=[dri.pk],
     )
     full_clean(initiative, exclude=["number"])
     with transaction.atomic():
@@ -107,14 +122,22 @@ def initiative_update(
     actor: Any,
     changes: Mapping[str, Any],
     expected_version: int | None = None,
+    backfill: bool = False,
+    reason: str = "",
 ) -> Initiative:
-    """Edit the initiative's own fields (not its state: see ``initiative_transition``)."""
+    """Edit the initiative's own fields (not its state: see ``initiative_transition``). A new
+    target date in the past is refused unless an EM imports history (``backfill``).
+
+    The security risk is a signed decision (``_decide_risk``); a new DRI who signed one of
+    the initiative's reviews has that sign-off reopened (``_new_dri``). ``reason`` says why
+    (required to lower a signed risk)."""
     reject_unknown(changes, EDITABLE_FIELDS)
+    check_text(reason=reason, **changes)
     with transaction.atomic():
         locked = lock_initiative(initiative)
         who = member_actor(actor, locked)
         perms.require(
-            perms.can_edit_initiative(who, locked),
+            perms.can_edit_fields(who, locked, set(changes)),
             "Only the DRI, an engineering manager or a product manager can edit this initiative.",
         )
         ensure_writable(locked)
@@ -135,20 +158,101 @@ def initiative_update(
         if not after:
             return locked
         full_clean(locked)
+        if "target_date" in after:
+            today = team_today(locked.team.tz)
+            refuse_past_date(
+                "target_date", locked.target_date, today, backfill=backfill, is_em=who.is_em
+            )
+        verb, notes = "initiative.updated", list[str]()
+        if "security_risk" in after:
+            verb, notes = _decide_risk(locked, who, before["security_risk"], reason, after)
+        if "dri" in after:
+            notes += _new_dri(locked, actor, before["dri"], after)
+        if reason:
+            after["reason"] = reason
         locked.version += 1
         locked.save()
-        if {"design_doc_url", "security_risk"} & set(after):
+        if {"design_doc_url", "security_risk"} & set(after) or after.get("reopened_items"):
             store_gate_progress(locked)
         record(
             actor=actor,
-            verb="initiative.updated",
-            summary=f"Edited {', '.join(sorted(after))} of {locked.key}",
+            verb=verb,
+            summary="; ".join([f"Edited {', '.join(sorted(before))} of {locked.key}", *notes]),
             initiative=locked,
             target=locked,
             before=before,
             after=after,
         )
     return locked
+
+
+def _reopen_decisions(
+    items: Iterable[ChecklistItem], actor: Any, note: str, after: dict[str, Any]
+) -> list[str]:
+    """Put decided items back to open as part of another write (recorded in its event's
+    ``after["reopened_items"]``); returns their texts."""
+    texts = []
+    for item in items:
+        item.status = ItemStatus.OPEN
+        item.decided_by = actor
+        item.decided_by_name = display_name(actor)
+        item.decided_at = timezone.now()
+        item.evidence_value = item.waiver_reason = ""
+        item.note = note
+        item.version += 1
+        item.save()
+        after.setdefault("reopened_items", []).append(item.pk)
+        texts.append(f"“{item.text}”")
+    return texts
+
+
+def _decide_risk(
+    initiative: Initiative, who: perms.Actor, old: str, reason: str, after: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """A change of a decided security risk: lowering it needs security or an EM and a
+    reason; any change reopens the signed DoR risk review (security signs the new level).
+    Returns the event's verb and what to add to its summary."""
+    review = ChecklistItem.objects.select_for_update().filter(
+        initiative=initiative, kind=ChecklistKind.READY, signoff_role=SignoffRole.SECURITY
+    )
+    signed = [item for item in review if item.status == ItemStatus.DONE]
+    if not perms.risk_is_decided(initiative, review_signed=bool(signed)):
+        return "initiative.updated", []
+    new = initiative.security_risk
+    perms.require(perms.risk_change_refusal(who, old=old, new=new, decided=True))
+    if perms.is_lowering(old, new):
+        require_text(
+            reason,
+            "reason",
+            "Say why the security risk is lower than was signed off.",
+            code="reason_required",
+        )
+    label = SecurityRisk(new).label.lower() if new else "not assessed"
+    was = SecurityRisk(old).label.lower() if old else "not assessed"
+    note = f"Reopened: the security risk changed from {was} to {label}."
+    reopened = _reopen_decisions(signed, who.user, note, after)
+    notes = [f"security risk {was} → {label}" + (f": {reason}" if reason else "")]
+    if reopened:
+        notes.append(f"reopened the security sign-off {', '.join(reopened)}")
+    return "initiative.risk_changed", notes
+
+
+def _new_dri(initiative: Initiative, actor: Any, old: Any, after: dict[str, Any]) -> list[str]:
+    """The new DRI joins ``dri_history`` (after the one they replace); the reviews they
+    signed of this initiative are reopened (nobody signs off one they own or have owned)."""
+    dri_id = initiative.dri_id
+    initiative.dri_history = list(dict.fromkeys([*initiative.dri_history, old.pk, dri_id]))
+    signed = (
+        ChecklistItem.objects.select_for_update()
+        .filter(initiative=initiative, status=ItemStatus.DONE, decided_by_id=dri_id)
+        .exclude(signoff_role="")
+    )
+    name = display_name(initiative.dri)
+    note = f"Reopened: {name}, who gave this sign-off, became the DRI."
+    reopened = _reopen_decisions(signed, actor, note, after)
+    if not reopened:
+        return []
+    return [f"reopened {', '.join(reopened)}: {name} signed it and is now the DRI"]
 
 
 def initiative_transition(
@@ -166,6 +270,7 @@ def initiative_transition(
     ValidationFailed (reason missing) or GateBlocked listing the missing checklist items.
     An engineering manager passes a blocked gate only with ``override=True`` and a reason.
     The row is locked: of two concurrent moves, the second sees the first's result."""
+    check_text(reason=reason)
     with transaction.atomic():
         locked = lock_initiative(initiative)
         who = member_actor(actor, locked)
@@ -185,8 +290,12 @@ def initiative_transition(
                 reason, "reason", "Give a reason for this move.", code="reason_required"
             )
         missing: list[dict[str, Any]] = []
+        covered: list[int] = []
         if move.gate:
             gate = evaluate(locked, move.gate)
+            if not gate.met and move.recheck:
+                covered, gate.missing = _covered_by_override(locked, move.gate, gate.missing)
+                gate.met = not gate.missing
             if not gate.met:
                 if not override:
                     raise GateBlocked(
@@ -218,7 +327,10 @@ def initiative_transition(
         after: dict[str, Any] = {"state": to}
         if reason:
             after["reason"] = reason
+        if covered:
+            after["covered_by_override"] = covered
         if missing:
+            after["gate"] = move.gate
             after["overridden_items"] = [item["id"] for item in missing]
             record(
                 actor=actor,
@@ -242,6 +354,47 @@ def initiative_transition(
                 after=after,
             )
     return locked
+
+
+def _covered_by_override(
+    initiative: Initiative, gate: str, missing: list[dict[str, Any]]
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """Split a re-checked gate's ``missing`` items into those an earlier override of that gate
+    already answered for (the ids it listed, not decided since) and the rest. An override is
+    a decision about the items missing at that moment: an item reopened after the gate was
+    passed is a new fact, which needs the gate met again or a new override."""
+    overrides = ActivityEvent.objects.filter(
+        initiative=initiative, verb="initiative.gate_overridden"
+    ).values_list("after", "created_at")
+    answered: dict[int, Any] = {}
+    for after, when in overrides:
+        # Events before the gate was stored on them name it by the state they moved to.
+        kind = after.get("gate") or OVERRIDDEN_GATE_OF.get(after.get("state", ""))
+        if kind == gate:
+            for pk in after.get("overridden_items", []):
+                answered[pk] = max(when, answered.get(pk, when))
+    if not answered:
+        return [], missing
+    decided = dict(
+        ChecklistItem.objects.filter(pk__in=[m["id"] for m in missing]).values_list(
+            "pk", "decided_at"
+        )
+    )
+    covered = [
+        m["id"]
+        for m in missing
+        if m["id"] in answered
+        and (decided.get(m["id"]) is None or decided[m["id"]] < answered[m["id"]])
+    ]
+    return covered, [m for m in missing if m["id"] not in covered]
+
+
+# The gate an override passed, by the state it moved to (events that did not store it).
+OVERRIDDEN_GATE_OF = {
+    State.READY: ChecklistKind.READY,
+    State.IN_DELIVERY: ChecklistKind.READY,
+    State.DONE: ChecklistKind.DONE,
+}
 
 
 PEOPLE_KINDS = ("member", "stakeholder")

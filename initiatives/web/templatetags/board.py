@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django import template
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from initiatives.models import ChecklistKind
+from initiatives.models import ChecklistKind, Initiative
+from initiatives.rules.workflow import LAPSED_LABEL, lapsed_gates
 from initiatives.selectors.initiatives import GATE_SHORT_NAMES, InitiativeRow
 from initiatives.web.templatetags.shipshape import health_chip, person
 
@@ -33,6 +34,18 @@ def _gate_bar(row: InitiativeRow) -> SafeString:
 
 
 @register.simple_tag
+def lapsed_chips(initiative: Initiative) -> SafeString:
+    """A "gate no longer met" chip per gate the initiative passed and no longer meets
+    (``rules.workflow.lapsed_gates``; stored progress, no query)."""
+    return format_html_join(
+        "",
+        '<span class="chip lapsed" title="A checklist item was reopened after this gate '
+        'was passed">{}</span>',
+        ((LAPSED_LABEL[kind],) for kind in lapsed_gates(initiative)),
+    )
+
+
+@register.simple_tag
 def board_card(row: InitiativeRow) -> SafeString:
     """One card: key, title, health, stale, DRI, current milestone and the gate it works on."""
     url = row.get_absolute_url()
@@ -41,6 +54,7 @@ def board_card(row: InitiativeRow) -> SafeString:
         if row.stale
         else ""
     )
+    stale += lapsed_chips(row.initiative)
     current = row.current_milestone
     milestone = (
         format_html("<span>⚑ {} {}</span>", current.title, date_format(current.due_date, "j M"))
