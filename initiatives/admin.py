@@ -1,6 +1,7 @@
 """The Django admin, for staff. Every write goes through a service, so the gates, the audit log,
 the stored roll-ups (gate progress, health, last update week) and the cached pages (keyed by
-the team's newest audit event) hold for admin users too. What no service does is refused:
+the team's data version, which every audit event moves on) hold for admin users too. What no
+service does is refused:
 
 - teams: created and edited through ``team_create`` / ``team_update``, members through
   ``membership_set`` / ``membership_remove``; never deleted (initiatives and audit log stay).
@@ -16,6 +17,9 @@ the team's newest audit event) hold for admin users too. What no service does is
   section by section and item by item through ``services.templates`` (each edit a new version
   and an audit event); the built-in defaults are read-only; templates are never deleted.
 
+- users are deactivated, never deleted: their names stay on the audit log and on the
+  checklist decisions they made (the foreign keys to them are PROTECT too).
+
 A refusal of a service rolls the whole save back, inlines included, and is shown on the page.
 """
 
@@ -26,6 +30,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.forms.models import BaseModelFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
@@ -452,3 +458,26 @@ class ActivityEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "team", "initiative", "actor", "verb", "summary"]
     list_filter = ["verb", "team"]
     list_select_related = ["team", "initiative__team", "actor"]
+
+
+User = get_user_model()
+
+
+@admin.action(description="Deactivate the selected users (they can no longer sign in)")
+def deactivate_users(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Any) -> None:
+    count = queryset.filter(is_active=True).update(is_active=False)
+    modeladmin.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
+
+
+class DeactivateNotDeleteUserAdmin(UserAdmin):
+    """Django's user admin without deletion: a deleted user would take who did what with
+    them; deactivating keeps every name on the record."""
+
+    actions = [deactivate_users]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.unregister(User)
+admin.site.register(User, DeactivateNotDeleteUserAdmin)
