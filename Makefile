@@ -25,9 +25,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# DEBUG is off unless set (tracker/settings.py): the development targets turn it on.
+migrate: export DEBUG ?= 1
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+run: export DEBUG = 1
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	@echo ""

@@ -11,6 +11,10 @@ import multiprocessing
 import os
 import shutil
 
+from gunicorn.glogging import Logger
+
+from tracker.observability import scrub_secrets
+
 bind = os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 12))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -43,6 +47,21 @@ access_log_format = json.dumps(
         "request_id": "%({x-request-id}o)s",
     }
 )
+
+
+class ScrubbingLogger(Logger):
+    """gunicorn's logger, with the credential of unsubscribe and password reset links replaced
+    wherever the access log could show it (path, request line, referrer, any header)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key, value in atoms.items():
+            if isinstance(value, str):
+                atoms[key] = scrub_secrets(value)
+        return atoms
+
+
+logger_class = ScrubbingLogger
 
 
 def on_starting(server):

@@ -94,6 +94,26 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+# Paths that carry a credential: the one-click unsubscribe link and the password reset link.
+# Logs (ours and gunicorn's access log) show them with the credential replaced.
+_SECRET_PATHS = re.compile(r"(/digest/unsubscribe/|/accounts/reset/[^/\s\"?]+/)[^/\s\"?]+")
+
+
+def scrub_secrets(text: str) -> str:
+    return _SECRET_PATHS.sub(r"\1[redacted]", text)
+
+
+class ScrubSecretsFilter(logging.Filter):
+    """Replaces the credential of unsubscribe and password reset links in a log message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = scrub_secrets(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get() or "-"

@@ -158,7 +158,14 @@ class GatesSerializer(serializers.Serializer):
 
 
 class UsernameField(serializers.SlugRelatedField):
-    """A user given by username (the services check team membership)."""
+    """A user given by username (the services check team membership). An unknown username is
+    refused in the words the services use for someone outside the team, so the answer never
+    tells whether an account exists."""
+
+    default_error_messages = {
+        **serializers.SlugRelatedField.default_error_messages,
+        "does_not_exist": "{value} is not a contributor of this team.",
+    }
 
     def __init__(self, **kwargs: Any):
         super().__init__(slug_field="username", queryset=User.objects.all(), **kwargs)
