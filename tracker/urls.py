@@ -1,4 +1,5 @@
-"""The root URL conf: operations endpoints, the admin, sign-in, the API and the web UI."""
+"""The root URL conf: operations endpoints, the admin, the API and the web UI (sign-in and
+password reset included)."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -11,10 +12,15 @@ urlpatterns = [
     path("readyz", ops.readyz, name="ops-readyz"),
     path("metrics", ops.metrics, name="ops-metrics"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("initiatives.api.urls")),
     path("", include("initiatives.web.urls")),
 ]
+
+# JSON under /api/, the web's pages elsewhere (tracker/errors.py).
+handler400 = "tracker.errors.bad_request"
+handler403 = "tracker.errors.permission_denied"
+handler404 = "tracker.errors.page_not_found"
+handler500 = "tracker.errors.server_error"
 
 if settings.BENCH_ENDPOINTS:
     urlpatterns.insert(0, path("bench/", include("bench.views")))

@@ -68,7 +68,7 @@ class InitiativeFilter(filters.FilterSet):
         value = value.strip()
         team_key, _, number = value.upper().rpartition("-")
         match = Q(title__icontains=value) | Q(summary__icontains=value)
-        if team_key and number.isdigit() and len(number) < 10:
+        if team_key and number.isascii() and number.isdigit() and len(number) < 10:
             match |= Q(team__key=team_key, number=int(number))
         return queryset.filter(match)
 

@@ -75,6 +75,10 @@ class AutoSchema(SpectacularAutoSchema):
         }
         if self.method == "GET":
             extra["404"] = {"description": "No such object, or a page beyond the last one."}
+            # Any query value holding NUL, or one a filter cannot read (tracker.request_checks).
+            extra["400"] = {
+                "description": "Invalid query parameter (`invalid`, named in `fields`)."
+            }
         if self.method in ("POST", "PUT", "PATCH"):
             extra["400"] = {"description": "Malformed body (`parse_error`) or invalid input."}
             extra["415"] = {"description": "Unsupported media type: send JSON."}

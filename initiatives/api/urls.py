@@ -1,58 +1,56 @@
 """``/api/``: the v1 endpoints, the OpenAPI schema and its interactive docs."""
 
-from django.urls import include, path, re_path, register_converter
-from drf_spectacular.views import SpectacularAPIView
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
 
 from initiatives.api.docs import swagger_view
 from initiatives.api.errors import not_found
-from initiatives.api.v1 import initiatives, portfolio, webhooks, work
-
-
-class IdConverter:
-    """A database id: digits that fit a 64-bit integer (others are a 404, not an overflow)."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
+from initiatives.api.schema_view import CachedSchemaView
+from initiatives.api.v1 import evidence, initiatives, portfolio, webhooks, work
+from tracker import converters  # noqa: F401  # registers <team>, <initiative>, <id>
 
 v1 = [
     path("teams/", initiatives.TeamListView.as_view(), name="api-teams"),
-    path("teams/<str:key>/", initiatives.TeamDetailView.as_view(), name="api-team"),
-    path("teams/<str:key>/webhooks/", webhooks.TeamWebhooksView.as_view(), name="api-webhooks"),
+    path("teams/<team:key>/", initiatives.TeamDetailView.as_view(), name="api-team"),
+    path("teams/<team:key>/webhooks/", webhooks.TeamWebhooksView.as_view(), name="api-webhooks"),
     path("initiatives/", initiatives.InitiativeListView.as_view(), name="api-initiatives"),
     path(
-        "initiatives/<str:key>/", initiatives.InitiativeDetailView.as_view(), name="api-initiative"
+        "initiatives/<initiative:key>/",
+        initiatives.InitiativeDetailView.as_view(),
+        name="api-initiative",
     ),
     path(
-        "initiatives/<str:key>/transition/",
+        "initiatives/<initiative:key>/transition/",
         initiatives.InitiativeTransitionView.as_view(),
         name="api-initiative-transition",
     ),
     path(
-        "initiatives/<str:key>/checklists/",
+        "initiatives/<initiative:key>/checklists/",
         initiatives.ChecklistsView.as_view(),
         name="api-initiative-checklists",
     ),
     path(
-        "initiatives/<str:key>/milestones/",
+        "initiatives/<initiative:key>/milestones/",
         work.MilestoneListView.as_view(),
         name="api-initiative-milestones",
     ),
-    path("initiatives/<str:key>/tasks/", work.TaskListView.as_view(), name="api-initiative-tasks"),
     path(
-        "initiatives/<str:key>/updates/",
+        "initiatives/<initiative:key>/tasks/",
+        work.TaskListView.as_view(),
+        name="api-initiative-tasks",
+    ),
+    path(
+        "initiatives/<initiative:key>/updates/",
         work.InitiativeUpdatesView.as_view(),
         name="api-initiative-updates",
     ),
     path(
-        "initiatives/<str:key>/activity/",
+        "initiatives/<initiative:key>/evidence/",
+        evidence.EvidenceView.as_view(),
+        name="api-initiative-evidence",
+    ),
+    path(
+        "initiatives/<initiative:key>/activity/",
         work.ActivityView.as_view(),
         name="api-initiative-activity",
     ),
@@ -85,8 +83,9 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", swagger_view(), name="api-docs"),
+    path("schema/", CachedSchemaView.as_view(), name="api-schema"),
+    # A page for people: signing in first (the schema it loads needs a signed-in caller).
+    path("docs/", login_required(swagger_view()), name="api-docs"),
     # Anything else under /api/ answers the API's JSON 404, not the site's HTML page.
     re_path(r"^.*$", not_found),
 ]

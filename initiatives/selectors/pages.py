@@ -145,7 +145,9 @@ def board_queryset(team: Team, filters: BoardFilters) -> QuerySet[Initiative]:
         needle = filters.q.strip()
         by_key = Q()
         team_key, _, number = needle.upper().rpartition("-")
-        if number.isdigit() and team_key in ("", team.key):
+        # ASCII digits that fit the column ("²".isdigit() is True, int("²") fails).
+        is_number = number.isascii() and number.isdigit() and len(number) < 10
+        if is_number and team_key in ("", team.key):
             by_key = Q(number=int(number))
         queryset = queryset.filter(Q(title__icontains=needle) | by_key)
     return queryset

@@ -18,6 +18,7 @@ from initiatives.rules.checklists import SNAPSHOT_FIELDS
 from initiatives.rules.exceptions import Conflict, ValidationFailed
 from initiatives.services.common import (
     apply_changes,
+    check_text,
     full_clean,
     record,
     reject_unknown,
@@ -136,6 +137,7 @@ def template_item_add(
 ) -> TemplateItem:
     """Add an item to ``section``; ``fields`` are any of ``ITEM_FIELDS`` (``text`` needed)."""
     reject_unknown(fields, ITEM_FIELDS)
+    check_text(**fields)
     with transaction.atomic():
         locked = _lock_for_edit(section.template_id, actor)
         item = TemplateItem(section=section, **fields)
@@ -149,6 +151,7 @@ def template_item_update(
     *, item: TemplateItem, actor: Any, changes: Mapping[str, Any]
 ) -> TemplateItem:
     reject_unknown(changes, ITEM_FIELDS)
+    check_text(**changes)
     with transaction.atomic():
         row = TemplateItem.objects.select_related("section").get(pk=item.pk)
         locked = _lock_for_edit(row.section.template_id, actor)

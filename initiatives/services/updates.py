@@ -12,7 +12,13 @@ from initiatives.models import Initiative, Milestone, State, StatusUpdate, Statu
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import Conflict, ValidationFailed
 from initiatives.rules.workflow import iso_week, parse_iso_week, update_errors, weeks_between
-from initiatives.services.common import ensure_writable, lock_initiative, member_actor, record
+from initiatives.services.common import (
+    check_text,
+    ensure_writable,
+    lock_initiative,
+    member_actor,
+    record,
+)
 
 # How far back an update may be filed (late posts for last week are common on Mondays).
 BACKFILL_WEEKS = 1
@@ -37,6 +43,7 @@ def status_update_post(
     now: dt.datetime | None = None,
 ) -> StatusUpdate:
     """Post this week's update, or revise it if one exists (the earlier text is kept)."""
+    check_text(progress=progress, risks=risks, next_week=next_week)
     with transaction.atomic():
         locked = lock_initiative(initiative)
         who = member_actor(actor, locked)

@@ -1,10 +1,12 @@
 """Hostile input: an XSS corpus in every text field is inert in every page and email that shows
 it; CSRF is enforced for session writes; revoked and expired tokens are refused; no token is
-stored in clear; repeated failed logins are throttled."""
+stored in clear; repeated failed logins are throttled; pathological Markdown renders in linear
+time and every text is capped (issue 14)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from html.parser import HTMLParser
 
 import pytest
@@ -15,10 +17,15 @@ from django.utils import timezone
 
 from initiatives import services
 from initiatives.models import ChecklistItem, Health, JobKind, Role, State
+from initiatives.rules.exceptions import ValidationFailed
+from initiatives.rules.limits import TEXT_CHARS, TITLE_CHARS
 from initiatives.services.updates import current_week
 from initiatives.tokens.models import PersonalAccessToken
 from initiatives.tokens.services import token_create, token_revoke
+from initiatives.web.templatetags import shipshape
+from initiatives.web.templatetags.shipshape import render_markdown
 from initiatives.weekly import jobs as weekly_jobs
+from initiatives.weekly.digest import excerpt
 from tests.factories import make_initiative, make_milestone, member
 
 CORPUS = [
@@ -310,3 +317,302 @@ def test_login_is_throttled_after_repeated_failures(settings, team):
     other.save()
     ok = client.post(url, {"username": "bystander", "password": "another-password-2"})
     assert ok.status_code == 302
+
+
+# --- Markdown that would stall a worker, and the text caps (issue 14, finding 1) -------------
+
+PATHOLOGICAL = {
+    "brackets": "[" * 20_000,
+    "stars": "*" * 20_000,
+    "underscores and stars": "*_" * 10_000,
+    "nested quotes": ">" * 5_000 + " deep",
+    "nested lists": "\n".join("  " * i + "- x" for i in range(400))[:20_000],
+    "link chain": "[[[[" * 2_500 + "](x)" * 2_500,
+    "images": "![" * 10_000,
+    "emphasis runs": "*a" * 10_000,
+    "backticks": "`a" * 10_000,
+    "angle brackets": "<" * 20_000,
+    "references": "[a]: b\n" * 2_000 + "[a]" * 1_000,
+    "table": "|a|b|\n|-|-|\n" + "|x|y|\n" * 3_300,
+}
+
+
+def fastest_of_three(render, text: str) -> float:
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        render(text)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_pathological_markdown_renders_in_well_under_100_ms(name):
+    text = PATHOLOGICAL[name]
+    assert len(text) <= TEXT_CHARS
+    # Uncached: the measured call does the rendering itself.
+    assert fastest_of_three(shipshape._render_markdown, text) < 0.1, name
+    assert fastest_of_three(excerpt, text) < 0.1, name
+
+
+def test_deeply_nested_markdown_is_shown_as_plain_text():
+    html = render_markdown(">" * 5_000 + " deep")
+    assert "<blockquote>" not in html and "deep" in html
+    assert render_markdown("> > quoted").count("<blockquote>") == 2
+
+
+def test_markdown_tables_render():
+    html = render_markdown("| Risk | Owner |\n|:--|--:|\n| Vendor | Ana |")
+    assert "<table>" in html and '<td align="left">Vendor</td>' in html
+
+
+def test_excerpt_is_plain_text_from_the_start_of_the_field():
+    assert excerpt("See [the RFC](https://example.com/rfc) and **this**") == "See the RFC and this"
+    assert len(excerpt("word " * 4_000)) <= 281
+
+
+def test_pages_and_digest_with_pathological_text_answer(client, people, team, initiative):
+    """Every text at its cap, pathological: the initiative page and the board answer (each
+    took a worker tens of seconds before); the digest shows these texts as excerpts, timed
+    above."""
+    dri = people["dri"]
+    services.initiative_update(
+        initiative=initiative, actor=dri, changes={"summary": "[" * TEXT_CHARS}
+    )
+    services.initiative_transition(initiative=initiative, to=State.SCOPING, actor=dri)
+    services.status_update_post(
+        initiative=initiative,
+        actor=dri,
+        health=Health.AT_RISK,
+        progress="[" * TEXT_CHARS,
+        risks="*_" * (TEXT_CHARS // 2),
+        next_week=">" * TEXT_CHARS,
+    )
+    client.force_login(people["em"])
+    for url in (initiative.get_absolute_url(), reverse("team-detail", args=[team.key])):
+        assert client.get(url).status_code == 200, url
+
+
+TOO_LONG = [
+    ("title", "x" * (TITLE_CHARS + 1)),
+    ("summary", "x" * (TEXT_CHARS + 1)),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), TOO_LONG)
+def test_services_refuse_text_over_its_cap(people, initiative, field, value):
+    with pytest.raises(ValidationFailed) as refused:
+        services.initiative_update(
+            initiative=initiative, actor=people["dri"], changes={field: value}
+        )
+    assert field in refused.value.fields
+    initiative.refresh_from_db()
+    assert getattr(initiative, field) != value
+
+
+def test_every_long_text_is_capped_in_the_services(people, initiative):
+    dri, em = people["dri"], people["em"]
+    long = "x" * (TEXT_CHARS + 1)
+    services.initiative_transition(initiative=initiative, to=State.SCOPING, actor=dri)
+    refusals = [
+        lambda: services.status_update_post(
+            initiative=initiative, actor=dri, health=Health.AT_RISK, risks=long
+        ),
+        lambda: services.initiative_transition(
+            initiative=initiative, to=State.CANCELLED, actor=dri, reason=long
+        ),
+        lambda: make_milestone(initiative, dri, scope=long),
+        lambda: services.task_create(initiative=initiative, actor=dri, title="t" * 201),
+        lambda: services.checklist_item_waive(
+            item=ChecklistItem.objects.filter(initiative=initiative, signoff_role="").first(),
+            actor=em,
+            reason=long,
+        ),
+    ]
+    for refuse in refusals:
+        with pytest.raises(ValidationFailed):
+            refuse()
+    # Exactly at the cap is fine.
+    services.status_update_post(
+        initiative=initiative, actor=dri, health=Health.AT_RISK, risks="x" * TEXT_CHARS
+    )
+
+
+def test_api_and_web_refuse_text_over_its_cap_with_the_field_named(client, people, initiative):
+    client.force_login(people["dri"])
+    api = client.patch(
+        reverse("api-initiative", args=[initiative.key]),
+        {"summary": "x" * (TEXT_CHARS + 1)},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    assert api.json()["code"] == "invalid" and "summary" in api.json()["fields"]
+    web = client.post(
+        reverse("initiative-edit", args=[initiative.key]),
+        {"title": initiative.title, "dri": people["dri"].pk, "summary": "x" * (TEXT_CHARS + 1)},
+    )
+    assert web.status_code == 400
+    assert "20,000" in web.content.decode()
+    initiative.refresh_from_db()
+    assert len(initiative.summary) <= TEXT_CHARS
+
+
+# --- Bad input answers 400 or 404 in the stable format, never 500 (finding 2) ----------------
+
+API_BAD_GETS = [
+    "/api/v1/initiatives/PLAT-²/",
+    "/api/v1/teams/PL%00AT/",
+    "/api/v1/portfolio/?team=%00",
+    "/api/v1/initiatives/?q=%00",
+    "/api/v1/initiatives/PLAT-99999999999999999999/",
+    "/api/v1/milestones/99999999999999999999/",
+    "/api/v1/nothing-here/",
+]
+WEB_BAD_GETS = [
+    "/i/PLAT-1/?activity=²",
+    "/teams/PLAT/?dri=²",
+    "/teams/PLAT/?q=%00",
+    "/teams/PLAT/digest/?week=9999-W52",
+    "/teams/PLAT/digest/?week=0001-W01",
+    "/teams/PLAT/digest/?week=2026-W6%C2%B2",
+    "/dashboard/initiatives.csv?state=%00",
+    "/i/PLAT-²/",
+    "/milestones/99999999999999999999/edit/",
+]
+
+
+def _errors_client(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("url", API_BAD_GETS)
+def test_bad_api_input_is_a_json_400_or_404(people, initiative, url):
+    response = _errors_client(people["em"]).get(url)
+    assert response.status_code in (400, 404), url
+    assert response["Content-Type"].startswith("application/json")
+    assert {"code", "detail", "fields"} <= set(response.json())
+
+
+@pytest.mark.parametrize("url", WEB_BAD_GETS)
+def test_bad_web_input_is_a_400_or_404_page(people, initiative, url):
+    response = _errors_client(people["em"]).get(url)
+    assert response.status_code in (400, 404), url
+
+
+@pytest.mark.parametrize("url", ["/api/v1/initiatives/?q=PLAT-²", "/teams/PLAT/?q=PLAT-²"])
+def test_a_search_for_a_key_with_odd_digits_finds_nothing(people, initiative, url):
+    """Search text is text: no key matches, so nothing is found (it used to be a 500)."""
+    response = _errors_client(people["em"]).get(url)
+    assert response.status_code == 200
+
+
+def test_bad_web_query_values_name_the_parameter(people, initiative):
+    response = _errors_client(people["em"]).get("/teams/PLAT/?dri=²")
+    assert response.status_code == 400 and "dri" in response.content.decode()
+
+
+@pytest.mark.parametrize("version", ["²", "9" * 5_000, "-1"])
+def test_web_edit_with_a_bad_version_is_refused(people, initiative, version):
+    response = _errors_client(people["dri"]).post(
+        reverse("initiative-edit", args=[initiative.key]),
+        {"title": "Changed", "dri": people["dri"].pk, "version": version},
+    )
+    assert response.status_code == 400
+    initiative.refresh_from_db()
+    assert initiative.title != "Changed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "x", "stakeholders": ["a\u0000"]},
+        {"title": "x", "dri": "a\u0000"},
+        {"title": "x\u0000"},
+        {"ti\u0000tle": "x"},
+    ],
+)
+def test_nul_in_a_json_body_is_a_400_naming_the_field(people, body):
+    response = _errors_client(people["dri"]).post(
+        reverse("api-initiatives"), {"team": "PLAT", **body}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and response.json()["fields"]
+
+
+def test_nul_in_a_form_body_is_a_400(people, initiative):
+    response = _errors_client(people["dri"]).post(
+        reverse("task-create", args=[initiative.key]), {"title": "a\u0000b"}
+    )
+    assert response.status_code == 400
+    assert not initiative.tasks.filter(title__startswith="a").exists()
+
+
+def test_json_nested_1000_deep_is_a_400(people, initiative):
+    deep = '{"summary": ' + "[" * 1_000 + "]" * 1_000 + "}"
+    response = _errors_client(people["dri"]).patch(
+        reverse("api-initiative", args=[initiative.key]), deep, content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+def test_every_error_under_api_is_json(settings, people, initiative):
+    client = _errors_client(people["dri"])
+    too_big = client.post(
+        reverse("api-initiatives"),
+        "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
+        content_type="application/x-www-form-urlencoded",
+    )
+    not_found = client.get("/api/v1/initiatives/NOPE-1/")
+    not_allowed = client.delete(reverse("api-initiative", args=[initiative.key]))
+    for response, status in ((too_big, 400), (not_found, 404), (not_allowed, 405)):
+        assert response.status_code == status
+        assert response["Content-Type"].startswith("application/json"), status
+        assert response.json()["code"]
+
+
+def test_an_unexpected_error_under_api_is_json_500(monkeypatch, people):
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("initiatives.api.v1.initiatives.TeamListView.get", explode)
+    response = _errors_client(people["dri"]).get(reverse("api-teams"))
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert "boom" not in response.content.decode()
+
+
+# --- The schema: built once, for signed-in callers only (finding 3) ---------------------------
+
+
+def test_schema_is_built_once_per_process(client, people, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from initiatives.api.schema_view import built_schema
+
+    built_schema.cache_clear()
+    calls = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    client.force_login(people["viewer"])
+    for _ in range(3):
+        response = client.get(reverse("api-schema") + "?format=json")
+        assert response.status_code == 200 and "paths" in response.json()
+    assert len(calls) == 1
+
+
+def test_schema_and_docs_need_a_signed_in_caller(people):
+    anonymous = Client()
+    schema = anonymous.get(reverse("api-schema"))
+    assert schema.status_code == 401 and schema.json()["code"] == "not_authenticated"
+    docs = anonymous.get(reverse("api-docs"))
+    assert docs.status_code == 302 and reverse("login") in docs["Location"]
+    _, token = token_create(user=people["viewer"], name="docs")
+    with_token = anonymous.get(reverse("api-schema"), HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert with_token.status_code == 200

@@ -21,6 +21,7 @@ from initiatives.selectors.versions import (
     remember,
     user_team_versions,
 )
+from initiatives.web import params
 from initiatives.web.views.base import AuthenticatedHttpRequest
 
 
@@ -64,12 +65,11 @@ def _filters(request: AuthenticatedHttpRequest) -> read.BoardFilters:
     stale bookmark still shows the board."""
     state = request.GET.get("state", "")
     health = request.GET.get("health", "")
-    dri = request.GET.get("dri", "")
     sort = request.GET.get("sort", "key")
     return read.BoardFilters(
         state=state if state in State.values else "",
         health=health if health in Health.values else "",
-        dri=int(dri) if dri.isdigit() else None,
+        dri=params.positive_int(request.GET, "dri"),
         q=request.GET.get("q", "")[:100],
         sort=sort if sort.lstrip("-") in read.SORT_COLUMNS else "key",
     )

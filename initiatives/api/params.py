@@ -1,0 +1,52 @@
+"""The API's reading of request bodies: JSON, refused with 400 before any view sees it when it
+nests deeper than ``MAX_DEPTH`` (Python's parser would hit its recursion limit near 1,000 and
+answer 500) or holds a NUL character in any key or string (PostgreSQL cannot store or compare
+it). Query strings are checked by ``tracker.request_checks`` and the filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import JSONParser
+
+# No request of this API nests deeper than a list of objects in an object (3); generous.
+MAX_DEPTH = 32
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+def _problem(data: Any) -> tuple[str, str] | None:
+    """(where, message) of the first thing refused in ``data``: walked without recursion."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return where or "non_field_errors", f"Nested deeper than {MAX_DEPTH} levels."
+        if isinstance(value, str):
+            if "\x00" in value:
+                return where or "non_field_errors", NUL_MESSAGE
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{where}.{key}" if where else str(key)
+                if "\x00" in key:
+                    return name.replace("\x00", ""), NUL_MESSAGE
+                stack.append((item, name, depth + 1))
+        elif isinstance(value, list):
+            stack.extend(
+                (item, f"{where}.{i}" if where else str(i), depth + 1)
+                for i, item in enumerate(value)
+            )
+    return None
+
+
+class StrictJSONParser(JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.") from None
+        problem = _problem(data)
+        if problem is not None:
+            where, message = problem
+            raise ValidationError({where: [message]})
+        return data
