@@ -32,14 +32,19 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a forgotten variable must never serve debug pages signed with the
+# development key. ``make run`` and the test suite (tests/settings.py) set DEBUG=1.
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         # A random default would give every process a different key: sessions, signed
         # unsubscribe links and CSRF tokens would break between workers.
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (DEBUG is off unless set; for "
+            "development set DEBUG=1, as `make run` does)."
+        )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
@@ -72,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: a NUL byte anywhere in it answers 400.
+    "tracker.request_checks.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -227,13 +234,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "initiatives.api.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["initiatives.api.params.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "initiatives.api.pagination.PageNumber",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["initiatives.api.throttling.TokenRateThrottle"],
-    # Per token (or per session user); e.g. API_THROTTLE_RATE=600/min.
+    # Per user (all its tokens and sessions together), anonymous callers per address.
     "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_THROTTLE_RATE", "1200/min")},
+    # DRF's own address lookup (anything that still uses it) believes X-Forwarded-For only as
+    # far as the trusted proxies go; ours is tracker.security.client_address.
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
     "EXCEPTION_HANDLER": "initiatives.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -244,6 +254,9 @@ SPECTACULAR_SETTINGS = {
     "<personal access token>`. Errors are `{code, detail, fields}` with a stable `code`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for signed-in people and tokens only, like every endpoint
+    # (README "Security"); the schema is built once per process (api/schema.py).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -272,7 +285,10 @@ LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "tracker.observability.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "tracker.observability.RequestIdFilter"},
+        "scrub_secrets": {"()": "tracker.observability.ScrubSecretsFilter"},
+    },
     "formatters": {
         "json": {"()": "tracker.observability.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
@@ -280,7 +296,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "scrub_secrets"],
             "formatter": "json" if LOG_FORMAT == "json" else "text",
             # Also on the handler: Django's own loggers (django.request's 4xx warnings) have
             # their own level and reach this handler by propagation, past the root's level.
@@ -336,6 +352,22 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the one every budget uses (REMOTE_ADDR unless TRUSTED_PROXY_COUNT says so).
+AXES_CLIENT_IP_CALLABLE = "tracker.security.client_address"
+# Attempts refused by the per-username slow-down below never reached the password check.
+AXES_WHITELIST_CALLABLE = "tracker.security.slowed_attempt_is_not_a_failure"
+# Guessing one username from many addresses: after this many failures for it (any address)
+# within the cool-off time, it is tried at most once every LOGIN_SLOWDOWN_SECONDS.
+LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 20)
+LOGIN_SLOWDOWN_SECONDS = env_int("LOGIN_SLOWDOWN_SECONDS", 5)
+# Client addresses come from REMOTE_ADDR; behind N proxies that each append to
+# X-Forwarded-For (a load balancer, nginx), set TRUSTED_PROXY_COUNT=N (tracker.security).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Personal access tokens: active (not revoked, not expired) tokens a user may hold at once.
+API_MAX_TOKENS_PER_USER = env_int("API_MAX_TOKENS_PER_USER", 20)
+# Password reset requests: per client address and per account, per hour.
+PASSWORD_RESET_RATE_PER_ADDRESS = env_int("PASSWORD_RESET_RATE_PER_ADDRESS", 10)
+PASSWORD_RESET_RATE_PER_ACCOUNT = env_int("PASSWORD_RESET_RATE_PER_ACCOUNT", 3)
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = env_bool("AXES_VERBOSE", False)  # lockouts are logged either way
 

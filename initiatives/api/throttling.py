@@ -1,65 +1,22 @@
-"""Per-token request throttling (429 with ``Retry-After``)."""
+"""Request throttling of the API (429 with ``Retry-After``): one budget per user, whatever the
+number of its tokens or sessions; anonymous requests one per client address."""
 
 from __future__ import annotations
 
-import functools
 import time
 from typing import Any
 
-import redis
-from django.conf import settings
-from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from initiatives.tokens.models import PersonalAccessToken
-
-
-@functools.cache
-def redis_client(url: str) -> redis.Redis:
-    """A client of our own for the Redis server behind the cache (one connection pool per
-    process and URL; redis-py opens new connections after a fork)."""
-    return redis.Redis.from_url(url)
-
-
-def cache_redis_url() -> str | None:
-    """The Redis server the default cache writes to, or None when the cache is not Redis.
-    Django's RedisCache writes to the first of its ``LOCATION`` servers."""
-    if not isinstance(cache, RedisCache):
-        return None
-    location = settings.CACHES["default"]["LOCATION"]
-    servers = location.split(",") if isinstance(location, str) else list(location)
-    return str(servers[0]).strip()
-
-
-def count_hit(key: str, window: int) -> int:
-    """Add one to the counter ``key`` (created for ``window`` seconds); the new count.
-
-    On Redis one atomic round trip (INCR and EXPIRE in a pipeline), under the cache's own key
-    (prefix and version); elsewhere Django's add-or-incr."""
-    url = cache_redis_url()
-    if url is not None:
-        pipe = redis_client(url).pipeline()
-        full_key = cache.make_key(key)
-        pipe.incr(full_key)
-        # The window is part of the key, so pushing its expiry on is harmless (and needs no
-        # Redis 7 ``NX``).
-        pipe.expire(full_key, window)
-        count, _ = pipe.execute()
-        return int(count)
-    if cache.add(key, 1, window):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired in between
-        cache.add(key, 1, window)
-        return 1
+from tracker.security import client_address, count_hit
 
 
 class TokenRateThrottle(SimpleRateThrottle):
-    """One budget per token; session callers get one per user, anonymous ones per address.
+    """One budget per user (all its tokens and sessions share it, so minting tokens does not
+    multiply it); anonymous callers get one per address (``tracker.security.client_address``:
+    ``REMOTE_ADDR`` unless trusted proxies are configured, never a client-sent header).
 
     A fixed window counted with one atomic increment, rather than DRF's sliding window, which
     reads and writes back the list of every request's time in the window (a get and a set,
@@ -78,10 +35,11 @@ class TokenRateThrottle(SimpleRateThrottle):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         return None if rate is None else str(rate)
 
+    def get_ident(self, request: Request) -> str:
+        return client_address(request._request)
+
     def get_cache_key(self, request: Request, view: Any) -> str:
-        if isinstance(request.auth, PersonalAccessToken):
-            ident = f"token:{request.auth.pk}"
-        elif request.user and request.user.is_authenticated:
+        if request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:
             ident = f"addr:{self.get_ident(request)}"

@@ -1,4 +1,5 @@
-"""Personal access tokens: create (the token is returned once), revoke, authenticate.
+"""Personal access tokens: create (the token is returned once), revoke (one, or all of a user's
+when their password is reset), authenticate.
 
 A token is ``ssp_`` followed by 43 url-safe characters (256 random bits); only its SHA-256 is
 stored, so a leaked database does not leak working tokens. The prefix makes tokens easy to
@@ -11,6 +12,8 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,13 +45,26 @@ def token_create(
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
-    row = PersonalAccessToken.objects.create(
-        user=user,
-        name=name,
-        prefix=token[: len(TOKEN_PREFIX) + 6],
-        token_hash=hash_token(token),
-        expires_at=expires_at,
-    )
+    with transaction.atomic():
+        # The user's row is the lock: two requests at once cannot both take the last place.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        cap = settings.API_MAX_TOKENS_PER_USER
+        if PersonalAccessToken.objects.filter(user=user).usable().count() >= cap:
+            raise ValidationFailed(
+                fields={
+                    "name": [
+                        f"You may have at most {cap} active tokens; revoke one you no longer "
+                        "use first."
+                    ]
+                }
+            )
+        row = PersonalAccessToken.objects.create(
+            user=user,
+            name=name,
+            prefix=token[: len(TOKEN_PREFIX) + 6],
+            token_hash=hash_token(token),
+            expires_at=expires_at,
+        )
     return row, token
 
 
@@ -62,6 +78,12 @@ def token_revoke(*, token_id: int, user: Any) -> PersonalAccessToken:
             row.revoked_at = timezone.now()
             row.save(update_fields=["revoked_at"])
     return row
+
+
+def tokens_revoke_all(*, user: Any) -> int:
+    """Revoke every token of ``user`` that still works (their password was reset: whoever
+    had the account may have made tokens). Returns how many were revoked."""
+    return PersonalAccessToken.objects.filter(user=user).usable().update(revoked_at=timezone.now())
 
 
 def token_authenticate(token: str) -> PersonalAccessToken | None:
