@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 
 from initiatives.models import (
     ActivityEvent,
+    DigestSubscription,
     Health,
     Initiative,
     MilestoneSlip,
@@ -60,8 +61,14 @@ def preview_url(team_key: str, week: str) -> str:
     return absolute(f"{path}?week={week}")
 
 
+# An unsubscribe link works for this long after the digest that carried it; every digest
+# carries a fresh one.
+UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=180)
+
+
 def unsubscribe_token(team_id: int, *, user_id: int | None = None, email: str = "") -> str:
-    """A signed, non-expiring token naming one subscription; no login needed to use it."""
+    """A signed token naming one subscription (and, in its timestamp, when it was issued); no
+    login needed to use it."""
     payload: dict[str, int | str] = (
         {"t": team_id, "u": user_id} if user_id else {"t": team_id, "e": email.lower()}
     )
@@ -69,18 +76,35 @@ def unsubscribe_token(team_id: int, *, user_id: int | None = None, email: str = 
 
 
 def read_unsubscribe_token(token: str) -> dict[str, Any]:
-    """The token's payload; ``signing.BadSignature`` if it was tampered with."""
-    return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    """The token's payload; ``signing.BadSignature`` if it was tampered with or is older than
+    ``UNSUBSCRIBE_MAX_AGE`` (``SignatureExpired``)."""
+    return signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+
+
+def _issued_at(token: str) -> int:
+    """When a (verified) token was signed, in whole seconds: ``signing.dumps`` puts the time
+    stamp, base 62, before the signature."""
+    return signing.b62_decode(token.rsplit(":", 2)[-2])
 
 
 def unsubscribe_link(token: str) -> tuple[Team, dict[str, Any]] | None:
     """The team an unsubscribe link names, and the link's payload; None for a forged,
-    mangled or stale link. One query."""
+    mangled, expired or stale link — stale when the subscription it names was created after
+    the link (removed and added again: the old link belongs to the old one). Two queries."""
     try:
         payload = read_unsubscribe_token(token)
-        return Team.objects.get(pk=payload["t"]), payload
+        team = Team.objects.get(pk=payload["t"])
     except (signing.BadSignature, KeyError, TypeError, Team.DoesNotExist):
         return None
+    rows = DigestSubscription.objects.filter(team=team)
+    if payload.get("u"):
+        rows = rows.filter(user_id=payload["u"])
+    else:
+        rows = rows.filter(user__isnull=True, email__iexact=payload.get("e", ""))
+    created = rows.values_list("created_at", flat=True).first()
+    if created is not None and int(created.timestamp()) > _issued_at(token):
+        return None
+    return team, payload
 
 
 def unsubscribe_url(team_id: int, recipient: Recipient) -> str:

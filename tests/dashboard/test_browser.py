@@ -21,7 +21,7 @@ def demo(live_server):
     if not ChecklistTemplate.objects.filter(team__isnull=True).exists():
         migration = importlib.import_module("initiatives.migrations.0002_default_templates")
         migration.install(django_apps, None)
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--force", stdout=io.StringIO())  # DEBUG is off in tests
     return live_server
 
 

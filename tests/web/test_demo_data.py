@@ -7,7 +7,7 @@ from initiatives.models import Initiative, Milestone, Task
 
 
 def test_demo_data_renders_on_every_page(client, db):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--force", verbosity=0)  # tests run with DEBUG off
     initiatives = list(Initiative.objects.select_related("team"))
     assert initiatives
     for username in ("dana", "erin", "sam", "vic"):

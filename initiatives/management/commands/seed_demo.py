@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -82,9 +83,25 @@ BOUNDARY_VERBS = ("initiative.created", "initiative.transitioned", "initiative.g
 
 
 class Command(BaseCommand):
-    help = "Load idempotent demo data (team PLAT) and print the demo logins."
+    help = (
+        "Load idempotent demo data (team PLAT) and print the demo logins. Refuses to run with "
+        "DEBUG off unless --force; never changes a user that already exists."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off (the demo logins share a published password).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates logins with the published demo password, so it does not run "
+                "with DEBUG off. Pass --force to load the demo anyway (users that already "
+                "exist are left exactly as they are)."
+            )
         with transaction.atomic():
             users = self._people()
             team = Team.objects.get(key="PLAT")
@@ -97,12 +114,17 @@ class Command(BaseCommand):
         self.stdout.write(f"    admin  (Django admin, superuser; password: {PASSWORD})")
 
     def _people(self) -> dict[str, Any]:
-        """The demo logins (upserted) and team PLAT with their roles, set through the services
-        as the admin user (a superuser) would in the Django admin."""
-        users = {}
+        """The demo logins and team PLAT with their roles, set through the services as the
+        admin user (a superuser) would in the Django admin.
+
+        Only missing users are created (with the demo password) and only they get a role in
+        PLAT: a user that already exists keeps its password, flags and memberships, so that
+        running this against a real database can never hand out the published password or
+        superuser rights."""
+        users, created = {}, set()
         for username, name, _role in [*PEOPLE, ("admin", "Admin", None)]:
             first, _, last = name.partition(" ")
-            user, _ = User.objects.update_or_create(
+            user, is_new = User.objects.get_or_create(
                 username=username,
                 defaults={
                     "first_name": first,
@@ -112,16 +134,34 @@ class Command(BaseCommand):
                     "is_superuser": username == "admin",
                 },
             )
-            if not user.check_password(PASSWORD):
+            if is_new:
                 user.set_password(PASSWORD)
                 user.save(update_fields=["password"])
+                created.add(username)
             users[username] = user
         admin = users["admin"]
-        team = Team.objects.filter(key="PLAT").first() or services.team_create(
-            actor=admin, key="PLAT", name="Platform", time_zone="Europe/Berlin"
-        )
+        team = Team.objects.filter(key="PLAT").first()
+        if team is None:
+            if not admin.is_superuser:
+                raise CommandError(
+                    "The user “admin” exists and is not a superuser; seed_demo leaves it as it "
+                    "is, so it cannot create the demo team."
+                )
+            team = services.team_create(
+                actor=admin, key="PLAT", name="Platform", time_zone="Europe/Berlin"
+            )
         for username, _name, role in PEOPLE:
-            services.membership_set(team=team, actor=admin, user=users[username], role=role)
+            if username in created:
+                services.membership_set(team=team, actor=admin, user=users[username], role=role)
+        if not team.initiatives.exists():
+            outside = [
+                u for u, _n, _r in PEOPLE if not users[u].memberships.filter(team=team).exists()
+            ]
+            if outside:
+                raise CommandError(
+                    f"These users already exist and are not in team PLAT: {', '.join(outside)}. "
+                    "seed_demo never changes an existing user, so the demo was not loaded."
+                )
         return users
 
 
