@@ -64,7 +64,9 @@ def team_update(*, team: Team, actor: Any, changes: Mapping[str, Any]) -> Team:
         if not after:
             return locked
         full_clean(locked)
-        locked.save()
+        # Only the changed columns: a whole-row save would write back the data version it
+        # read (``Team.data_version`` is moved by ``record`` alone).
+        locked.save(update_fields=list(after))
         record(
             actor=actor,
             verb="team.updated",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import itertools
 
 import pytest
 from django.contrib import admin
@@ -100,7 +101,7 @@ def test_each_event_chains_to_the_previous_event_of_its_initiative(team, people)
     for initiative in (first, second):
         events = list(ActivityEvent.objects.filter(initiative=initiative).order_by("pk"))
         assert events[0].prev_hash == chain.GENESIS
-        for before, event in zip(events, events[1:], strict=False):
+        for before, event in itertools.pairwise(events):
             assert event.prev_hash == before.content_hash
             assert event.content_hash == chain.content_hash(chain.fields_of(event), event.prev_hash)
     report = verify()
