@@ -110,6 +110,7 @@ TEMPLATES = [
             # The web package's template tags (it is not an app of its own).
             "libraries": {
                 "board": "initiatives.web.templatetags.board",
+                "dates": "initiatives.web.templatetags.dates",
                 "shipshape": "initiatives.web.templatetags.shipshape",
             },
         },

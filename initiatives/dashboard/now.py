@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q
 
 from initiatives.dashboard.common import (
     CHART_ROWS,
@@ -32,14 +32,22 @@ from initiatives.dashboard.common import (
 )
 from initiatives.models import Milestone, State
 from initiatives.models.initiative import ACTIVE_STATES
+from initiatives.rules.dates import DateMoves
 from initiatives.rules.workflow import due_status
 from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, InitiativeRow
 from initiatives.selectors.portfolio import (
+    DECISION_KIND,
     OVERRIDE_AND_WAIVER_VERBS,
+    SLIP_Q,
+    Today,
+    date_move_annotations,
     milestones_due_among,
     missing_updates_among,
+    moves_of,
+    today_of,
     unmet_gate,
     waiting_at_gates,
+    waiting_since,
     worst_first,
 )
 
@@ -64,7 +72,7 @@ def now_section(
     )
     # Unmet gates from the stored progress; the full evaluation (missing items, pending
     # sign-offs) only for the rows shown. Longest waiting first.
-    unmet = sorted((r for r in rows if unmet_gate(r)), key=lambda r: (r.state_changed_at, r.pk))
+    unmet = sorted((r for r in rows if unmet_gate(r)), key=lambda r: (waiting_since(r), r.pk))
     waiting = waiting_at_gates(bounded(unmet, limit))  # 2 queries
     since = now - dt.timedelta(days=OVERRIDES_WINDOW_DAYS)
     overrides = [
@@ -105,7 +113,8 @@ def now_section(
                 "missing": len(w.gate.missing),
                 "pending_signoffs": w.pending_signoffs,
                 "percent": w.gate.percent,
-                "waiting_days": days(now - w.waiting_since),
+                "waiting_since": w.since,
+                "waiting_days": days(now - w.since),
             }
             for w in waiting
         ],
@@ -113,7 +122,7 @@ def now_section(
             {
                 "when": e["created_at"],
                 "verb": e["verb"],
-                "kind": "override" if e["verb"] == "initiative.gate_overridden" else "waiver",
+                "kind": DECISION_KIND.get(e["verb"], "waiver"),
                 "initiative": by_id[e["initiative_id"]].key if e["initiative_id"] else None,
                 "initiative_url": (
                     initiative_url(by_id[e["initiative_id"]].key) if e["initiative_id"] else None
@@ -133,8 +142,8 @@ def now_section(
 
 @dataclass(frozen=True, slots=True)
 class MilestoneFigures:
-    """A milestone as the dates and drift sections read it: its dates and its slips summed
-    (``recent_*``: the slips since the drift window opened)."""
+    """A milestone as the dates and drift sections read it: its dates, its slips and
+    pull-ins (``rules.dates``) and its slips since the drift window opened (``recent_*``)."""
 
     pk: int
     initiative_id: int
@@ -143,9 +152,7 @@ class MilestoneFigures:
     due_date: dt.date
     original_due_date: dt.date
     started_at: dt.datetime | None
-    slip_count: int
-    # The sum of the slips' date differences: a timedelta on PostgreSQL, days on SQLite.
-    slip_total: dt.timedelta | int | None
+    moves: DateMoves
     recent_count: int
     recent_old: dt.date | None
     recent_new: dt.date | None
@@ -156,53 +163,67 @@ class MilestoneFigures:
         return self.state in OPEN_MILESTONE_STATES
 
     @property
-    def slip_days(self) -> int:
-        total = self.slip_total
-        return total.days if isinstance(total, dt.timedelta) else int(total or 0)
+    def slip_count(self) -> int:
+        return self.moves.slips
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.moves.slips or self.moves.pull_ins)
 
     def is_overdue(self, today: dt.date) -> bool:
         """Open and overdue on ``today`` (``rules.workflow.due_status``)."""
         return self.is_open and due_status(self.due_date, today) == "overdue"
 
 
+MILESTONE_COLUMNS = (
+    "pk", "initiative_id", "title", "state", "due_date", "original_due_date", "started_at",
+    "recent_count", "recent_old", "recent_new", "recent_at",
+)  # fmt: skip
+
+
 def load_milestones(
     team_ids: list[int], today: dt.date, recent: dt.datetime
 ) -> list[MilestoneFigures]:
     """The milestones the sections read, of initiatives not cancelled, soonest first: open
-    ones due before the end of the timeline, and every one that moved, with its slips summed
-    (count, days, and those since ``recent``). One query."""
+    ones due before the end of the timeline, and every one that slipped or was pulled in,
+    with those moves summed (and the slips since ``recent``). One query."""
     end = today + dt.timedelta(days=TIMELINE_DAYS)
-    is_recent = Q(slips__created_at__gte=recent)
+    is_recent = SLIP_Q & Q(slips__created_at__gte=recent)
     queryset = (
         Milestone.objects.filter(initiative__team_id__in=team_ids)
         .exclude(initiative__state=State.CANCELLED)
         .annotate(
-            slip_count=Count("slips"),
-            slip_total=Sum(F("slips__new_date") - F("slips__old_date")),
+            **date_move_annotations(),
             recent_count=Count("slips", filter=is_recent),
             recent_old=Min("slips__old_date", filter=is_recent),
             recent_new=Max("slips__new_date", filter=is_recent),
             recent_at=Max("slips__created_at", filter=is_recent),
         )
-        .filter(Q(state__in=OPEN_MILESTONE_STATES, due_date__lte=end) | Q(slip_count__gt=0))
-        .order_by("due_date", "position", "pk")
-        .values(
-            "pk",
-            "initiative_id",
-            "title",
-            "state",
-            "due_date",
-            "original_due_date",
-            "started_at",
-            "slip_count",
-            "slip_total",
-            "recent_count",
-            "recent_old",
-            "recent_new",
-            "recent_at",
+        .filter(
+            Q(state__in=OPEN_MILESTONE_STATES, due_date__lte=end)
+            | Q(n_slips__gt=0)
+            | Q(n_pull_ins__gt=0)
         )
+        .order_by("due_date", "position", "pk")
+        .values(*MILESTONE_COLUMNS, "n_slips", "slip_total", "n_pull_ins", "pull_in_total")
     )
-    return [MilestoneFigures(**values) for values in queryset]
+    return [
+        MilestoneFigures(
+            **{name: values[name] for name in MILESTONE_COLUMNS}, moves=moves_of(values)
+        )
+        for values in queryset
+    ]
+
+
+def moves_figures(moves: DateMoves) -> dict[str, int]:
+    """Slips and pull-ins as the dashboard and the API show them: apart, and the net drift."""
+    return {
+        "slip_count": moves.slips,
+        "slip_days": moves.slip_days,
+        "pull_in_count": moves.pull_ins,
+        "pull_in_days": moves.pull_in_days,
+        "net_days": moves.net_days,
+    }
 
 
 def dates_section(
@@ -211,22 +232,19 @@ def dates_section(
     today: dt.date,
     limit: int | None,
     totals: dict[str, int],
+    days_of_teams: Today | None = None,
 ) -> dict[str, Any]:
-    per_initiative: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    moved = []
-    for milestone in milestones:
-        if not milestone.slip_count:
-            continue
-        per_initiative[milestone.initiative_id][0] += milestone.slip_count
-        per_initiative[milestone.initiative_id][1] += milestone.slip_days
-        moved.append(milestone)
-    moved.sort(key=lambda m: (-abs(m.slip_days), -m.slip_count, m.due_date, m.pk))
+    """Milestones due, slips and pull-ins, the timeline. ``today`` places the timeline;
+    overdue is judged on each team's own date (``days_of_teams``, default ``today``)."""
+    team_days: Today = days_of_teams or today
+    per_initiative: dict[int, DateMoves] = defaultdict(DateMoves)
+    moved = [m for m in milestones if m.moved]
+    for milestone in moved:
+        per_initiative[milestone.initiative_id] += milestone.moves
+    moved.sort(key=lambda m: (-abs(m.moves.net_days), -m.slip_count, m.due_date, m.pk))
     slips = sorted(
-        (
-            {**brief(rows_by_id[pk]), "slip_count": count, "slip_days": total}
-            for pk, (count, total) in per_initiative.items()
-        ),
-        key=lambda s: (-s["slip_days"], -s["slip_count"], s["key"]),
+        ({**brief(rows_by_id[pk]), **moves_figures(moves)} for pk, moves in per_initiative.items()),
+        key=lambda s: (-s["slip_days"], -s["slip_count"], -s["pull_in_days"], s["key"]),
     )
 
     end = today + dt.timedelta(days=TIMELINE_DAYS)
@@ -251,7 +269,7 @@ def dates_section(
                 "start": min(start, milestone.due_date),
                 "due_date": milestone.due_date,
                 "original_due_date": milestone.original_due_date,
-                "overdue": milestone.is_overdue(today),
+                "overdue": milestone.is_overdue(today_of(team_days, row.team.pk)),
                 "slip_count": milestone.slip_count,
             }
         )
@@ -269,8 +287,8 @@ def dates_section(
     due = milestones_due_among(
         milestones,
         {pk: row.initiative for pk, row in rows_by_id.items()},
-        {m.pk: m.slip_count for m in milestones},
-        today=today,
+        {m.pk: m.moves for m in milestones},
+        today=team_days,
     )
     totals.update(
         milestones_due=len(due), slips_by_initiative=len(slips), timeline=len(timeline_rows)
@@ -287,9 +305,9 @@ def dates_section(
                 "state": m.state,
                 "due_date": m.due_date,
                 "overdue": m.overdue,
-                "days_left": (m.due_date - today).days,
-                "slip_count": m.slip_count,
-                "slip_days": m.slip_days,
+                "days_left": m.days_left,
+                "committed_date": m.committed_date,
+                **moves_figures(m.moves),
             }
             for m in bounded(due, limit)
         ],
@@ -300,9 +318,9 @@ def dates_section(
                 "initiative_url": initiative_url(rows_by_id[m.initiative_id].key),
                 "milestone": m.title,
                 "original_due_date": m.original_due_date,
+                "committed_date": m.due_date - dt.timedelta(days=m.moves.net_days),
                 "due_date": m.due_date,
-                "slip_count": m.slip_count,
-                "slip_days": m.slip_days,
+                **moves_figures(m.moves),
             }
             for m in moved[:TOP_N]
         ],
@@ -324,26 +342,31 @@ def drift_section(
     today: dt.date,
     limit: int | None,
     totals: dict[str, int],
+    days_of_teams: Today | None = None,
 ) -> list[dict[str, Any]]:
+    """On-track initiatives with evidence otherwise: an overdue milestone (on its team's own
+    date, ``days_of_teams``), a slip in the last two weeks, no task moved for two weeks."""
+    team_of = {row.pk: row.team.pk for row in rows}
     evidence: dict[int, list[dict[str, str]]] = defaultdict(list)
     for m in milestones:
-        if m.is_overdue(today):
+        day = today_of(days_of_teams or today, team_of[m.initiative_id])
+        if m.is_overdue(day):
             evidence[m.initiative_id].append(
                 {
                     "kind": "overdue_milestone",
                     "text": f"Milestone “{m.title}” was due {m.due_date:%Y-%m-%d} "
-                    f"({(today - m.due_date).days} days ago).",
+                    f"({(day - m.due_date).days} days ago).",
                 }
             )
     for m in milestones:
         if m.recent_count == 1:
             text = (
-                f"Milestone “{m.title}” moved from {m.recent_old:%Y-%m-%d} to "
+                f"Milestone “{m.title}” slipped from {m.recent_old:%Y-%m-%d} to "
                 f"{m.recent_new:%Y-%m-%d} on {m.recent_at:%Y-%m-%d}."
             )
         elif m.recent_count:
             text = (
-                f"Milestone “{m.title}” moved {m.recent_count} times in the last "
+                f"Milestone “{m.title}” slipped {m.recent_count} times in the last "
                 f"{DRIFT_DAYS} days (last on {m.recent_at:%Y-%m-%d}); now due "
                 f"{m.due_date:%Y-%m-%d}."
             )

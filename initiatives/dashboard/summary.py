@@ -49,7 +49,12 @@ from initiatives.dashboard.trends import (
 from initiatives.models import ActivityEvent, Initiative, State, StatusUpdate, Team
 from initiatives.models.initiative import ACTIVE_STATES
 from initiatives.selectors.initiatives import InitiativeRow, list_initiatives
-from initiatives.selectors.portfolio import OVERRIDE_AND_WAIVER_VERBS
+from initiatives.selectors.portfolio import (
+    CLOSABLE_AT,
+    OVERRIDE_AND_WAIVER_VERBS,
+    closable_since,
+    teams_today,
+)
 from initiatives.selectors.versions import newest_event_id, read_key, remember
 
 TABLE_FILTERS = ("state", "health", "dri")
@@ -73,10 +78,11 @@ def _rows(team_ids: list[int]) -> list[InitiativeRow]:
         .annotate(
             latest_risks=Case(When(red_or_yellow, then=Subquery(latest.values("risks")[:1]))),
             last_task_move=Case(When(drifting, then=Subquery(moved))),
+            **closable_since(),
         )
         .order_by("team__key", "number")
     )
-    return list_initiatives(queryset, extra=["latest_risks", "last_task_move"])
+    return list_initiatives(queryset, extra=["latest_risks", "last_task_move", CLOSABLE_AT])
 
 
 def filter_rows(rows: list[InitiativeRow], params: Mapping[str, Any] | None) -> list[InitiativeRow]:
@@ -172,15 +178,17 @@ def portfolio_summary(
     milestones = load_milestones(team_ids, today, now - dt.timedelta(days=DRIFT_DAYS))  # 1
     events = _events(team_ids, now)  # 1
     stints = state_stints(events, now)
+    # Overdue is judged on each team's own date, whatever ``tz`` the page is shown in.
+    days_of_teams = teams_today({r.team.pk: r.team for r in rows}.values(), now)
     totals: dict[str, int] = {"initiatives": len(table)}
     return {
         "generated_at": now,
         "today": today,
         "now": now_section(rows, events, now, limit, totals),  # 2 queries
-        "dates": dates_section(rows_by_id, milestones, today, limit, totals),
+        "dates": dates_section(rows_by_id, milestones, today, limit, totals, days_of_teams),
         "history": history_section(rows, team_ids, today, limit, totals),  # 1 query
         "gates": gates_section(stints, events, rows, team_ids, now, since, today),  # 1
-        "drift": drift_section(rows, milestones, now, today, limit, totals),
+        "drift": drift_section(rows, milestones, now, today, limit, totals, days_of_teams),
         "flow": flow_section(rows, stints, team_ids, since, today, tz, limit, totals),  # 1
         "initiatives": [table_row(r) for r in shown],
         "totals": totals,

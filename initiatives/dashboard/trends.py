@@ -44,7 +44,13 @@ from initiatives.models import (
 from initiatives.models.initiative import ACTIVE_STATES
 from initiatives.rules.workflow import FORWARD, blocking_gate, iso_week, shift_week
 from initiatives.selectors.initiatives import InitiativeRow
-from initiatives.selectors.portfolio import unmet_gate, worst_first
+from initiatives.selectors.portfolio import (
+    CLOSABLE_AT,
+    gate_wait_days,
+    unmet_gate,
+    waiting_since,
+    worst_first,
+)
 
 
 def state_stints(events: list[Event], now: dt.datetime) -> dict[int, list[tuple]]:
@@ -137,24 +143,28 @@ def gates_section(
     since: dt.datetime,
     today: dt.date,
 ) -> dict[str, Any]:
+    """Waits at the gates (``portfolio.waiting_since``: the DoD from when the initiative was
+    ready to be closed, not from entering delivery), most-waived and last-ticked items,
+    overrides per quarter. One query."""
+    closable = {r.pk: r.extra.get(CLOSABLE_AT) for r in rows}
     waits: dict[str, list[float]] = {"ready": [], "done": []}
-    for initiative_stints in stints.values():
+    for initiative_id, initiative_stints in stints.items():
         for state, entered, left, target in initiative_stints:
             # A stint at a gate ends by passing it (moving forward) or by leaving otherwise.
             gate = blocking_gate(state)
             if gate and target == FORWARD[state] and left >= since:
-                waits[gate].append(days(left - entered))
+                waits[gate].append(gate_wait_days(left, entered, gate, closable.get(initiative_id)))
     gates = {}
     for gate, completed in waits.items():
         now_waiting = [r for r in rows if unmet_gate(r) == gate]
-        longest = min(now_waiting, key=lambda r: (r.state_changed_at, r.pk), default=None)
+        longest = min(now_waiting, key=lambda r: (waiting_since(r), r.pk), default=None)
         gates[gate] = {
             "passed": len(completed),
             "median_days": round(median(completed), 1) if completed else None,
             "max_days": max(completed) if completed else None,
             "waiting_now": len(now_waiting),
             "longest_waiting": (
-                {**brief(longest), "days": days(now - longest.state_changed_at)}
+                {**brief(longest), "days": days(now - (waiting_since(longest) or now))}
                 if longest
                 else None
             ),

@@ -34,6 +34,7 @@ class Facts:
     milestones: int  # not cancelled
     open_tasks: int
     security_risk: str
+    tasks: int = 0  # every task, closed or not: "no more work required" needs at least one
 
 
 RULES: dict[str, Callable[[Facts], bool]] = {
@@ -41,7 +42,8 @@ RULES: dict[str, Callable[[Facts], bool]] = {
     Rule.DESIGN_DOC_LINKED: lambda f: bool(f.design_doc_url),
     # Every milestone has a delivery date by construction (the field is required).
     Rule.MILESTONES_PLANNED: lambda f: f.milestones > 0,
-    Rule.ALL_TASKS_CLOSED: lambda f: f.open_tasks == 0,
+    # Zero tasks is no evidence that the work is done: it needs at least one, all closed.
+    Rule.ALL_TASKS_CLOSED: lambda f: f.tasks > 0 and f.open_tasks == 0,
     Rule.SECURITY_RISK_SET: lambda f: bool(f.security_risk),
 }
 
@@ -49,13 +51,18 @@ RULE_UNMET: dict[str, str] = {
     Rule.STAKEHOLDERS_LISTED: "No stakeholder is listed on the initiative.",
     Rule.DESIGN_DOC_LINKED: "No design document is linked.",
     Rule.MILESTONES_PLANNED: "No milestone with a delivery date is planned.",
-    Rule.ALL_TASKS_CLOSED: "Some tasks are still open.",
+    Rule.ALL_TASKS_CLOSED: "Some tasks are still open, or no task was ever added.",
     Rule.SECURITY_RISK_SET: "The security risk level is not set.",
 }
 
 
 def facts_from_loaded(
-    initiative: Initiative, *, stakeholders: int, milestones: Iterable[Milestone], open_tasks: int
+    initiative: Initiative,
+    *,
+    stakeholders: int,
+    milestones: Iterable[Milestone],
+    open_tasks: int,
+    tasks: int,
 ) -> Facts:
     """The facts of an initiative whose stakeholders, milestones and task counts are already
     loaded (its page): the same counts as ``fact_annotations`` (milestones not cancelled),
@@ -66,6 +73,7 @@ def facts_from_loaded(
         milestones=sum(1 for m in milestones if m.state != MilestoneState.CANCELLED),
         open_tasks=open_tasks,
         security_risk=initiative.security_risk,
+        tasks=tasks,
     )
 
 

@@ -46,6 +46,7 @@ def fact_annotations() -> dict[str, Any]:
         "fact_open_tasks": _count_per_initiative(
             Task.objects.exclude(state__in=CLOSED_TASK_STATES)
         ),
+        "fact_tasks": _count_per_initiative(Task.objects.all()),
     }
 
 
@@ -65,6 +66,7 @@ def _facts_from_values(row: dict[str, Any]) -> Facts:
         design_doc_url=row["design_doc_url"],
         milestones=row["fact_milestones"],
         open_tasks=row["fact_open_tasks"],
+        tasks=row["fact_tasks"],
         security_risk=row["security_risk"],
     )
 

@@ -441,6 +441,7 @@ def initiative_detail(queryset: QuerySet[Initiative], key: str) -> InitiativeDet
         stakeholders=len(stakeholders),
         milestones=[r.milestone for r in loaded],
         open_tasks=tasks_total - tasks_closed,
+        tasks=tasks_total,
     )
     return InitiativeDetail(
         initiative=initiative,

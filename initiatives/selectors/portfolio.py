@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, When
 from django.utils import timezone
 
 from initiatives.models import (
@@ -25,11 +25,13 @@ from initiatives.models import (
     ChecklistKind,
     Initiative,
     Milestone,
+    MilestoneState,
     State,
     Team,
 )
 from initiatives.models.initiative import ACTIVE_STATES
 from initiatives.rules.checklists import GateProgress, GateResult
+from initiatives.rules.dates import DateMoves, team_today
 from initiatives.rules.workflow import (
     blocking_gate,
     due_soon_until,
@@ -49,9 +51,19 @@ from initiatives.selectors.initiatives import (
 GATED_STATES: dict[str, str] = {
     state: gate for state in State.values if (gate := blocking_gate(state)) is not None
 }
-OVERRIDE_AND_WAIVER_VERBS = ("initiative.gate_overridden", "checklist_item.waived")
+# Decisions that let an initiative past what a gate asks: overrides, waivers, and changes of
+# a security risk level after it was signed off (``services.initiatives._decide_risk``).
+OVERRIDE_AND_WAIVER_VERBS = (
+    "initiative.gate_overridden",
+    "checklist_item.waived",
+    "initiative.risk_changed",
+)
+DECISION_KIND = {"initiative.gate_overridden": "override", "initiative.risk_changed": "risk change"}
 # Milestones of these initiatives are no longer due: the work ended.
 ENDED_STATES = (State.DONE, State.CANCELLED)
+# The annotation (an ``extra`` of ``list_initiatives``) saying since when an initiative is
+# ready to be closed: see ``closable_since``.
+CLOSABLE_AT = "closable_at"
 
 
 # --- Teams -----------------------------------------------------------------------------------
@@ -132,7 +144,60 @@ def missing_updates_among(
     return missing
 
 
-# --- Milestones due --------------------------------------------------------------------------
+# --- Milestones due ---------------------------------------------------------------------------
+# "Overdue" is a due date before today in the milestone's team's time zone
+# (``rules.dates.team_today``), on every page, in the digest and in the API.
+
+Today = dt.date | Mapping[int, dt.date]  # one date, or per team id
+
+
+def today_of(today: Today, team_id: int) -> dt.date:
+    return today if isinstance(today, dt.date) else today[team_id]
+
+
+def teams_today(teams: Iterable[Team], now: dt.datetime) -> dict[int, dt.date]:
+    """Each team's date at ``now`` in its own time zone, by team id."""
+    return {team.pk: team_today(team.tz, now) for team in teams}
+
+
+# The date moves that count (``rules.dates``), in SQL over a milestone's ``slips``: changes
+# recorded once the milestone had started, later (slips) or earlier (pull-ins).
+_AFTER_START = Q(slips__created_at__gte=F("started_at"))
+SLIP_Q = _AFTER_START & Q(slips__new_date__gt=F("slips__old_date"))
+PULL_IN_Q = _AFTER_START & Q(slips__new_date__lt=F("slips__old_date"))
+
+
+def date_move_annotations() -> dict[str, Any]:
+    """Annotations of a Milestone queryset counting and summing its slips and pull-ins
+    (read them back with ``moves_of``)."""
+    return {
+        "n_slips": Count("slips", filter=SLIP_Q),
+        "slip_total": Sum(F("slips__new_date") - F("slips__old_date"), filter=SLIP_Q),
+        "n_pull_ins": Count("slips", filter=PULL_IN_Q),
+        "pull_in_total": Sum(F("slips__old_date") - F("slips__new_date"), filter=PULL_IN_Q),
+    }
+
+
+def as_days(total: dt.timedelta | int | None) -> int:
+    """A sum of date differences: a timedelta on PostgreSQL, microseconds on SQLite."""
+    if isinstance(total, dt.timedelta):
+        return total.days
+    return int(total or 0) // 86_400_000_000
+
+
+def moves_of(values: Any) -> DateMoves:
+    """The ``DateMoves`` of a row annotated with ``date_move_annotations`` (an object or a
+    ``values()`` dict)."""
+
+    def get(name: str) -> Any:
+        return values[name] if isinstance(values, Mapping) else getattr(values, name)
+
+    return DateMoves(
+        slips=get("n_slips"),
+        slip_days=as_days(get("slip_total")),
+        pull_ins=get("n_pull_ins"),
+        pull_in_days=as_days(get("pull_in_total")),
+    )
 
 
 class MilestoneDates(Protocol):
@@ -156,7 +221,8 @@ class MilestoneDates(Protocol):
 @dataclass(frozen=True, slots=True)
 class DueMilestone:
     """An open milestone of a live initiative that is overdue or due soon
-    (``rules.workflow.due_status``), with its initiative (team and DRI joined)."""
+    (``rules.workflow.due_status`` on its team's today), with its initiative (team and DRI
+    joined) and its slips and pull-ins (``rules.dates``)."""
 
     pk: int
     title: str
@@ -165,36 +231,64 @@ class DueMilestone:
     original_due_date: dt.date
     initiative: Initiative
     status: str  # "overdue" or "due_soon"
-    slip_count: int
+    moves: DateMoves
+    days_left: int  # negative when overdue
 
     @property
     def overdue(self) -> bool:
         return self.status == "overdue"
 
     @property
+    def slip_count(self) -> int:
+        return self.moves.slips
+
+    @property
     def slip_days(self) -> int:
-        """Net days the date moved since it was first planned: the slips telescope to
-        ``due_date - original_due_date``."""
-        return (self.due_date - self.original_due_date).days
+        return self.moves.slip_days
+
+    @property
+    def pull_in_count(self) -> int:
+        return self.moves.pull_ins
+
+    @property
+    def pull_in_days(self) -> int:
+        return self.moves.pull_in_days
+
+    @property
+    def net_days(self) -> int:
+        return self.moves.net_days
+
+    @property
+    def committed_date(self) -> dt.date:
+        """The delivery date when the milestone started (before its slips and pull-ins)."""
+        return self.due_date - dt.timedelta(days=self.moves.net_days)
 
 
-def milestones_due(team_ids: Iterable[int], *, today: dt.date) -> list[DueMilestone]:
+def milestones_due(
+    team_ids: Iterable[int], *, today: Today, created_before: dt.datetime | None = None
+) -> list[DueMilestone]:
     """Open (planned or in progress) milestones of live initiatives that are overdue or due
-    soon on ``today``, soonest first, with their slip counts. One query."""
-    rows = list(
+    soon on ``today`` (a date, or each team's), soonest first, with their slips and pull-ins;
+    only those planned before ``created_before`` if given. One query."""
+    team_ids = list(team_ids)
+    latest = max([today] if isinstance(today, dt.date) else [*today.values(), dt.date.min])
+    queryset = (
         Milestone.objects.filter(
-            initiative__team_id__in=list(team_ids),
+            initiative__team_id__in=team_ids,
             state__in=OPEN_MILESTONE_STATES,
-            due_date__lte=due_soon_until(today),
+            due_date__lte=due_soon_until(latest),
         )
         .exclude(initiative__state__in=ENDED_STATES)
         .select_related("initiative__team", "initiative__dri")
-        .annotate(slip_count=Count("slips"))
+        .annotate(**date_move_annotations())
     )
+    if created_before is not None:
+        queryset = queryset.filter(created_at__lt=created_before)
+    rows = list(queryset)
     return milestones_due_among(
         rows,
         {m.initiative_id: m.initiative for m in rows},
-        {m.pk: m.slip_count for m in rows},
+        {m.pk: moves_of(m) for m in rows},
         today=today,
     )
 
@@ -202,18 +296,19 @@ def milestones_due(team_ids: Iterable[int], *, today: dt.date) -> list[DueMilest
 def milestones_due_among(
     milestones: Iterable[MilestoneDates],
     initiatives: Mapping[int, Initiative],
-    slip_counts: Mapping[int, int],
+    moves: Mapping[int, DateMoves],
     *,
-    today: dt.date,
+    today: Today,
 ) -> list[DueMilestone]:
-    """``milestones_due`` over milestones, their initiatives (team and DRI joined) and slip
-    counts already loaded; no query."""
+    """``milestones_due`` over milestones, their initiatives (team and DRI joined) and date
+    moves already loaded; no query."""
     due = []
     for milestone in milestones:
         initiative = initiatives[milestone.initiative_id]
         if milestone.state not in OPEN_MILESTONE_STATES or initiative.state in ENDED_STATES:
             continue
-        status = due_status(milestone.due_date, today)
+        day = today_of(today, initiative.team_id)
+        status = due_status(milestone.due_date, day)
         if status:
             due.append(
                 DueMilestone(
@@ -224,14 +319,38 @@ def milestones_due_among(
                     original_due_date=milestone.original_due_date,
                     initiative=initiative,
                     status=status,
-                    slip_count=slip_counts.get(milestone.pk, 0),
+                    moves=moves.get(milestone.pk, DateMoves()),
+                    days_left=(milestone.due_date - day).days,
                 )
             )
     due.sort(key=lambda m: (m.due_date, m.initiative.team.key, m.initiative.number, m.pk))
     return due
 
 
-# --- Waiting at a gate -----------------------------------------------------------------------
+# --- Waiting at a gate ---------------------------------------------------------------------
+# An initiative waits at the DoR from entering scoping until it is ready, and at the DoD from
+# the first moment it is ready to be closed -- every milestone complete -- not from entering
+# delivery: until then it is delivering, not waiting. (A refused "done" is not recorded, so it
+# cannot start the wait.)
+
+
+def closable_since() -> dict[str, Any]:
+    """The ``CLOSABLE_AT`` annotation of an Initiative queryset: when its last milestone was
+    completed, once it has milestones and every one not cancelled is complete; None
+    otherwise."""
+    milestones = Milestone.objects.filter(initiative=OuterRef("pk")).exclude(
+        state=MilestoneState.CANCELLED
+    )
+    last_completed = (
+        milestones.order_by().values("initiative").annotate(last=Max("completed_at")).values("last")
+    )
+    still_open = milestones.filter(state__in=OPEN_MILESTONE_STATES)
+    return {
+        CLOSABLE_AT: Case(
+            When(Exists(still_open), then=None),
+            default=Subquery(last_completed),
+        )
+    }
 
 
 def gate_of(gates: Gates, kind: str) -> GateResult | GateProgress:
@@ -239,51 +358,82 @@ def gate_of(gates: Gates, kind: str) -> GateResult | GateProgress:
     return gates.ready if kind == ChecklistKind.READY else gates.done
 
 
-def unmet_gate(row: InitiativeRow) -> str | None:
-    """The gate ``row`` waits at by its stored progress (``rules.workflow.blocking_gate``,
-    not met), or None. No query."""
+def waiting_since(row: InitiativeRow) -> dt.datetime | None:
+    """Since when ``row`` waits at the gate of its state (``rules.workflow.blocking_gate``),
+    by the clock alone (whether the gate is met is not looked at): from entering scoping for
+    the DoR; for the DoD from when it became ready to be closed (``CLOSABLE_AT``, which the
+    row must carry), None while a milestone is open. No query."""
     gate = GATED_STATES.get(row.state)
-    return gate if gate and not gate_of(row.gates, gate).met else None
+    if gate == ChecklistKind.READY:
+        return row.state_changed_at
+    closable = row.extra.get(CLOSABLE_AT) if gate else None
+    return max(closable, row.state_changed_at) if closable else None
+
+
+def unmet_gate(row: InitiativeRow) -> str | None:
+    """The gate ``row`` waits at now (``waiting_since``) by its stored progress, not met; or
+    None. No query."""
+    gate = GATED_STATES.get(row.state)
+    if not gate or gate_of(row.gates, gate).met or waiting_since(row) is None:
+        return None
+    return gate
+
+
+def gate_wait_days(
+    left: dt.datetime, entered: dt.datetime, gate: str, closable: dt.datetime | None
+) -> float:
+    """How long a stint at ``gate`` from ``entered`` to ``left`` (passing it) waited: all of
+    it at the DoR; at the DoD from when the initiative was ready to be closed (the stint's
+    end, no wait, when it never was within it)."""
+    start = entered
+    if gate == ChecklistKind.DONE:
+        start = min(max(closable, entered), left) if closable else left
+    return round((left - start).total_seconds() / 86400, 1)
 
 
 @dataclass(frozen=True, slots=True)
 class GateWait:
     """An initiative waiting at a gate: the gate evaluated in full (its ``missing`` items
-    carry ``signoff_role``), the roles whose sign-off is missing, and since when (it entered
-    the state)."""
+    carry ``signoff_role``), the roles whose sign-off is missing, and since when
+    (``waiting_since``)."""
 
     row: InitiativeRow
     gate: GateResult
     pending_signoffs: list[str]
+    since: dt.datetime
 
     @property
     def waiting_since(self) -> dt.datetime:
-        return self.row.state_changed_at
+        return self.since
 
 
 def gate_waits(team_ids: Iterable[int]) -> list[GateWait]:
-    """Initiatives in scoping (waiting at the DoR) or in delivery (at the DoD) whose gate is
-    not met, longest waiting first. Three queries."""
-    queryset = Initiative.objects.filter(
-        team_id__in=list(team_ids), state__in=list(GATED_STATES)
-    ).order_by("state_changed_at", "pk")
-    return waiting_at_gates(list_initiatives(queryset))
+    """Initiatives in scoping (waiting at the DoR) or ready to be closed in delivery (at the
+    DoD) whose gate is not met, longest waiting first. Three queries."""
+    queryset = (
+        Initiative.objects.filter(team_id__in=list(team_ids), state__in=list(GATED_STATES))
+        .annotate(**closable_since())
+        .order_by("state_changed_at", "pk")
+    )
+    return waiting_at_gates(list_initiatives(queryset, extra=[CLOSABLE_AT]))
 
 
 def waiting_at_gates(rows: Iterable[InitiativeRow]) -> list[GateWait]:
-    """``gate_waits`` over rows already loaded by ``list_initiatives``: the rows whose stored
-    progress says their gate is not met are evaluated in full (two queries)."""
+    """``gate_waits`` over rows already loaded by ``list_initiatives`` with ``CLOSABLE_AT``:
+    the rows whose stored progress says their gate is not met are evaluated in full (two
+    queries)."""
     candidates = [(row, kind) for row in rows if (kind := unmet_gate(row))]
     evaluated = gates_for(row.pk for row, _ in candidates)
     waiting: list[GateWait] = []
     for row, kind in candidates:
         gate = gate_of(evaluated[row.pk], kind)
+        since = waiting_since(row)
         # gates_for evaluates in full (a GateResult); the stored progress may have been behind.
-        if not isinstance(gate, GateResult) or gate.met:
+        if not isinstance(gate, GateResult) or gate.met or since is None:
             continue
         signoffs = {item["signoff_role"] for item in gate.missing if item["signoff_role"]}
-        waiting.append(GateWait(row, gate, sorted(signoffs)))
-    return sorted(waiting, key=lambda w: (w.waiting_since, w.row.pk))
+        waiting.append(GateWait(row, gate, sorted(signoffs), since))
+    return sorted(waiting, key=lambda w: (w.since, w.row.pk))
 
 
 # --- The week's events -----------------------------------------------------------------------

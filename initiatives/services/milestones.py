@@ -16,6 +16,7 @@ from initiatives.models import (
     MilestoneState,
 )
 from initiatives.rules import permissions as perms
+from initiatives.rules.dates import refuse_past_date, team_today
 from initiatives.rules.exceptions import Conflict, ValidationFailed
 from initiatives.rules.workflow import (
     find_milestone_transition,
@@ -24,6 +25,7 @@ from initiatives.rules.workflow import (
 )
 from initiatives.services.checklists import store_gate_progress
 from initiatives.services.common import (
+    check_text,
     check_version,
     ensure_writable,
     full_clean,
@@ -43,13 +45,21 @@ MILESTONE_VERBS: dict[str, str] = {
 }
 
 
-def _require_manage(actor: Any, initiative: Initiative) -> None:
+def _require_manage(actor: Any, initiative: Initiative) -> perms.Actor:
     who = member_actor(actor, initiative)
     perms.require(
         perms.can_manage_milestones(who, initiative),
         "Only the DRI, the initiative's members or a manager can change its milestones.",
     )
     ensure_writable(initiative)
+    return who
+
+
+def _refuse_past(due_date: Any, initiative: Initiative, who: perms.Actor, backfill: bool) -> None:
+    """A delivery date before the team's today is history: only an EM importing it may set
+    one (``rules.dates.refuse_past_date``)."""
+    today = team_today(initiative.team.tz)
+    refuse_past_date("due_date", due_date, today, backfill=backfill, is_em=who.is_em)
 
 
 def milestone_create(
@@ -60,10 +70,14 @@ def milestone_create(
     due_date: Any,
     scope: str = "",
     position: int = 0,
+    backfill: bool = False,
 ) -> Milestone:
+    """Plan a milestone due on ``due_date``: today or later in the team's time zone, unless an
+    EM imports history (``backfill``)."""
+    check_text(title=title, scope=scope)
     with transaction.atomic():
         locked = lock_initiative(initiative)
-        _require_manage(actor, locked)
+        who = _require_manage(actor, locked)
         if due_date is None:
             raise ValidationFailed(fields={"due_date": ["A milestone needs a delivery date."]})
         milestone = Milestone(
@@ -74,7 +88,9 @@ def milestone_create(
             original_due_date=due_date,
             position=position or 0,
         )
-        full_clean(milestone)
+        full_clean(milestone)  # also parses a date given as text
+        _refuse_past(milestone.due_date, locked, who, backfill)
+        milestone.original_due_date = milestone.due_date
         milestone.save()
         store_gate_progress(locked)  # "milestones planned" may now hold
         record(
@@ -83,7 +99,11 @@ def milestone_create(
             summary=f"Planned milestone “{milestone.title}” of {locked.key} for {due_date}",
             initiative=locked,
             target=milestone,
-            after={"title": milestone.title, "due_date": due_date},
+            after={
+                "title": milestone.title,
+                "due_date": milestone.due_date,
+                **({"backfill": True} if backfill else {}),
+            },
         )
     return milestone
 
@@ -95,13 +115,17 @@ def milestone_update(
     changes: Mapping[str, Any],
     slip_reason: str = "",
     expected_version: int | None = None,
+    backfill: bool = False,
 ) -> Milestone:
-    """Edit a milestone. A new delivery date is recorded as a slip; once the milestone has
-    started the slip needs a reason."""
+    """Edit a milestone. Every new delivery date is recorded (``MilestoneSlip``); once the
+    milestone has started the move needs a reason and counts as a slip or a pull-in
+    (``rules.dates``). A new date in the past is refused unless an EM imports history
+    (``backfill``)."""
     reject_unknown(changes, EDITABLE_FIELDS)
+    check_text(**changes, slip_reason=slip_reason)
     with transaction.atomic():
         initiative = lock_initiative(milestone.initiative_id)
-        _require_manage(actor, initiative)
+        who = _require_manage(actor, initiative)
         locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
         check_version(locked, expected_version)
         before, after = {}, {}
@@ -116,6 +140,8 @@ def milestone_update(
         if "due_date" in after and after["due_date"] is None:
             raise ValidationFailed(fields={"due_date": ["A milestone needs a delivery date."]})
         full_clean(locked)
+        if "due_date" in after:
+            _refuse_past(locked.due_date, initiative, who, backfill)
         slipped = "due_date" in after
         if slipped and locked.state in STARTED_STATES:
             slip_reason = require_text(
@@ -130,11 +156,13 @@ def milestone_update(
             slip = MilestoneSlip.objects.create(
                 milestone=locked,
                 old_date=before["due_date"],
-                new_date=after["due_date"],
+                new_date=locked.due_date,
                 reason=(slip_reason or "").strip(),
                 actor=actor,
             )
             after["slip_reason"] = slip.reason
+            if backfill:
+                after["backfill"] = True
             summary = (
                 f"Moved milestone “{locked.title}” of {initiative.key} from "
                 f"{slip.old_date} to {slip.new_date}"

@@ -89,8 +89,7 @@ def task_create(
             task.closed_at = timezone.now()
         full_clean(task)
         task.save()
-        if state not in CLOSED_TASK_STATES:
-            store_gate_progress(locked)  # "all tasks closed" no longer holds
+        store_gate_progress(locked)  # "all tasks closed" counts the tasks and the open ones
         where = ""
         if scope_change and milestone is not None:
             where = f" to started milestone “{milestone.title}” (scope change)"

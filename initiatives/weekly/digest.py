@@ -16,26 +16,38 @@ from django.conf import settings
 from django.core import signing
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from initiatives.models import (
+    ACTIVE_STATES,
     ActivityEvent,
     DigestSubscription,
     Health,
     Initiative,
-    MilestoneSlip,
+    JobKind,
     State,
     StatusUpdate,
     Team,
 )
-from initiatives.rules.workflow import DUE_SOON_DAYS, health_rank, parse_iso_week, shift_week
+from initiatives.rules.dates import DateMoves, team_today
+from initiatives.rules.workflow import (
+    DUE_SOON_DAYS,
+    LAPSED_LABEL,
+    health_rank,
+    is_stale,
+    iso_week,
+    lapsed_gates,
+    parse_iso_week,
+    shift_week,
+)
 from initiatives.selectors import portfolio
 from initiatives.selectors.initiatives import InitiativeRow
 from initiatives.selectors.portfolio import DueMilestone, GateWait, worst_first
 from initiatives.weekly import selectors as reads
 from initiatives.weekly.mail import RenderedEmail
-from initiatives.weekly.schedule import week_bounds
-from initiatives.weekly.selectors import Recipient
+from initiatives.weekly.schedule import check_digest_week, slot_at, week_bounds
+from initiatives.weekly.selectors import AsOf, Recipient
 
 EXCERPT_CHARS = 280
 HEALTH_COLOURS = {
@@ -113,8 +125,12 @@ def unsubscribe_url(team_id: int, recipient: Recipient) -> str:
 
 
 def excerpt(text: str) -> str:
-    """One paragraph of plain text from a Markdown field, cut at a word."""
-    flat = re.sub(r"\s+", " ", re.sub(r"[*_`#>]+", "", text or "")).strip()
+    """One paragraph of plain text from a Markdown field, cut at a word. Only the start of the
+    text is looked at (a few times what is shown), so a long or hostile text costs no more
+    than a short one; links show their label."""
+    head = (text or "")[: EXCERPT_CHARS * 4]
+    head = re.sub(r"\[([^\]\n]*)\]\([^)\s]*\)", r"\1", head)
+    flat = re.sub(r"\s+", " ", re.sub(r"[*_`#>]+", "", head)).strip()
     return Truncator(flat).chars(EXCERPT_CHARS)
 
 
@@ -123,27 +139,37 @@ def excerpt(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DigestRow:
-    """One active initiative as the digest shows it: this week's update against last week's,
-    and its current milestone with that milestone's slips."""
+    """An initiative active at the end of the digest's week, as it was then: its state, DRI,
+    health and last update as of that week (``weekly.selectors.as_of``), this week's update
+    against last week's, and its current milestone with the slips and pull-ins recorded
+    before the week ended."""
 
     initiative: InitiativeRow
+    state: str  # as of the end of the week
+    dri: Any  # the DRI (a user) as of the end of the week
     health: str  # this week's update, "" when none was posted
     previous_health: str  # last week's update, "" when none
     change: str  # better, worse, same, new (no update last week), missing (none this week)
     progress: str
     risks: str
     next_week: str
-    slip_count: int
-    slip_days: int
+    moves: DateMoves
+    last_update_week: str  # the latest update of the week or before, "" when none
+    last_health: str  # its health
+    stale: bool  # as of the week (``rules.workflow.is_stale``)
 
     @property
-    def last_health(self) -> str:
-        """The latest health known, for rows without an update this week."""
-        return self.initiative.health
+    def state_label(self) -> str:
+        return State(self.state).label
 
     @property
-    def stale(self) -> bool:
-        return self.initiative.stale
+    def lapsed(self) -> tuple[str, ...]:
+        """"DoR no longer met" and the like, as of now (``rules.workflow.lapsed_gates``)."""
+        return tuple(LAPSED_LABEL[kind] for kind in lapsed_gates(self.initiative.initiative))
+
+    @property
+    def slip_count(self) -> int:
+        return self.moves.slips
 
     @property
     def milestone_title(self) -> str | None:
@@ -156,6 +182,10 @@ class DigestRow:
     @property
     def health_label(self) -> str:
         return Health(self.health).label if self.health else "No update"
+
+    @property
+    def last_health_label(self) -> str:
+        return Health(self.last_health).label.lower() if self.last_health else ""
 
     @property
     def previous_label(self) -> str:
@@ -237,42 +267,76 @@ def _change(health: str, previous: str) -> str:
 
 def _digest_row(
     row: InitiativeRow,
+    then: AsOf,
+    dri: Any,
+    week: str,
     this: StatusUpdate | None,
     before: StatusUpdate | None,
-    slips: list[MilestoneSlip],
+    moves: DateMoves,
 ) -> DigestRow:
     health = this.health if this else ""
     previous = before.health if before else ""
+    last_week = row.extra[reads.WEEK_LAST_UPDATE] or ""
+    created = timezone.localtime(row.initiative.created_at, row.team.tz).date()
     return DigestRow(
         initiative=row,
+        state=then.state,
+        dri=dri,
         health=health,
         previous_health=previous,
         change=_change(health, previous),
         progress=excerpt(this.progress) if this else "",
         risks=excerpt(this.risks) if this else "",
         next_week=excerpt(this.next_week) if this else "",
-        slip_count=len(slips),
-        slip_days=sum(s.days for s in slips),
+        moves=moves,
+        last_update_week=last_week,
+        last_health=row.extra[reads.WEEK_LAST_HEALTH] or "",
+        # As the digest sent on the Monday after the week says it.
+        stale=is_stale(
+            state=then.state,
+            last_update_week=last_week,
+            created_week=iso_week(created),
+            current_week=shift_week(week, 1),
+        ),
     )
 
 
-def build_digest(team: Team, week: str) -> Digest:
-    """Everything the digest of ``team`` for ``week`` says, in a fixed number of queries
-    (whatever the number of initiatives): see ``tests/weekly/test_digest_content.py``."""
+def digest_today(team: Team, week: str, now: dt.datetime) -> dt.date:
+    """The date the digest of ``week`` judges "overdue" on, in the team's time zone: the day
+    it is sent (its slot), or today if that is still to come."""
+    sent = min(slot_at(team, JobKind.DIGEST, week), now)
+    return team_today(team.tz, sent)
+
+
+def build_digest(team: Team, week: str, *, now: dt.datetime | None = None) -> Digest:
+    """Everything the digest of ``team`` for ``week`` says, as of the end of that week, in a
+    fixed number of queries (whatever the number of initiatives): see
+    ``tests/weekly/test_digest_content.py``. ValidationFailed for a week that has not ended
+    or lies before the team existed (``schedule.check_digest_week``)."""
+    now = now or timezone.now()
+    check_digest_week(team, week, now)
     since, until = week_bounds(team, week)
-    # Milestones are judged as of the day the digest goes out: the Monday after the week.
-    today = parse_iso_week(week) + dt.timedelta(weeks=1)
+    today = digest_today(team, week, now)
     team_ids = [team.pk]
-    initiatives = reads.active_initiatives(team_ids)
+    candidates = reads.week_initiatives(team_ids, week=week, until=until)  # 1 query
+    then = reads.as_of(candidates, until)  # 1
+    initiatives = [row for row in candidates if then[row.pk].state in ACTIVE_STATES]
+    dris = {row.pk: row.dri for row in initiatives}
+    earlier = reads.users_by_id(  # 0 or 1
+        then[row.pk].dri_id for row in initiatives if then[row.pk].dri_id != row.dri.pk
+    )
     previous_week = shift_week(week, -1)
     updates = reads.updates_by_initiative((i.pk for i in initiatives), [week, previous_week])
-    slips = reads.slips_by_milestone(i.current_milestone_id for i in initiatives)
+    moves = reads.moves_by_milestone((i.current_milestone_id for i in initiatives), until=until)
     rows = [
         _digest_row(
             row,
+            then[row.pk],
+            earlier.get(then[row.pk].dri_id, dris[row.pk]),
+            week,
             updates.get((row.pk, week)),
             updates.get((row.pk, previous_week)),
-            slips.get(row.current_milestone_id, []) if row.current_milestone_id else [],
+            moves.get(row.current_milestone_id or 0, DateMoves()),
         )
         for row in initiatives
     ]
@@ -280,6 +344,10 @@ def build_digest(team: Team, week: str) -> Digest:
     rows.sort(key=lambda r: worst_first(r.health, r.initiative))
     counts = {h: sum(1 for r in rows if r.health == h) for h in Health.values}
     counts["missing"] = sum(1 for r in rows if not r.health)
+    # Waiting at a gate at the end of the week: in the same state now as then (the missing
+    # items are today's), and waiting since before the week ended.
+    unchanged = [row for row in initiatives if then[row.pk].state == row.state]
+    waits = [w for w in portfolio.waiting_at_gates(unchanged) if w.since < until]
     return Digest(
         team=team,
         week=week,
@@ -288,8 +356,8 @@ def build_digest(team: Team, week: str) -> Digest:
         today=today,
         rows=rows,
         missing=[r for r in rows if not r.health],
-        milestones=portfolio.milestones_due(team_ids, today=today),
-        gate_waits=portfolio.waiting_at_gates(initiatives),
+        milestones=portfolio.milestones_due(team_ids, today=today, created_before=until),
+        gate_waits=waits,
         # Oldest first: the digest tells the week in order.
         overrides=portfolio.overrides_and_waivers(team_ids, since=since, until=until)[::-1],
         finished=portfolio.finished(team_ids, since=since, until=until),

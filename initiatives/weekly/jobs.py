@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from initiatives.models import DeliveryStatus, EmailDelivery, JobKind, JobRun, JobStatus, Team
+from initiatives.rules.exceptions import ValidationFailed
 from initiatives.rules.workflow import parse_iso_week
 from initiatives.weekly.digest import build_digest, render_digest, render_digest_text
 from initiatives.weekly.mail import RenderedEmail
@@ -129,7 +130,10 @@ class Outgoing:
 def build_outgoing(team: Team, week: str, kind: str) -> tuple[list[Outgoing], str]:
     """The emails of a job and a note for the run (why there are none, if so)."""
     if kind == JobKind.DIGEST:
-        digest = build_digest(team, week)
+        try:
+            digest = build_digest(team, week)
+        except ValidationFailed as refusal:  # the week has not ended, or predates the team
+            return [], refusal.message
         if digest.is_empty:
             return [], "Nothing to report: no active initiative, nothing finished or overridden."
         recipients = digest_recipients(team.pk)

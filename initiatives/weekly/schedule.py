@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from initiatives.models import JobKind, Team
+from initiatives.rules.exceptions import ValidationFailed
 from initiatives.rules.workflow import iso_week, parse_iso_week, shift_week, weeks_between
 from initiatives.services.updates import BACKFILL_WEEKS
 
@@ -93,9 +94,28 @@ def due_slots(team: Team, now: dt.datetime, *, catch_up: int = CATCH_UP_WEEKS) -
     return sorted(slots, key=lambda slot: slot.at)
 
 
-def upcoming_digest_week(team: Team, now: dt.datetime) -> str:
-    """The week the next digest will be about (the default week of the web preview)."""
-    return shift_week(latest_week(team, JobKind.DIGEST, now), 1)
+def last_ended_week(team: Team, now: dt.datetime) -> str:
+    """The latest week that has ended at ``now`` in the team's time zone (the default week of
+    the web preview and of ``send_digest``)."""
+    return shift_week(local_week(team, now), -1)
+
+
+def check_digest_week(team: Team, week: str, now: dt.datetime) -> None:
+    """ValidationFailed unless ``week`` is an ISO week that has ended at ``now`` (in the
+    team's time zone) and during which the team already existed: a digest reports on a
+    whole week, as it was (``week_not_ended``, ``week_before_team``; ``invalid`` for what is
+    not a week at all)."""
+    until = week_bounds(team, week)[1]
+    if until > now:
+        message = (
+            f"The week {week} has not ended yet: its digest can be read from "
+            f"{timezone.localtime(until, team.tz):%A %-d %B %Y}."
+        )
+        raise ValidationFailed(message, fields={"week": [message]}, code="week_not_ended")
+    if team.created_at and until <= team.created_at:
+        created = timezone.localtime(team.created_at, team.tz)
+        message = f"{team.key} did not exist yet in {week} (it was created on {created:%-d %B %Y})."
+        raise ValidationFailed(message, fields={"week": [message]}, code="week_before_team")
 
 
 def week_bounds(team: Team, week: str) -> tuple[dt.datetime, dt.datetime]:

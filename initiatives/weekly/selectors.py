@@ -6,14 +6,18 @@ overrides and waivers, finished); what is here is specific to a given week or to
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from initiatives.models import (
     ACTIVE_STATES,
+    ActivityEvent,
     DigestSubscription,
     Initiative,
     Membership,
@@ -21,7 +25,9 @@ from initiatives.models import (
     Role,
     StatusUpdate,
 )
+from initiatives.rules.dates import DateMoves, date_moves
 from initiatives.selectors.initiatives import InitiativeRow, list_initiatives
+from initiatives.selectors.portfolio import CLOSABLE_AT, closable_since
 
 DIGEST_ROLES = (Role.EM, Role.PM)
 
@@ -37,6 +43,74 @@ def active_initiatives(team_ids: list[int]) -> list[InitiativeRow]:
             "team__key", "number"
         )
     )
+
+
+# An initiative as of the end of a week: its state and DRI are the ``before`` of the first
+# change recorded after the week (or today's values when nothing changed since), its health
+# and last update the latest update of that week or before.
+STATE_VERBS = ("initiative.transitioned", "initiative.gate_overridden")
+WEEK_LAST_UPDATE = "week_last_update"
+WEEK_LAST_HEALTH = "week_last_health"
+
+
+def week_initiatives(team_ids: list[int], *, week: str, until: dt.datetime) -> list[InitiativeRow]:
+    """The initiatives that may have been active at ``until`` (the end of ``week``): created
+    before it, and active now or moved since. List rows with ``CLOSABLE_AT`` and, as of
+    ``week``, the latest update's week and health (one query)."""
+    latest = StatusUpdate.objects.filter(initiative=OuterRef("pk"), week__lte=week).order_by(
+        "-week"
+    )
+    queryset = (
+        Initiative.objects.filter(team_id__in=team_ids, created_at__lt=until)
+        .filter(Q(state__in=ACTIVE_STATES) | Q(state_changed_at__gte=until))
+        .annotate(
+            **{
+                WEEK_LAST_UPDATE: Subquery(latest.values("week")[:1]),
+                WEEK_LAST_HEALTH: Subquery(latest.values("health")[:1]),
+            },
+            **closable_since(),
+        )
+        .order_by("team__key", "number")
+    )
+    return list_initiatives(queryset, extra=[WEEK_LAST_UPDATE, WEEK_LAST_HEALTH, CLOSABLE_AT])
+
+
+@dataclass(frozen=True, slots=True)
+class AsOf:
+    """What an initiative was at the end of a week: its state and its DRI (a user id)."""
+
+    state: str
+    dri_id: int
+
+
+def as_of(rows: Iterable[InitiativeRow], until: dt.datetime) -> dict[int, AsOf]:
+    """The state and DRI of each row at ``until``, read back from the activity history: the
+    ``before`` of the first state change and of the first DRI change recorded since. One
+    query, over the events after ``until`` only."""
+    rows = list(rows)
+    changes = (
+        ActivityEvent.objects.filter(initiative_id__in=[r.pk for r in rows], created_at__gte=until)
+        .filter(Q(verb__in=STATE_VERBS) | Q(verb="initiative.updated", before__has_key="dri"))
+        .order_by("created_at", "pk")
+        .values_list("initiative_id", "verb", "before")
+    )
+    first: dict[tuple[int, str], Any] = {}
+    for initiative_id, verb, before in changes:
+        field = "state" if verb in STATE_VERBS else "dri"
+        first.setdefault((initiative_id, field), before.get(field))
+    return {
+        row.pk: AsOf(
+            state=first.get((row.pk, "state")) or row.state,
+            dri_id=first.get((row.pk, "dri")) or row.initiative.dri_id,
+        )
+        for row in rows
+    }
+
+
+def users_by_id(ids: Iterable[int]) -> dict[int, Any]:
+    """Users by id (one query; none when ``ids`` is empty)."""
+    wanted = set(ids)
+    return get_user_model().objects.in_bulk(wanted) if wanted else {}
 
 
 def without_update(team_ids: list[int], *, week: str) -> list[Initiative]:
@@ -58,12 +132,20 @@ def updates_by_initiative(
     return {(u.initiative_id, u.week): u for u in rows}
 
 
-def slips_by_milestone(milestone_ids: Iterable[int | None]) -> dict[int, list[MilestoneSlip]]:
-    """Every slip of the given milestones (None: no milestone), oldest first: one query."""
-    result: dict[int, list[MilestoneSlip]] = defaultdict(list)
-    for slip in MilestoneSlip.objects.filter(milestone_id__in=[i for i in milestone_ids if i]):
-        result[slip.milestone_id].append(slip)
-    return result
+def moves_by_milestone(
+    milestone_ids: Iterable[int | None], *, until: dt.datetime
+) -> dict[int, DateMoves]:
+    """The slips and pull-ins (``rules.dates``) recorded before ``until`` of the given
+    milestones (None: no milestone). One query."""
+    changes: dict[int, list[MilestoneSlip]] = defaultdict(list)
+    started: dict[int, dt.datetime | None] = {}
+    queryset = MilestoneSlip.objects.filter(
+        milestone_id__in=[i for i in milestone_ids if i], created_at__lt=until
+    ).select_related("milestone")
+    for slip in queryset:
+        changes[slip.milestone_id].append(slip)
+        started[slip.milestone_id] = slip.milestone.started_at
+    return {pk: date_moves(rows, started[pk]) for pk, rows in changes.items()}
 
 
 # --- Recipients ------------------------------------------------------------------------------

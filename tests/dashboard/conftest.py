@@ -4,13 +4,15 @@ Times are UTC; the team is in UTC. ``NOW`` is Wednesday 2026-03-04 12:00 (week 2
 
 - A "Alpha" (PLAT-1): created Jan 5 09:00, scoping Jan 7, ready by EM override Jan 17,
   in delivery Jan 20, done by override Feb 19. Updates W05 on track, W06 off track.
+  Milestone "A launch" (due Feb 13) started Jan 21, completed Feb 9 09:00: from then on A
+  was ready to be closed, so it waited 10 days at the DoD (not its 30 days in delivery).
   "Context behind the project" ticked Jan 6 09:00; "Cost projection" waived Jan 8.
 - B "Bravo" (PLAT-2): created Dec 1 2025 09:00, scoping Dec 5, ready by override Dec 11,
   in delivery Dec 12, paused Dec 22, resumed Jan 1, done by override Jan 28.
 - C "Charlie" (PLAT-3): created Jan 10 09:00, scoping Jan 12, ready by override Jan 20,
-  in delivery Jan 25. Milestone "C pilot" due Feb 20 (overdue), "C GA" due Mar 10 moved on
-  Feb 25 to Mar 16. Tasks: one to the engineer moved to in progress Feb 1, one to the DRI
-  still to do. Updates W08 on track, W10 on track (so: on track but drifting).
+  in delivery Jan 25. Milestone "C pilot" due Feb 20 (overdue), "C GA" due Mar 10, started
+  Feb 2, slipped on Feb 25 to Mar 16. Tasks: one to the engineer moved to in progress
+  Feb 1, one to the DRI still to do. Updates W08 on track, W10 on track (so: on track but drifting).
 - D "Delta" (PLAT-4): created Feb 2 09:00, scoping Feb 4. "Business impact" ticked Feb 3
   09:00, "Context behind the project" ticked Feb 12 09:00, "Cost projection" waived Feb 10
   09:00, "MVP definition" waived Feb 10 10:00. Updates W08 on track, W09 at risk.
@@ -24,7 +26,7 @@ import pytest
 import time_machine
 
 from initiatives import services
-from initiatives.models import ChecklistItem, State, TaskState
+from initiatives.models import ChecklistItem, MilestoneState, State, TaskState
 from tests.factories import make_initiative
 
 UTC = dt.UTC
@@ -67,6 +69,13 @@ def portfolio(team, people):
         services.checklist_item_waive(item=item(a, "Cost projection"), actor=dri, reason="tiny")
         override(a, State.READY, at(1, 17))
         move(a, State.IN_DELIVERY, at(1, 20))
+        launch = services.milestone_create(
+            initiative=a, actor=dri, title="A launch", due_date=dt.date(2026, 2, 13)
+        )
+        clock.move_to(at(1, 21))
+        services.milestone_transition(milestone=launch, actor=dri, to=MilestoneState.IN_PROGRESS)
+        clock.move_to(at(2, 9))
+        services.milestone_transition(milestone=launch, actor=dri, to=MilestoneState.DONE)
         post(a, "on_track", at(1, 28))
         post(a, "off_track", at(2, 4), risks="Vendor API rate limits")
         override(a, State.DONE, at(2, 19))
@@ -99,10 +108,15 @@ def portfolio(team, people):
         services.task_create(initiative=c, actor=dri, title="Test", milestone=pilot, assignee=dri)
         clock.move_to(at(2, 1))
         services.task_update(task=started, actor=dri, changes={"state": TaskState.IN_PROGRESS})
+        clock.move_to(at(2, 2))
+        services.milestone_transition(milestone=ga, actor=dri, to=MilestoneState.IN_PROGRESS)
         post(c, "on_track", at(2, 17))
         clock.move_to(at(2, 25, 12))
         services.milestone_update(
-            milestone=ga, actor=dri, changes={"due_date": dt.date(2026, 3, 16)}
+            milestone=ga,
+            actor=dri,
+            changes={"due_date": dt.date(2026, 3, 16)},
+            slip_reason="Vendor delay",
         )
         post(c, "on_track", at(3, 2))
 

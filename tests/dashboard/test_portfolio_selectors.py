@@ -15,6 +15,7 @@ from initiatives.selectors.portfolio import (
     overrides_and_waivers,
 )
 from tests.factories import make_initiative
+from tests.weekly.conftest import move
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # Wednesday of 2026-W10
@@ -59,18 +60,28 @@ def test_missing_updates_uses_the_teams_time_zone(team, people, travel):
     assert [r.week for r in missing_updates([team.pk], now=sunday)] == ["2026-W11"]
 
 
-def test_milestones_due_flags_overdue_and_counts_slips(team, people, travel):
+def test_milestones_due_flags_overdue_and_counts_slips_and_pull_ins_apart(team, people, travel):
     dri = people["dri"]
-    row = make_initiative(team, dri)
+    row = move(make_initiative(team, dri), people["em"], State.SCOPING, State.READY,
+               State.IN_DELIVERY)  # fmt: skip
     late = services.milestone_create(
         initiative=row, actor=dri, title="Late", due_date=TODAY - dt.timedelta(days=10)
     )
-    services.milestone_update(
-        milestone=late, actor=dri, changes={"due_date": TODAY - dt.timedelta(days=3)}
-    )
-    services.milestone_update(
-        milestone=late, actor=dri, changes={"due_date": TODAY - dt.timedelta(days=1)}
-    )
+
+    def reschedule(days):
+        services.milestone_update(
+            milestone=late,
+            actor=dri,
+            changes={"due_date": TODAY + dt.timedelta(days=days)},
+            slip_reason="test",
+        )
+
+    reschedule(-12)  # planning: before the milestone started, neither slip nor pull-in
+    travel.shift(dt.timedelta(hours=1))
+    services.milestone_transition(milestone=late, actor=dri, to="in_progress")
+    reschedule(-5)  # slip +7
+    reschedule(-8)  # pull-in -3
+    reschedule(-1)  # slip +7
     services.milestone_create(
         initiative=row, actor=dri, title="Soon", due_date=TODAY + dt.timedelta(days=14)
     )
@@ -80,10 +91,12 @@ def test_milestones_due_flags_overdue_and_counts_slips(team, people, travel):
 
     rows = milestones_due([team.pk], today=TODAY)
 
-    assert [(m.title, m.overdue, m.slip_count, m.slip_days) for m in rows] == [
-        ("Late", True, 2, 9),
-        ("Soon", False, 0, 0),
-    ]
+    assert [
+        (m.title, m.overdue, m.slip_count, m.slip_days, m.pull_in_count, m.pull_in_days)
+        for m in rows
+    ] == [("Late", True, 2, 14, 1, 3), ("Soon", False, 0, 0, 0, 0)]
+    assert (rows[0].net_days, rows[0].days_left) == (11, -1)
+    assert rows[0].committed_date == TODAY - dt.timedelta(days=12)  # the date when it started
     assert rows[0].initiative.team.key == "PLAT"
 
 

@@ -8,7 +8,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.test import TestCase
 
 from initiatives import services
-from initiatives.models import DigestSubscription, Health, Role, State
+from initiatives.models import DigestSubscription, Health, Role, State, Team
 from initiatives.rules.exceptions import GateBlocked
 from initiatives.weekly import jobs as weekly_jobs
 from tests.factories import TeamFactory, make_initiative, member
@@ -46,6 +46,22 @@ def redis_reachable() -> bool:
         return bool(redis.Redis(host="127.0.0.1", port=6379, socket_timeout=1).ping())
     except Exception:
         return False
+
+
+# The tests build weeks of November 2026; a digest is refused for a week before its team
+# existed, so their teams date from the start of the year.
+TEAMS_SINCE = utc("2026-01-01 00:00")
+
+
+def backdate(team):
+    Team.objects.filter(pk=team.pk).update(created_at=TEAMS_SINCE)
+    team.refresh_from_db()
+    return team
+
+
+@pytest.fixture
+def team(team):
+    return backdate(team)
 
 
 @pytest.fixture(autouse=True)
@@ -100,13 +116,14 @@ def crew(team, people):
 @pytest.fixture
 def recipients_team(db):
     """A team with four digest recipients and one active initiative (for delivery tests)."""
-    team = TeamFactory(key="OPS", name="Operations")
+    team = backdate(TeamFactory(key="OPS", name="Operations"))
     em = member(team, Role.EM, "ops-em")
     member(team, Role.PM, "ops-pm")
     member(team, Role.PM, "ops-pm2")
     dri = member(team, Role.ENGINEER, "ops-dri")
     DigestSubscription.objects.create(team=team, email="vp@example.org", label="VP")
-    initiative = delivering(team, dri, em, "Postgres 17")
+    with travel(utc("2026-11-16 10:00")):  # in 2026-W47, the week the tests send a digest of
+        initiative = delivering(team, dri, em, "Postgres 17")
     return team, initiative
 
 

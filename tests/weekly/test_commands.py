@@ -3,8 +3,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from initiatives.models import JobRun
-from tests.weekly.conftest import committed
+from initiatives.models import JobRun, State
+from tests.factories import make_initiative
+from tests.weekly.conftest import committed, move, travel, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +19,9 @@ def test_dry_run_prints_the_text_digest_and_writes_nothing(team, people, initiat
     assert not JobRun.objects.exists()
 
 
-def test_send_digest_sends_once(team, people, initiative, mailoutbox, capsys):
-    from initiatives.models import State
-    from tests.weekly.conftest import move
-
-    move(initiative, people["em"], State.SCOPING)
+def test_send_digest_sends_once(team, people, mailoutbox, capsys):
+    with travel(utc("2026-11-18 10:00")):  # scoping during 2026-W47
+        move(make_initiative(team, people["dri"]), people["em"], State.SCOPING)
     for _ in range(2):
         with committed():
             call_command("send_digest", "--team", "PLAT", "--week", "2026-W47")
@@ -45,3 +44,12 @@ def test_bad_team_or_week_is_an_error(team):
         call_command("send_digest", "--team", "NOPE")
     with pytest.raises(CommandError):
         call_command("send_digest", "--team", "PLAT", "--week", "2026-47")
+
+
+def test_a_week_not_ended_or_before_the_team_is_refused(team):
+    sunday = utc("2026-11-22 23:00")  # Sunday evening: 2026-W47 is not over
+    with travel(sunday), pytest.raises(CommandError, match="has not ended yet"):
+        call_command("send_digest", "--team", "PLAT", "--week", "2026-W47", "--dry-run")
+    with pytest.raises(CommandError, match="did not exist yet"):
+        call_command("send_digest", "--team", "PLAT", "--week", "2025-W40", "--dry-run")
+    assert not JobRun.objects.exists()

@@ -73,13 +73,19 @@ def test_the_same_initiatives_wait_at_the_same_gates(team, people):
     with travel(POSTED):
         move(make_initiative(team, dri, title="Scoping"), dri, State.SCOPING)
         move(make_initiative(team, dri, title="Ready"), em, State.SCOPING, State.READY)
-        delivering(team, dri, em, "Delivering")
+        delivering(team, dri, em, "Delivering")  # no milestone complete: not waiting yet
+        closable = delivering(team, dri, em, "Closable")
+        only = services.milestone_create(
+            initiative=closable, actor=dri, title="Only", due_date=TODAY
+        )
+        services.milestone_transition(milestone=only, actor=dri, to="in_progress")
+        services.milestone_transition(milestone=only, actor=dri, to="done")
         make_initiative(team, dri, title="Discovery")
 
     digest, summary = both()
 
     in_digest = [(w.row.title, w.gate.kind) for w in digest.gate_waits]
-    assert in_digest == [("Scoping", "ready"), ("Delivering", "done")]
+    assert in_digest == [("Scoping", "ready"), ("Closable", "done")]
     assert [(w["title"], w["gate"]) for w in summary["now"]["gate_waits"]] == in_digest
     assert all(w.gate.kind == blocking_gate(w.row.state) for w in digest.gate_waits)
 

@@ -43,6 +43,8 @@ def week(team, people):
         overdue = services.milestone_create(
             initiative=red, actor=dri, title="Beta", due_date=dt.date(2026, 11, 13)
         )
+        # Started, so that moving its date later is a slip (before it started: planning).
+        services.milestone_transition(milestone=overdue, actor=dri, to="in_progress")
         services.milestone_create(
             initiative=better, actor=dri, title="GA", due_date=dt.date(2026, 12, 1)
         )
@@ -104,7 +106,7 @@ def test_red_and_yellow_first_with_health_change(week):
     assert red.progress == "Load tests failed twice."
     assert red.risks == "Risk of Red"
     assert (red.milestone_title, red.milestone_due) == ("Beta", dt.date(2026, 11, 20))
-    assert (red.slip_count, red.slip_days) == (1, 7)
+    assert (red.moves.slips, red.moves.slip_days, red.moves.pull_ins) == (1, 7, 0)
     assert red.change_label == "↓ worse (was at risk)"
 
 
@@ -120,6 +122,7 @@ def test_overdue_and_due_soon_milestones(week):
     assert [(m.title, m.initiative.title) for m in digest.overdue] == [("Beta", "Red")]
     assert [(m.title, m.initiative.title) for m in digest.due_soon] == [("GA", "Better")]
     assert (digest.overdue[0].slip_count, digest.overdue[0].slip_days) == (1, 7)
+    assert digest.overdue[0].committed_date == dt.date(2026, 11, 13)
 
 
 def test_gate_waits_say_what_is_missing(week):
@@ -127,7 +130,7 @@ def test_gate_waits_say_what_is_missing(week):
     waiting = {w.row.title: w.gate for w in digest.gate_waits}
     assert waiting["Steady"].kind == ChecklistKind.READY
     assert any(item["signoff_role"] == "security" for item in waiting["Steady"].missing)
-    assert waiting["Red"].kind == ChecklistKind.DONE
+    assert "Red" not in waiting  # delivering: its milestone Beta is still open
     assert "Yellow" not in waiting  # ready: no gate to wait at
 
 
@@ -185,7 +188,8 @@ def test_query_budget_does_not_grow_with_initiatives(week, team, people):
     _add_initiatives(team, people, 20)
     large, rows_large, elapsed = measure()
     assert rows_large == rows_small + 20
-    assert small == large <= 9, (small, large)
+    # 10: the as-of-the-week state and DRI read back from the activity log cost one query.
+    assert small == large <= 10, (small, large)
     print(f"digest: {large} queries, {rows_large} initiatives, {elapsed * 1000:.0f} ms")
 
 

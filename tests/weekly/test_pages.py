@@ -7,7 +7,8 @@ from django.urls import reverse
 from initiatives.models import ActivityEvent, DigestSubscription, State
 from initiatives.weekly.digest import unsubscribe_token
 from initiatives.weekly.selectors import digest_recipients
-from tests.weekly.conftest import move
+from tests.factories import make_initiative
+from tests.weekly.conftest import move, travel, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,9 @@ def emails(team):
     return sorted(r.email for r in digest_recipients(team.pk))
 
 
-def test_preview_is_for_team_members_only(client, team, people, initiative):
-    move(initiative, people["em"], State.SCOPING)
+def test_preview_is_for_team_members_only(client, team, people):
+    with travel(utc("2026-11-18 10:00")):  # scoping during 2026-W47
+        initiative = move(make_initiative(team, people["dri"]), people["em"], State.SCOPING)
     url = reverse("weekly-digest-preview", kwargs={"key": "PLAT"}) + "?week=2026-W47"
     assert client.get(url).status_code == 302  # login first
     client.force_login(people["outsider"])
@@ -31,11 +33,37 @@ def test_preview_is_for_team_members_only(client, team, people, initiative):
     assert "email/_digest_content.html" in [t.name for t in response.templates]
 
 
-def test_preview_with_a_bad_week_falls_back_to_the_upcoming_digest(client, team, people):
+@pytest.mark.parametrize(
+    ("week", "says"),
+    [
+        ("x", "written like 2026-W47"),
+        ("2026-W99", "written like 2026-W47"),
+        ("2026-W49", "has not ended yet"),  # the week of "now" (Tue 1 Dec 2026)
+        ("2027-W02", "has not ended yet"),
+        ("2025-W40", "PLAT did not exist yet in 2025-W40"),
+    ],
+)
+def test_preview_of_a_week_that_is_not_one_has_not_ended_or_predates_the_team_is_refused(
+    client, team, people, week, says
+):
     client.force_login(people["engineer"])
-    response = client.get(reverse("weekly-digest-preview", kwargs={"key": "PLAT"}) + "?week=x")
+    url = reverse("weekly-digest-preview", kwargs={"key": "PLAT"})
+    with travel(utc("2026-12-01 12:00")):
+        response = client.get(f"{url}?week={week}")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert says in body
+    assert "Subject:" not in body  # no digest of another week instead
+    if "W47" not in says:  # (garbage may be refused before the page, by the request checks)
+        assert "?week=2026-W48" in body  # a way to the last week that ended
+
+
+def test_preview_defaults_to_the_last_week_that_ended(client, team, people):
+    client.force_login(people["engineer"])
+    with travel(utc("2026-12-01 12:00")):
+        response = client.get(reverse("weekly-digest-preview", kwargs={"key": "PLAT"}))
     assert response.status_code == 200
-    assert "Not an ISO week" in response.content.decode()
+    assert "Weekly digest 2026-W48" in response.content.decode()
 
 
 def test_default_recipients_are_ems_and_pms(team, people):

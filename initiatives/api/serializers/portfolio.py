@@ -63,6 +63,10 @@ class PortfolioGateWaitSerializer(PortfolioInitiativeSerializer):
     missing = serializers.IntegerField(help_text="Required items not satisfied.")
     pending_signoffs = serializers.ListField(child=serializers.CharField())
     percent = serializers.IntegerField()
+    waiting_since = serializers.DateTimeField(
+        help_text="At the DoR: since entering scoping; at the DoD: since every milestone was "
+        "complete (not since entering delivery)."
+    )
     waiting_days = serializers.FloatField()
 
 
@@ -71,7 +75,7 @@ class PortfolioOverrideSerializer(serializers.Serializer):
     verb = serializers.CharField(
         help_text="`initiative.gate_overridden` or `checklist_item.waived`."
     )
-    kind = serializers.CharField(help_text="`override` or `waiver`.")
+    kind = serializers.CharField(help_text="`override`, `waiver` or `risk change`.")
     initiative = serializers.CharField(allow_null=True)
     initiative_url = serializers.CharField(allow_null=True)
     actor = PortfolioPersonSerializer()
@@ -88,7 +92,19 @@ class PortfolioNowSerializer(serializers.Serializer):
     overrides_and_waivers = PortfolioOverrideSerializer(many=True, help_text="Last 30 days.")
 
 
-class PortfolioMilestoneDueSerializer(serializers.Serializer):
+class PortfolioMovesSerializer(serializers.Serializer):
+    """Date changes made after a milestone started: later ones (slips) and earlier ones
+    (pull-ins) apart, and their net. Changes before it started are planning and count as
+    neither."""
+
+    slip_count = serializers.IntegerField()
+    slip_days = serializers.IntegerField(help_text="Days later, summed over the slips.")
+    pull_in_count = serializers.IntegerField()
+    pull_in_days = serializers.IntegerField(help_text="Days earlier, summed over the pull-ins.")
+    net_days = serializers.IntegerField(help_text="Net drift: slip_days - pull_in_days.")
+
+
+class PortfolioMilestoneDueSerializer(PortfolioMovesSerializer):
     initiative = serializers.CharField()
     initiative_url = serializers.CharField()
     initiative_title = serializers.CharField()
@@ -96,25 +112,22 @@ class PortfolioMilestoneDueSerializer(serializers.Serializer):
     milestone = serializers.CharField()
     state = serializers.ChoiceField(choices=MilestoneState.choices)
     due_date = serializers.DateField()
-    overdue = serializers.BooleanField()
+    overdue = serializers.BooleanField(help_text="Due before today in the team's time zone.")
     days_left = serializers.IntegerField(help_text="Negative when overdue.")
-    slip_count = serializers.IntegerField()
-    slip_days = serializers.IntegerField()
+    committed_date = serializers.DateField(help_text="The delivery date when it started.")
 
 
-class PortfolioSlipsSerializer(PortfolioInitiativeSerializer):
-    slip_count = serializers.IntegerField()
-    slip_days = serializers.IntegerField()
+class PortfolioSlipsSerializer(PortfolioInitiativeSerializer, PortfolioMovesSerializer):
+    pass
 
 
-class PortfolioMovedMilestoneSerializer(serializers.Serializer):
+class PortfolioMovedMilestoneSerializer(PortfolioMovesSerializer):
     initiative = serializers.CharField()
     initiative_url = serializers.CharField()
     milestone = serializers.CharField()
-    original_due_date = serializers.DateField()
+    original_due_date = serializers.DateField(help_text="The date first planned.")
+    committed_date = serializers.DateField(help_text="The delivery date when it started.")
     due_date = serializers.DateField()
-    slip_count = serializers.IntegerField()
-    slip_days = serializers.IntegerField()
 
 
 class PortfolioTimelineBarSerializer(serializers.Serializer):

@@ -27,6 +27,7 @@ from initiatives.models import (
     Task,
     TaskState,
 )
+from initiatives.rules.dates import PLANNING, PULL_IN, SLIP, change_kind, date_moves
 
 # --- Milestones --------------------------------------------------------------------------------
 
@@ -40,8 +41,11 @@ def milestone_out(
     slips: list[MilestoneSlip],
     tz: dt.tzinfo | None = None,
 ) -> JSON:
-    """A milestone with its task counts and slips (oldest first), as its caller loaded them."""
+    """A milestone with its task counts and its date changes (oldest first, each a slip, a
+    pull-in or planning: ``rules.dates``), as its caller loaded them."""
     tz = tz or timezone.get_current_timezone()
+    started = milestone.started_at
+    moves = date_moves(slips, started)
     return {
         "id": milestone.pk,
         "initiative": initiative_key,
@@ -59,9 +63,20 @@ def milestone_out(
                 "new_date": iso_date(slip.new_date),
                 "reason": slip.reason,
                 "created_at": iso_datetime(slip.created_at, tz),
+                "kind": change_kind(
+                    old=slip.old_date,
+                    new=slip.new_date,
+                    changed_at=slip.created_at,
+                    started_at=started,
+                ),
             }
             for slip in slips
         ],
+        "slip_count": moves.slips,
+        "slip_days": moves.slip_days,
+        "pull_in_count": moves.pull_ins,
+        "pull_in_days": moves.pull_in_days,
+        "net_days": moves.net_days,
         "version": milestone.version,
         "started_at": iso_datetime(milestone.started_at, tz),
         "completed_at": iso_datetime(milestone.completed_at, tz),
@@ -75,6 +90,11 @@ class SlipSerializer(serializers.Serializer):
     new_date = serializers.DateField()
     reason = serializers.CharField()
     created_at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(
+        choices=[(SLIP, "slip"), (PULL_IN, "pull-in"), (PLANNING, "planning")],
+        help_text="After the milestone started: `slip` (later) or `pull_in` (earlier); "
+        "before it started: `planning`, counted as neither.",
+    )
 
 
 class MilestoneSerializer(serializers.Serializer):
@@ -90,7 +110,12 @@ class MilestoneSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     tasks_total = serializers.IntegerField()
     tasks_closed = serializers.IntegerField()
-    slips = SlipSerializer(many=True)
+    slips = SlipSerializer(many=True, help_text="Every change of the delivery date.")
+    slip_count = serializers.IntegerField(help_text="Changes to a later date once started.")
+    slip_days = serializers.IntegerField()
+    pull_in_count = serializers.IntegerField(help_text="Changes to an earlier date once started.")
+    pull_in_days = serializers.IntegerField()
+    net_days = serializers.IntegerField(help_text="Net drift: slip_days - pull_in_days.")
     version = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     completed_at = serializers.DateTimeField(allow_null=True)
@@ -103,6 +128,12 @@ class MilestoneCreateSerializer(serializers.Serializer):
     due_date = serializers.DateField()
     scope = serializers.CharField(required=False, allow_blank=True, default="")
     position = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10000)
+    backfill = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Importing history: allows a `due_date` in the past (engineering managers "
+        "only; anyone else gets 403).",
+    )
 
 
 class MilestoneUpdateSerializer(serializers.Serializer):
@@ -115,6 +146,11 @@ class MilestoneUpdateSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=2000,
         help_text="Required when moving due_date of a started milestone.",
+    )
+    backfill = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Importing history: allows a `due_date` in the past (engineering managers only).",
     )
 
 

@@ -108,8 +108,9 @@ class MilestoneDetailView(MilestoneMixin):
 
     @extend_schema(
         summary="Edit or reschedule a milestone",
-        description="A new `due_date` is recorded as a slip; once the milestone has started "
-        "it needs a `slip_reason`.",
+        description="Every new `due_date` is recorded; once the milestone has started it "
+        "needs a `slip_reason` and counts as a slip (later) or a pull-in (earlier). A date in "
+        "the past is refused (`date_in_past`) unless an EM sends `backfill: true`.",
         parameters=[IF_MATCH],
         request=MilestoneUpdateSerializer,
         responses={200: MilestoneSerializer, **errors(400, 403, 404, 409, 412)},
@@ -118,11 +119,13 @@ class MilestoneDetailView(MilestoneMixin):
         milestone = self.get_visible(Milestone.objects.all(), pk, "milestone")
         changes = self.validated(MilestoneUpdateSerializer, partial=True)
         slip_reason = changes.pop("slip_reason", "")
+        backfill = changes.pop("backfill", False)
         services.milestone_update(
             milestone=milestone,
             actor=self.caller,
             changes=changes,
             slip_reason=slip_reason,
+            backfill=backfill,
             expected_version=expected_version(request),
         )
         return self.respond(pk)

@@ -9,7 +9,7 @@ from initiatives.models import DeliveryStatus, JobKind, Team
 from initiatives.rules.exceptions import ValidationFailed
 from initiatives.rules.workflow import parse_iso_week, shift_week
 from initiatives.weekly.jobs import deliver_now, dry_run, run_job
-from initiatives.weekly.schedule import local_week
+from initiatives.weekly.schedule import check_digest_week, local_week
 
 
 class WeeklyJobCommand(BaseCommand):
@@ -38,6 +38,8 @@ class WeeklyJobCommand(BaseCommand):
         week = week or self.default_week(found)
         try:
             parse_iso_week(week)
+            if self.kind == JobKind.DIGEST:
+                check_digest_week(found, week, timezone.now())
         except ValidationFailed as error:
             raise CommandError(error.message) from None
         if opts["dry_run"]:

@@ -327,7 +327,7 @@ def build_charts(summary: dict[str, Any], here: str) -> dict[str, str]:
                         note=(
                             " (overdue)"
                             if m["overdue"]
-                            else f" (moved {m['slip_count']}x from {m['original_due_date']})"
+                            else f" (slipped {m['slip_count']}x since it started)"
                             if m["slip_count"]
                             else ""
                         ),
@@ -343,14 +343,16 @@ def build_charts(summary: dict[str, Any], here: str) -> dict[str, str]:
         today=summary["today"],
     )
     slips = charts.bar_chart(
-        "Days moved per initiative",
+        "Days slipped per initiative",
         [
             charts.Bar(
                 s["key"],
                 s["slip_days"],
                 s["url"],
                 charts.YELLOW,
-                text=f"{s['slip_days']} days, {s['slip_count']} slip(s)",
+                text=f"+{s['slip_days']} days, {s['slip_count']} slip(s); "
+                f"{s['pull_in_count']} pull-in(s), -{s['pull_in_days']} days; "
+                f"net {s['net_days']:+d} days",
             )
             for s in summary["dates"]["slips_by_initiative"]
         ],

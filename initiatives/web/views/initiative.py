@@ -17,7 +17,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -34,6 +33,7 @@ from initiatives.models import (
 )
 from initiatives.rules import permissions as perms
 from initiatives.rules.checklists import GateResult, is_required, rule_met
+from initiatives.rules.dates import DateMoves, change_kind, date_moves, team_today
 from initiatives.rules.exceptions import GateBlocked
 from initiatives.rules.workflow import (
     MilestoneTransition,
@@ -213,16 +213,31 @@ class MilestoneView:
     moves: list[MilestoneTransition]
     move_url: str
     edit_url: str
+    date_moves: DateMoves  # its slips and pull-ins (``rules.dates``)
+    changes: list[tuple[Any, str]]  # every date change, with its kind (slip, pull_in, planning)
 
 
 def _milestones(initiative: InitiativeDetail, can_manage: bool) -> list[MilestoneView]:
     move_url, edit_url = _pk_urls("milestone-transition"), _pk_urls("milestone-edit")
-    today = timezone.localdate()
+    today = team_today(initiative.initiative.team.tz)  # overdue in the team's time zone
     return [
         MilestoneView(
             row=row,
             overdue=row.milestone.is_open
             and due_status(row.milestone.due_date, today) == "overdue",
+            date_moves=date_moves(row.slips, row.milestone.started_at),
+            changes=[
+                (
+                    slip,
+                    change_kind(
+                        old=slip.old_date,
+                        new=slip.new_date,
+                        changed_at=slip.created_at,
+                        started_at=row.milestone.started_at,
+                    ),
+                )
+                for slip in row.slips
+            ],
             moves=milestone_transitions_from(row.milestone.state) if can_manage else [],
             move_url=move_url(row.milestone.pk),
             edit_url=edit_url(row.milestone.pk),

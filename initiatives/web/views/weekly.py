@@ -3,6 +3,8 @@ email-only subscribers and the signed one-click unsubscribe link (no login)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,10 +16,11 @@ from django.views.decorators.http import require_http_methods
 
 from initiatives.models import Team
 from initiatives.rules import permissions as perms
-from initiatives.rules.workflow import parse_iso_week, shift_week
+from initiatives.rules.workflow import shift_week
+from initiatives.web import params
 from initiatives.web.views.base import AuthenticatedHttpRequest, attempt
 from initiatives.weekly.digest import build_digest, digest_context, unsubscribe_link
-from initiatives.weekly.schedule import upcoming_digest_week
+from initiatives.weekly.schedule import last_ended_week
 from initiatives.weekly.selectors import digest_recipients, email_subscribers, receives_digest
 from initiatives.weekly.services import (
     digest_subscriber_add,
@@ -46,21 +49,23 @@ def _member_team(request: AuthenticatedHttpRequest, key: str) -> tuple[Team, per
 
 @login_required
 def digest_preview(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+    """The digest of ``?week=`` (default: the last week that has ended) as it was sent. A week
+    that is not one, has not ended or predates the team is refused with a message (400)."""
     team, actor = _member_team(request, key)
-    week = upcoming_digest_week(team, timezone.now())
-    asked = request.GET.get("week")
-    # A week that is not one says so in a message, and the upcoming digest shows instead.
-    if asked and attempt(request, parse_iso_week, value=asked).ok:
-        week = asked
-    digest = build_digest(team, week)
-    context = digest_context(digest)
-    context.update(
-        previous_week=shift_week(week, -1),
-        next_week=shift_week(week, 1),
-        receives=receives_digest(team.pk, request.user),
-        is_em=actor.is_em,
-    )
-    return render(request, "weekly/digest_preview.html", context)
+    now = timezone.now()
+    latest = last_ended_week(team, now)
+    week = params.iso_week(request.GET, "week") or latest
+    built = attempt(request, build_digest, team=team, week=week, now=now)
+    context: dict[str, Any] = {"team": team, "week": week, "latest_week": latest}
+    if built.ok:
+        context.update(digest_context(built.value))
+        context.update(
+            previous_week=shift_week(week, -1),
+            next_week=shift_week(week, 1) if week < latest else None,
+        )
+    context.update(receives=receives_digest(team.pk, request.user), is_em=actor.is_em)
+    status = 200 if built.ok else 400
+    return render(request, "weekly/digest_preview.html", context, status=status)
 
 
 @login_required
@@ -90,7 +95,7 @@ def digest_subscription(request: AuthenticatedHttpRequest, key: str) -> HttpResp
 def _posted_id(request: HttpRequest) -> int:
     """The posted ``id``; 0 (no such row) for anything but a number."""
     value = request.POST.get("id", "")
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
 
 
 @login_required
