@@ -37,6 +37,14 @@ def ensure_default_templates() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _webhooks_reach_loopback_only(settings):
+    """No test may contact anything but this machine: webhook endpoints (refused at
+    registration unless public) and deliveries are allowed loopback addresses only. Tests of
+    the production rule delete the setting."""
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Cached pages are keyed by row ids, which a rolled-back test may hand out again (SQLite
     reuses them): every test starts with an empty cache."""
