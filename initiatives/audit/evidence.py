@@ -11,13 +11,10 @@ from typing import Any
 
 from initiatives.audit.chain import GENESIS
 from initiatives.audit.verify import BrokenLink, verify
-from initiatives.models import ActivityEvent, ChecklistItem, ChecklistKind, Initiative, SignoffRole
+from initiatives.models import ActivityEvent, ChecklistItem, Initiative, SignoffRole
 from initiatives.rules.checklists import is_required, stricter_risk
+from initiatives.rules.workflow import GATE_NAMES
 
-GATE_LABEL: dict[str, str] = {
-    ChecklistKind.READY: "Definition of Ready",
-    ChecklistKind.DONE: "Definition of Done",
-}
 SIGNOFF_LABEL = dict(SignoffRole.choices)
 
 # The events that decide a gate, and what each is called in the pack.
@@ -52,7 +49,7 @@ class ItemEvidence:
 
     @property
     def gate_label(self) -> str:
-        return GATE_LABEL.get(self.gate, self.gate)
+        return GATE_NAMES.get(self.gate, self.gate)
 
     @property
     def signoff_label(self) -> str:

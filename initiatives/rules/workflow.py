@@ -97,6 +97,15 @@ def passed_gates(state: str, *, paused_from: str = "") -> tuple[str, ...]:
     return PASSED_GATES.get(paused_from if state == State.PAUSED else state, ())
 
 
+def gates_checked(move: Transition) -> tuple[str, ...]:
+    """The gates a gated move checks: its own, then every other gate its target lies past
+    (``done`` re-checks the DoR too), so that nothing arrives past a gate it does not meet
+    unless an override says so."""
+    if not move.gate:
+        return ()
+    return (move.gate, *(g for g in PASSED_GATES.get(move.target, ()) if g != move.gate))
+
+
 def next_gate(state: str, *, paused_from: str = "") -> str | None:
     """The gate an initiative in ``state`` works towards: the first gated move on its way
     forward (a paused initiative: from where it was). None once done or cancelled. Board
@@ -297,6 +306,10 @@ def lapsed_gates(initiative: Initiative) -> list[str]:
     ]
 
 
+GATE_NAMES: dict[str, str] = {
+    ChecklistKind.READY: "Definition of Ready",
+    ChecklistKind.DONE: "Definition of Done",
+}
 LAPSED_LABEL: dict[str, str] = {
     ChecklistKind.READY: "DoR no longer met",
     ChecklistKind.DONE: "DoD no longer met",

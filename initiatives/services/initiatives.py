@@ -25,7 +25,7 @@ from initiatives.rules import permissions as perms
 from initiatives.rules.checklists import Facts
 from initiatives.rules.dates import refuse_past_date, team_today
 from initiatives.rules.exceptions import GateBlocked, InvalidTransition, ValidationFailed
-from initiatives.rules.workflow import find_transition
+from initiatives.rules.workflow import GATE_NAMES, find_transition, gates_checked
 from initiatives.selectors.checklists import evaluate
 from initiatives.services.checklists import snapshot_checklists, store_gate_progress
 from initiatives.services.common import (
@@ -292,22 +292,23 @@ def initiative_transition(
         missing: list[dict[str, Any]] = []
         covered: list[int] = []
         if move.gate:
-            gate = evaluate(locked, move.gate)
-            if not gate.met and move.recheck:
-                covered, gate.missing = _covered_by_override(locked, move.gate, gate.missing)
-                gate.met = not gate.missing
-            if not gate.met:
-                if not override:
+            for kind in gates_checked(move):
+                unmet = evaluate(locked, kind).missing
+                if unmet and (move.recheck or kind != move.gate):
+                    answered, unmet = _covered_by_override(locked, unmet)
+                    covered += answered
+                if unmet and not override:
                     raise GateBlocked(
-                        f"{locked.key} cannot move to {State(to).label}: "
-                        f"{len(gate.missing)} required checklist item(s) are not met.",
-                        gate=move.gate,
-                        missing=gate.missing,
+                        f"{locked.key} cannot move to {State(to).label}: {len(unmet)} required "
+                        f"item(s) of the {GATE_NAMES[kind]} are not met.",
+                        gate=kind,
+                        missing=unmet,
                     )
+                missing += unmet
+            if missing:
                 perms.require(
                     perms.can_override_gate(who), "Only an engineering manager can override a gate."
                 )
-                missing = gate.missing
         elif override:
             raise InvalidTransition(
                 "This move has no gate to override.", code="nothing_to_override"
@@ -357,22 +358,19 @@ def initiative_transition(
 
 
 def _covered_by_override(
-    initiative: Initiative, gate: str, missing: list[dict[str, Any]]
+    initiative: Initiative, missing: list[dict[str, Any]]
 ) -> tuple[list[int], list[dict[str, Any]]]:
-    """Split a re-checked gate's ``missing`` items into those an earlier override of that gate
-    already answered for (the ids it listed, not decided since) and the rest. An override is
-    a decision about the items missing at that moment: an item reopened after the gate was
-    passed is a new fact, which needs the gate met again or a new override."""
+    """Split a re-checked gate's ``missing`` items into those an earlier override already
+    answered for (it listed them, and they have not been decided since) and the rest. An
+    override is a decision about the items missing at that moment: an item reopened after the
+    gate was passed is a new fact, which needs the gate met again or a new override."""
     overrides = ActivityEvent.objects.filter(
         initiative=initiative, verb="initiative.gate_overridden"
     ).values_list("after", "created_at")
     answered: dict[int, Any] = {}
     for after, when in overrides:
-        # Events before the gate was stored on them name it by the state they moved to.
-        kind = after.get("gate") or OVERRIDDEN_GATE_OF.get(after.get("state", ""))
-        if kind == gate:
-            for pk in after.get("overridden_items", []):
-                answered[pk] = max(when, answered.get(pk, when))
+        for pk in after.get("overridden_items", []):
+            answered[pk] = max(when, answered.get(pk, when))
     if not answered:
         return [], missing
     decided = dict(
@@ -387,14 +385,6 @@ def _covered_by_override(
         and (decided.get(m["id"]) is None or decided[m["id"]] < answered[m["id"]])
     ]
     return covered, [m for m in missing if m["id"] not in covered]
-
-
-# The gate an override passed, by the state it moved to (events that did not store it).
-OVERRIDDEN_GATE_OF = {
-    State.READY: ChecklistKind.READY,
-    State.IN_DELIVERY: ChecklistKind.READY,
-    State.DONE: ChecklistKind.DONE,
-}
 
 
 PEOPLE_KINDS = ("member", "stakeholder")

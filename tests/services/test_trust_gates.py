@@ -356,3 +356,16 @@ def test_my_work_offers_no_sign_off_to_a_former_dri(team, people):
     services.initiative_update(initiative=initiative, actor=owner, changes={"dri": people["dri"]})
     page = web(owner).get("/?section=signoffs").content.decode()
     assert other.key in page and initiative.key not in page
+
+
+def test_done_re_checks_the_dor_too(closing, people):
+    """Security signed the DoD approval; the DoR's risk review is reopened afterwards: the
+    DoD alone no longer lets the initiative finish."""
+    services.checklist_item_tick(item=dod_security_approval(closing), actor=people["security"])
+    services.checklist_item_reopen(item=risk_review(closing), actor=people["security"])
+    closing.refresh_from_db()
+    assert done_missing(closing) == []
+    with Unchanged(closing), pytest.raises(GateBlocked) as refused:
+        services.initiative_transition(initiative=closing, to=State.DONE, actor=people["dri"])
+    assert refused.value.gate == "ready"
+    assert [m["id"] for m in refused.value.missing] == [risk_review(closing).pk]
