@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 from initiatives.rules.exceptions import NotAllowed, ValidationFailed
 
@@ -33,6 +34,13 @@ PLANNING = "planning"
 def team_today(tz: dt.tzinfo, now: dt.datetime | None = None) -> dt.date:
     """The date of ``now`` (default: now) in the time zone ``tz`` of a team."""
     return timezone.localtime(now or timezone.now(), tz).date()
+
+
+def day_label(day: dt.date, today: dt.date, short: str = "j M") -> str:
+    """``day`` in Django's date format ``short`` ("1 Jun"), with the year appended when it is
+    not ``today``'s year ("1 Jun 2025"): a date of another year is never mistaken for one of
+    this year."""
+    return format_date(day, short if day.year == today.year else f"{short} Y")
 
 
 def change_kind(

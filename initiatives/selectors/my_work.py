@@ -31,7 +31,7 @@ from django.db.models import (
     Window,
 )
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
 from initiatives.models import (
@@ -51,6 +51,7 @@ from initiatives.models import (
     TaskState,
     Team,
 )
+from initiatives.rules.dates import day_label, team_today
 from initiatives.rules.permissions import SIGNOFF_ROLES_OF, is_contributor
 from initiatives.rules.workflow import (
     DUE_SOON_DAYS,
@@ -538,33 +539,44 @@ def _tasks(user: User, teams: list[MyTeam], offset: int, limit: int) -> Section[
 # --- Milestones due --------------------------------------------------------------------------
 
 
-def _due_label(due: dt.date, overdue: bool) -> str:
+def _due_label(due: dt.date, overdue: bool, today: dt.date) -> str:
     if overdue:
-        return f"Overdue · {dateformat.format(due, 'j M')}"
-    return f"Due {dateformat.format(due, 'D j M')}"
+        return f"Overdue · {day_label(due, today)}"
+    return f"Due {day_label(due, today, 'D j M')}"
 
 
 def _milestones(
     user: User, teams: list[MyTeam], today: dt.date, offset: int, limit: int
 ) -> Section[MilestoneDue]:
     """Open milestones of initiatives ``user`` drives or works on that are overdue or due
-    soon (``rules.workflow.due_status``), the most overdue first."""
+    soon (``rules.workflow.due_status``) on their team's date, the most overdue first."""
     member = Initiative.members.through.objects.filter(
         initiative_id=OuterRef("initiative_id"), user_id=user.pk
     )
+    # "Overdue" is before the team's today, in the team's time zone (``rules.dates``).
+    days = {t.team.pk: team_today(t.team.tz) for t in teams}
+    due_soon = reduce(
+        operator.or_,
+        (Q(initiative__team_id=pk, due_date__lte=due_soon_until(d)) for pk, d in days.items()),
+        Q(pk__in=[]),
+    )
+    late = reduce(
+        operator.or_,
+        (Q(initiative__team_id=pk, due_date__lt=d) for pk, d in days.items()),
+        Q(pk__in=[]),
+    )
     queryset = (
         Milestone.objects.filter(
+            due_soon,
             Q(initiative__dri=user) | Q(Exists(member)),
-            initiative__team_id__in=[t.team.pk for t in teams],
             state__in=OPEN_MILESTONE_STATES,
-            due_date__lte=due_soon_until(today),
         )
         .exclude(initiative__state=State.CANCELLED)
         .select_related("initiative__team")
         .only("title", "due_date", "initiative__number", "initiative__team__key")
         .annotate(
             n_total=_total(),
-            n_overdue=Window(Count("pk", filter=Q(due_date__lt=today))),
+            n_overdue=Window(Count("pk", filter=late)),
         )
         .order_by("due_date", "pk")
     )
@@ -572,7 +584,7 @@ def _milestones(
     detail_url = _url_for("initiative-detail")
     rows = []
     for ms in milestones:
-        overdue = due_status(ms.due_date, today) == "overdue"
+        overdue = due_status(ms.due_date, days[ms.initiative.team_id]) == "overdue"
         rows.append(
             MilestoneDue(
                 pk=ms.pk,
@@ -581,7 +593,7 @@ def _milestones(
                 title=ms.title,
                 due_date=ms.due_date,
                 overdue=overdue,
-                due_label=_due_label(ms.due_date, overdue),
+                due_label=_due_label(ms.due_date, overdue, days[ms.initiative.team_id]),
             )
         )
     first = milestones[0] if milestones else None

@@ -180,3 +180,16 @@ def test_sql_and_python_count_the_same_slips_and_pull_ins(delivering, people):
     assert (python.slips, python.slip_days, python.pull_ins, python.pull_in_days) == (2, 14, 1, 3)
     assert (sql.slips, sql.slip_days, sql.pull_ins, sql.pull_in_days) == (2, 14, 1, 3)
     assert python.net_days == 11 and python.committed == dt.date(2026, 12, 20)
+
+
+def test_dates_outside_the_current_year_show_the_year():
+    from django.template import Context, Template
+
+    template = Template(
+        "{% load dates %}{{ a|day:today }} / {{ b|day:today }} / {{ b|weekday:today }}"
+    )
+    today = dt.date(2026, 12, 1)
+    text = template.render(
+        Context({"a": dt.date(2026, 6, 1), "b": dt.date(2025, 6, 1), "today": today})
+    )
+    assert text == "1 Jun / 1 Jun 2025 / Sun 1 Jun 2025"

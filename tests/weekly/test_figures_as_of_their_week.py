@@ -31,6 +31,7 @@ from django.urls import reverse
 from initiatives import services
 from initiatives.dashboard.summary import portfolio_summary
 from initiatives.models import MilestoneState, Role, State, Team
+from initiatives.selectors.my_work import my_work
 from initiatives.weekly.digest import build_digest, render_digest_text
 from tests.factories import TeamFactory, make_initiative, member
 from tests.weekly.conftest import backdate, move, post, travel, utc
@@ -209,3 +210,17 @@ def test_the_same_team_any_time_zone_of_the_page(akl):
     cutover = next(m for m in summary["dates"]["milestones_due"] if m["milestone"] == "Cutover")
     assert cutover["overdue"] and cutover["days_left"] == -1
     assert Team.objects.get(pk=team.pk).time_zone == "Pacific/Auckland"
+
+
+def test_my_work_and_the_initiative_page_say_overdue_on_the_teams_date(akl, client):
+    team, made = akl
+    dana = team.memberships.get(user__username="dana").user
+    with travel(SENT):
+        work = my_work(dana)
+        client.force_login(dana)
+        page = client.get(made["late"].get_absolute_url()).content.decode()
+    due = {m.title: (m.overdue, m.due_label) for m in work.milestones.rows}
+    assert due["Cutover"] == (True, "Overdue · 22 Nov")
+    assert due["Docs"] == (False, "Due Sat 28 Nov")
+    assert work.milestones.counts["overdue"] == 1
+    assert "Overdue · Delivery 22 Nov" in page

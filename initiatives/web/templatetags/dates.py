@@ -12,7 +12,8 @@ import datetime as dt
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
+
+from initiatives.rules.dates import day_label
 
 register = template.Library()
 
@@ -26,9 +27,7 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
 def _show(value: dt.date | dt.datetime | None, today: dt.date | None, short: str) -> str:
     if value is None or value == "":
         return ""
-    day = _as_date(value)
-    year = (today or timezone.localdate()).year
-    return format_date(day, short if day.year == year else f"{short} Y")
+    return day_label(_as_date(value), today or timezone.localdate(), short)
 
 
 @register.filter
