@@ -35,6 +35,27 @@ class Facts:
     open_tasks: int
     security_risk: str
     tasks: int = 0  # every task, closed or not: "no more work required" needs at least one
+    # The level security last signed (``Initiative.security_risk_signed``).
+    security_risk_signed: str = ""
+
+    @property
+    def scaling_risk(self) -> str:
+        """The level risk-scaled items follow: the stricter of the current level and the one
+        security signed, so lowering the risk relaxes nothing until security signs again."""
+        return stricter_risk(self.security_risk, self.security_risk_signed)
+
+
+# Security risk levels, lowest first ("" -- not assessed -- below them all).
+RISK_RANK = {"": 0, SecurityRisk.LOW: 1, SecurityRisk.MEDIUM: 2, SecurityRisk.HIGH: 3}
+
+
+def is_lowering(old: str, new: str) -> bool:
+    return RISK_RANK.get(new or "", 0) < RISK_RANK.get(old or "", 0)
+
+
+def stricter_risk(*levels: str) -> str:
+    """The highest of ``levels``."""
+    return max(levels, key=lambda level: RISK_RANK.get(level or "", 0))
 
 
 RULES: dict[str, Callable[[Facts], bool]] = {
@@ -74,6 +95,7 @@ def facts_from_loaded(
         open_tasks=open_tasks,
         security_risk=initiative.security_risk,
         tasks=tasks,
+        security_risk_signed=initiative.security_risk_signed,
     )
 
 
@@ -223,7 +245,7 @@ def evaluate_gate(kind: str, items: Iterable[GateItem], facts: Facts) -> GateRes
         satisfied = is_satisfied(item, facts)
         result.total += 1
         result.satisfied += satisfied
-        if is_required(item, facts.security_risk):
+        if is_required(item, facts.scaling_risk):
             result.required_total += 1
             result.required_satisfied += satisfied
             if not satisfied:

@@ -57,7 +57,9 @@ def facts_for(initiative: Initiative) -> Facts:
 
 def _fact_values(queryset: models.QuerySet) -> models.QuerySet:
     """Only the columns and counts the rules read (no whole rows)."""
-    return queryset.values("pk", "design_doc_url", "security_risk").annotate(**fact_annotations())
+    return queryset.values(
+        "pk", "design_doc_url", "security_risk", "security_risk_signed"
+    ).annotate(**fact_annotations())
 
 
 def _facts_from_values(row: dict[str, Any]) -> Facts:
@@ -68,6 +70,7 @@ def _facts_from_values(row: dict[str, Any]) -> Facts:
         open_tasks=row["fact_open_tasks"],
         tasks=row["fact_tasks"],
         security_risk=row["security_risk"],
+        security_risk_signed=row["security_risk_signed"],
     )
 
 

@@ -74,6 +74,12 @@ class InitiativeForm(forms.Form):
         choices=[("", "Not assessed yet"), *SecurityRisk.choices],
         label="Security risk level",
     )
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the change",
+        help_text="Needed to lower a security risk level that security has signed off.",
+    )
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -92,6 +98,7 @@ class InitiativeForm(forms.Form):
 
 
 class InitiativeCreateForm(InitiativeForm):
+    reason = None  # type: ignore[assignment]  # nothing to justify on creation
     members = UsersChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )

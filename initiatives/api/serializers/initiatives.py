@@ -231,6 +231,12 @@ class InitiativeUpdateSerializer(serializers.Serializer):
     security_risk = serializers.ChoiceField(
         choices=SecurityRisk.choices, required=False, allow_blank=True
     )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why: required to lower a security risk that security has signed off.",
+    )
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -259,7 +265,7 @@ def checklist_item_out(
         "section": item.section,
         "text": item.text,
         "guidance": item.guidance,
-        "required": is_required(item, facts.security_risk),
+        "required": is_required(item, facts.scaling_risk),
         "signoff_role": item.signoff_role,
         "evidence_required": item.evidence,
         "rule": item.rule,

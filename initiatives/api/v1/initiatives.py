@@ -135,11 +135,13 @@ class InitiativeDetailView(ApiView):
     def patch(self, request: Request, key: str) -> Response:
         initiative = self.get_initiative(key)
         changes = self.validated(InitiativeUpdateSerializer, partial=True)
+        reason = changes.pop("reason", "")
         services.initiative_update(
             initiative=initiative,
             actor=self.caller,
             changes=changes,
             expected_version=expected_version(request),
+            reason=reason,
         )
         return detail_response(self, key)
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from initiatives import services
+from initiatives.audit.maintenance import rewrite_times
 from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
@@ -393,7 +394,8 @@ class Demo:
         on its day, the events between two changes spread evenly over that stretch (status
         updates keep their week), and every timestamp derived from an event (creation, state
         change, milestone start and completion, slip, task closure, checklist decision)
-        copied from it. The audit log is append-only, hence ``update()``."""
+        copied from it. The audit log is append-only: only ``audit.maintenance`` may move
+        its times (and reseal its chains)."""
         now = timezone.now()
         starts = [now - dt.timedelta(days=d) for d in TIMELINE[initiative.title]]
         events = list(initiative.activity.order_by("pk"))
@@ -415,7 +417,7 @@ class Demo:
         for event in events:
             if event.verb == "status_update.posted":
                 when[event.pk] = posted[event.target_id]
-            ActivityEvent.objects.filter(pk=event.pk).update(created_at=when[event.pk])
+        rewrite_times(when)
 
         def times(target_type: str, pk: int, verb: str = "") -> list[dt.datetime]:
             """When the events about one object (only ``verb`` if given) now happened."""

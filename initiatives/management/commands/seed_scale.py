@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
+from initiatives.audit.chain import seal
 from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
@@ -346,18 +347,20 @@ class Seeder:
 
     def _events(self, initiatives) -> int:
         rows = []
+        heads: dict[int, str] = {}  # each initiative's hash chain (audit.chain), in id order
         for i in range(self.n_events):
             initiative = initiatives[i % len(initiatives)]
             verb = VERBS[i % len(VERBS)]
-            rows.append(
-                ActivityEvent(
-                    team_id=initiative.team_id,
-                    initiative_id=initiative.pk,
-                    actor_id=initiative.dri_id,
-                    verb=verb,
-                    summary=f"{verb} on {initiative.team.key}-{initiative.number}",
-                    after={"n": i},
-                )
+            event = ActivityEvent(
+                team_id=initiative.team_id,
+                initiative_id=initiative.pk,
+                actor_id=initiative.dri_id,
+                verb=verb,
+                summary=f"{verb} on {initiative.team.key}-{initiative.number}",
+                after={"n": i},
             )
+            seal(event, heads.get(initiative.pk))
+            heads[initiative.pk] = event.content_hash
+            rows.append(event)
         ActivityEvent.objects.bulk_create(rows, batch_size=BATCH)
         return len(rows)

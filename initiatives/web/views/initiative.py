@@ -45,6 +45,7 @@ from initiatives.selectors import initiative_page as page_read
 from initiatives.selectors import pages as read
 from initiatives.selectors.initiatives import InitiativeDetail, MilestoneRow
 from initiatives.selectors.versions import half_hour, read_key, remember, team_version
+from initiatives.web import params
 from initiatives.web.forms import InitiativeCreateForm, InitiativeForm, PersonForm, TransitionForm
 from initiatives.web.templatetags.shipshape import Options, person
 from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
@@ -120,7 +121,7 @@ class _ItemActions:
     def __init__(self, page: page_read.InitiativePage, actor: perms.Actor, failed: Failed | None):
         detail = page.initiative
         self.actor, self.failed = actor, failed
-        self.facts, self.risk = detail.facts, detail.security_risk
+        self.facts, self.risk = detail.facts, detail.facts.scaling_risk
         self.initiative, self.people = detail.initiative, detail.people
         # A refused tick or waiver is shown again in place, on its own item only.
         self.failed_item = failed.target if failed and failed.name in ("tick", "waive") else None
@@ -302,13 +303,12 @@ def _page_context(
     blocked: GateBlocked | None,
     failed: Failed | None,
 ) -> dict[str, Any]:
-    activity_page = request.GET.get("activity", "")
     try:
         page = page_read.initiative_page(
             request.user,
             key,
             all_updates=request.GET.get("updates") == "all",
-            activity_page=int(activity_page) if activity_page.isdigit() else 1,
+            activity_page=params.positive_int(request.GET, "activity", 1) or 1,
         )
     except Initiative.DoesNotExist:
         raise Http404("No such initiative.") from None
@@ -403,8 +403,9 @@ def initiative_edit(request: AuthenticatedHttpRequest, key: str) -> HttpResponse
             form=form,
             initiative=initiative,
             actor=request.user,
-            changes=form.cleaned_data,
+            changes={k: v for k, v in form.cleaned_data.items() if k != "reason"},
             expected_version=_version(request),
+            reason=form.cleaned_data["reason"],
         )
         if outcome.ok:
             messages.success(request, f"Saved {initiative.key}.")
@@ -420,8 +421,7 @@ def initiative_edit(request: AuthenticatedHttpRequest, key: str) -> HttpResponse
 
 def _version(request: AuthenticatedHttpRequest) -> int | None:
     """The version the form was rendered from; the service refuses a stale edit (412)."""
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return params.positive_int(request.POST, "version")
 
 
 # --- Transitions -----------------------------------------------------------------------------
