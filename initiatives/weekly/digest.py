@@ -164,7 +164,7 @@ class DigestRow:
 
     @property
     def lapsed(self) -> tuple[str, ...]:
-        """"DoR no longer met" and the like, as of now (``rules.workflow.lapsed_gates``)."""
+        """ "DoR no longer met" and the like, as of now (``rules.workflow.lapsed_gates``)."""
         return tuple(LAPSED_LABEL[kind] for kind in lapsed_gates(self.initiative.initiative))
 
     @property
@@ -314,7 +314,7 @@ def build_digest(team: Team, week: str, *, now: dt.datetime | None = None) -> Di
     ``tests/weekly/test_digest_content.py``. ValidationFailed for a week that has not ended
     or lies before the team existed (``schedule.check_digest_week``)."""
     now = now or timezone.now()
-    check_digest_week(team, week, now)
+    check_digest_week(team, week, now, existed_since=reads.team_existed_since(team))  # 1 query
     since, until = week_bounds(team, week)
     today = digest_today(team, week, now)
     team_ids = [team.pk]

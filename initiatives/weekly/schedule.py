@@ -100,11 +100,14 @@ def last_ended_week(team: Team, now: dt.datetime) -> str:
     return shift_week(local_week(team, now), -1)
 
 
-def check_digest_week(team: Team, week: str, now: dt.datetime) -> None:
+def check_digest_week(
+    team: Team, week: str, now: dt.datetime, *, existed_since: dt.datetime | None = None
+) -> None:
     """ValidationFailed unless ``week`` is an ISO week that has ended at ``now`` (in the
-    team's time zone) and during which the team already existed: a digest reports on a
-    whole week, as it was (``week_not_ended``, ``week_before_team``; ``invalid`` for what is
-    not a week at all)."""
+    team's time zone) and during which the team already existed -- since ``existed_since``
+    (``selectors.team_existed_since``: imported history counts), default its creation: a
+    digest reports on a whole week, as it was (``week_not_ended``, ``week_before_team``;
+    ``invalid`` for what is not a week at all)."""
     until = week_bounds(team, week)[1]
     if until > now:
         message = (
@@ -112,9 +115,12 @@ def check_digest_week(team: Team, week: str, now: dt.datetime) -> None:
             f"{timezone.localtime(until, team.tz):%A %-d %B %Y}."
         )
         raise ValidationFailed(message, fields={"week": [message]}, code="week_not_ended")
-    if team.created_at and until <= team.created_at:
-        created = timezone.localtime(team.created_at, team.tz)
-        message = f"{team.key} did not exist yet in {week} (it was created on {created:%-d %B %Y})."
+    since = existed_since or team.created_at
+    if since and until <= since:
+        created = timezone.localtime(since, team.tz)
+        message = (
+            f"{team.key} did not exist yet in {week} (its history starts {created:%-d %B %Y})."
+        )
         raise ValidationFailed(message, fields={"week": [message]}, code="week_before_team")
 
 

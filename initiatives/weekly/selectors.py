@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Min, OuterRef, Q, Subquery
 
 from initiatives.models import (
     ACTIVE_STATES,
@@ -24,6 +24,7 @@ from initiatives.models import (
     MilestoneSlip,
     Role,
     StatusUpdate,
+    Team,
 )
 from initiatives.rules.dates import DateMoves, date_moves
 from initiatives.selectors.initiatives import InitiativeRow, list_initiatives
@@ -73,6 +74,13 @@ def week_initiatives(team_ids: list[int], *, week: str, until: dt.datetime) -> l
         .order_by("team__key", "number")
     )
     return list_initiatives(queryset, extra=[WEEK_LAST_UPDATE, WEEK_LAST_HEALTH, CLOSABLE_AT])
+
+
+def team_existed_since(team: Team) -> dt.datetime:
+    """When ``team``'s history starts: its creation, or its first initiative when history
+    was imported (seeded or backfilled) before that. One query."""
+    first = Initiative.objects.filter(team=team).aggregate(first=Min("created_at"))["first"]
+    return min(filter(None, [team.created_at, first]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,8 +188,9 @@ def test_query_budget_does_not_grow_with_initiatives(week, team, people):
     _add_initiatives(team, people, 20)
     large, rows_large, elapsed = measure()
     assert rows_large == rows_small + 20
-    # 10: the as-of-the-week state and DRI read back from the activity log cost one query.
-    assert small == large <= 10, (small, large)
+    # 11: when the team's history starts, and the state and DRI as of the week read back from
+    # the activity log, cost one query each (the earlier DRIs' names one more, when any).
+    assert small == large <= 11, (small, large)
     print(f"digest: {large} queries, {rows_large} initiatives, {elapsed * 1000:.0f} ms")
 
 

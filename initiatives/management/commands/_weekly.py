@@ -10,6 +10,7 @@ from initiatives.rules.exceptions import ValidationFailed
 from initiatives.rules.workflow import parse_iso_week, shift_week
 from initiatives.weekly.jobs import deliver_now, dry_run, run_job
 from initiatives.weekly.schedule import check_digest_week, local_week
+from initiatives.weekly.selectors import team_existed_since
 
 
 class WeeklyJobCommand(BaseCommand):
@@ -39,7 +40,8 @@ class WeeklyJobCommand(BaseCommand):
         try:
             parse_iso_week(week)
             if self.kind == JobKind.DIGEST:
-                check_digest_week(found, week, timezone.now())
+                since = team_existed_since(found)
+                check_digest_week(found, week, timezone.now(), existed_since=since)
         except ValidationFailed as error:
             raise CommandError(error.message) from None
         if opts["dry_run"]:
