@@ -110,15 +110,19 @@ def admin_client(client, admin_user):
 
 @pytest.fixture
 def audited(team):
-    """Checks that a write recorded its audit event in ``team``: what moves cached pages on."""
-    before = newest_event_id([team.pk])
+    """Checks that a write recorded its audit event in ``team`` and moved the team's data
+    version on by as many steps: what moves cached pages on."""
+    newest = ActivityEvent.objects.filter(team=team).order_by("-pk").first()
+    before = {"event": newest.pk if newest else 0, "version": newest_event_id([team.pk])}
 
     def check(verb):
-        nonlocal before
         newest = ActivityEvent.objects.filter(team=team).order_by("-pk").first()
-        assert newest is not None and newest.pk > before and newest.verb == verb
-        assert newest_event_id([team.pk]) == newest.pk
-        before = newest.pk
+        assert newest is not None and newest.pk > before["event"] and newest.verb == verb
+        # One step per audit event written since (an admin save may call several services).
+        written = ActivityEvent.objects.filter(team=team, pk__gt=before["event"]).count()
+        version = newest_event_id([team.pk])
+        assert version == before["version"] + written
+        before.update(event=newest.pk, version=version)
         return newest
 
     return check
@@ -456,3 +460,16 @@ def test_item_edits_raise_the_version_and_reach_only_new_initiatives(
     later = services.initiative_create(team=team, actor=people["dri"], title="Later")
     assert later.checklist_items.filter(text="Budget owner named").exists()
     assert not initiative.checklist_items.filter(text="Budget owner named").exists()
+
+
+def test_users_are_deactivated_not_deleted_in_the_admin(admin_client, people):
+    from django.contrib.auth import get_user_model
+
+    user = people["engineer"]
+    changelist = "/admin/auth/user/"
+    response = admin_client.get(changelist)
+    assert "deactivate_users" in response.content.decode()
+    assert "delete_selected" not in response.content.decode()
+    assert admin_client.get(f"/admin/auth/user/{user.pk}/delete/").status_code == 403
+    admin_client.post(changelist, {"action": "deactivate_users", "_selected_action": [user.pk]})
+    assert get_user_model().objects.get(pk=user.pk).is_active is False
