@@ -182,6 +182,7 @@ ROUTES: dict[str, Route] = {
         created(API_DRI_EM_WRITE),
     ),
     "api-initiative-activity": Route(r("api-initiative-activity", "key"), API_MEMBER_READ),
+    "api-initiative-evidence": Route(r("api-initiative-evidence", "key"), API_MEMBER_READ),
     "api-checklist-item": Route(
         r("api-checklist-item", "item"),
         API_MEMBER_READ,
@@ -264,6 +265,7 @@ ROUTES: dict[str, Route] = {
         WEB_CONTRIB_POST,
     ),
     "initiative-detail": Route(r("initiative-detail", "key"), WEB_MEMBER_READ),
+    "initiative-evidence": Route(r("initiative-evidence", "key"), WEB_MEMBER_READ),
     "initiative-edit": Route(
         r("initiative-edit", "key"),
         WEB_DRI_EM_FORM,

@@ -7,9 +7,9 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from initiatives.api.serializers.common import JSON
+from initiatives.api.serializers.common import GATES, JSON
 from initiatives.audit.evidence import EvidencePack, pack_json
-from initiatives.models import ChecklistKind, ItemStatus, SecurityRisk
+from initiatives.models import ItemStatus, SecurityRisk
 
 
 def evidence_out(pack: EvidencePack, tz: dt.tzinfo) -> JSON:
@@ -26,7 +26,7 @@ class ChainSerializer(serializers.Serializer):
 
 class EvidenceItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    gate = serializers.ChoiceField(choices=ChecklistKind.choices)
+    gate = serializers.ChoiceField(choices=GATES)
     section = serializers.CharField()
     text = serializers.CharField()
     required = serializers.BooleanField()  # type: ignore[assignment]  # a wire name that shadows a DRF attribute (the metaclass moves it)
