@@ -86,3 +86,11 @@ class AutoSchema(SpectacularAutoSchema):
         for code, response in extra.items():
             operation["responses"].setdefault(code, {**response, "content": body})
         return operation
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request":
+            # A body naming a field the operation does not take is refused (400 "Unknown
+            # fields.", api/v1/base.py), so the schema says no other property is allowed.
+            schema["additionalProperties"] = False
+        return schema

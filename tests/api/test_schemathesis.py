@@ -1,26 +1,37 @@
 """Property-based contract test: schemathesis generates requests for every operation of
-``/api/schema/`` and checks that none answers 5xx and every response matches the schema.
+``/api/schema/`` and runs every one of its checks on each answer (no 5xx, status, content
+type, headers and body as documented, the ``Allow`` header, authentication not ignored, no
+use after delete, created objects available...; two with open findings aside: ``CHECKED``).
 
-Runs in-process against the WSGI app with an EM's token, a bounded number of examples per
-operation. Half the generated path parameters are swapped for objects that exist, so that
-generated bodies reach the services instead of stopping at 404."""
+Two phases, in-process against the WSGI app with an EM's token:
+
+- per operation: the explicit examples, the deterministic coverage cases (boundaries,
+  missing and wrongly typed values) and ``MAX_EXAMPLES`` generated requests, positive and
+  negative. Half the generated path parameters are swapped for objects that exist, so that
+  generated bodies reach the services instead of stopping at 404;
+- stateful: chains of calls that follow the links schemathesis infers from the schema (a
+  list's ``results/*/key`` feeds ``/initiatives/{key}/``, a created initiative's milestone ids
+  feed ``/milestones/{id}/``...; drf-spectacular writes no OpenAPI links of its own).
+
+Nothing outside this machine is contacted: webhooks may only deliver to loopback
+(``tests/api/conftest.py``) and ``loopback_only`` refuses any other connection or DNS query
+(a fuzzed endpoint URL never reaches the network)."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import zlib
+from collections import Counter
+from typing import Any
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.core.parameters import ParameterLocation
 
 from initiatives import services
 from initiatives.models import ChecklistItem
@@ -36,13 +47,49 @@ from tracker.wsgi import application
 schema = schemathesis.openapi.from_dict(spec())
 schema.app = application
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
+load_all_checks()
+# Two checks still fail and are left out until the API or its schema is fixed (issue 14):
+# - negative_data_rejection: DRF coerces what the schema says is invalid (``"active": 0``
+#   for a boolean, a number for a string, ``page_size=null`` or ``1.5`` silently ignored, an
+#   ``updated_after`` that is not RFC 3339 read anyway);
+# - positive_data_acceptance: schema-valid bodies refused for what the schema cannot say
+#   (400 for a person who is not a contributor, a date in the past, a move the state does not
+#   allow, risks required when not on track; 412 for a stale If-Match) and for what it could
+#   (NUL in strings, a URL Django's validator refuses).
+OPEN_FINDINGS = {"negative_data_rejection", "positive_data_acceptance"}
+# Every other built-in check (the Python API's ``--checks all``, minus those).
+CHECKED = [
+    check
+    for check in CHECKS.get_all()
+    if not isinstance(check, type) and check.__name__ not in OPEN_FINDINGS
 ]
+
+MAX_EXAMPLES = 50
+# Requests sent, by operation (reported at the end of the module's run; see ``report``).
+SENT: Counter[str] = Counter()
+
+FUZZ_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report(request):
+    """How much was sent, on the terminal of a run without xdist."""
+    yield
+    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if terminal is not None and capture is not None and SENT:
+        stateful = SENT.pop("stateful", 0)
+        with capture.global_and_fixture_disabled():
+            terminal.write_line(
+                f"\nschemathesis: {sum(SENT.values())} requests over {len(SENT)} operations "
+                f"(at most {MAX_EXAMPLES} generated examples each, plus explicit and coverage "
+                f"cases), {stateful} requests in stateful scenarios"
+            )
 
 
 @pytest.fixture
@@ -57,8 +104,35 @@ def keep_connection():
     signals.request_finished.connect(close_old_connections)
 
 
+def _is_loopback(host: Any) -> bool:
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 @pytest.fixture
-def world(settings, team, people, keep_connection):
+def loopback_only(monkeypatch):
+    """No connection (nor DNS query) leaves this machine while generated data is sent: a
+    fuzzed webhook URL can name any host."""
+    connect, resolve = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        if isinstance(address, tuple) and not _is_loopback(address[0]):
+            raise ConnectionRefusedError(f"tests contact loopback only, not {address[0]}")
+        return connect(sock, address)
+
+    def guarded_resolve(host, *args, **kwargs):
+        if not _is_loopback(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no names ({host})")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_resolve)
+
+
+@pytest.fixture
+def world(settings, team, people, keep_connection, loopback_only):
     """Real objects for the generated requests to act on, and an EM's token."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -77,13 +151,13 @@ def world(settings, team, people, keep_connection):
     )
     _, token = token_create(user=em, name="schemathesis")
     ids = {
-        "/api/v1/checklist-items/": ChecklistItem.objects.filter(initiative=initiative).first().pk,
+        "/api/v1/checklist-items/": ChecklistItem.objects.filter(initiative=initiative)[0].pk,
         "/api/v1/milestones/": milestone.pk,
         "/api/v1/tasks/": task.pk,
         "/api/v1/webhooks/": endpoint.pk,
         "/api/v1/webhook-deliveries/": delivery.pk,
     }
-    return {"token": token, "key": initiative.key, "ids": ids}
+    return {"headers": {"Authorization": f"Bearer {token}"}, "key": initiative.key, "ids": ids}
 
 
 def use_existing_objects(case, world) -> None:
@@ -95,13 +169,39 @@ def use_existing_objects(case, world) -> None:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=8,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZ_SETTINGS
 def test_api_conforms_to_its_schema(case, world):
-    if case.path_parameters and zlib.crc32(repr(case.path_parameters).encode()) % 2 == 0:
+    negated_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
+    if (
+        case.path_parameters
+        and not negated_path
+        and zlib.crc32(repr(case.path_parameters).encode()) % 2 == 0
+    ):
         use_existing_objects(case, world)
-    case.call_and_validate(headers={"Authorization": f"Bearer {world['token']}"}, checks=CHECKS)
+    SENT[case.operation.label] += 1
+    case.call_and_validate(headers=world["headers"], checks=CHECKED)
+
+
+def test_api_workflows_conform_to_its_schema(world):
+    """Scenarios of linked calls (an object read or written right after the answer that named
+    it), every answer checked like the single calls."""
+    base = schema.as_state_machine()
+    assert schema.statistic.transitions.total > 0, "schemathesis infers no links any more"
+
+    class Workflow(base):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case):
+            SENT["stateful"] += 1
+            return {"headers": world["headers"]}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # The token is the caller's own (``headers``): the auth checks then probe the
+            # operation without it and with an invalid one.
+            case.validate_response(
+                response,
+                checks=CHECKED,
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs,
+                recorder=self.recorder,
+            )
+
+    Workflow.run(settings=settings(FUZZ_SETTINGS, max_examples=MAX_EXAMPLES, stateful_step_count=6))
