@@ -320,8 +320,21 @@ class MilestoneInline(ReadOnlyInline):
     show_change_link = True
 
 
+class InitiativeAdminForm(forms.ModelForm):
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to lower a security risk level that security has signed off.",
+    )
+
+    class Meta:
+        model = Initiative
+        fields = list(initiative_services.EDITABLE_FIELDS)
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(ServiceWrites):
+    form = InitiativeAdminForm
     list_display = ["key", "title", "team", "dri", "state", "health", "updated_at"]
     list_filter = ["team", "state", "health"]
     search_fields = ["title", "summary"]
@@ -338,7 +351,7 @@ class InitiativeAdmin(ServiceWrites):
         "updated_at",
     )
     readonly_fields = ["team", "number", *stored_fields]
-    fields = ["team", "number", *initiative_services.EDITABLE_FIELDS, *stored_fields]
+    fields = ["team", "number", *initiative_services.EDITABLE_FIELDS, "reason", *stored_fields]
     inlines = [MilestoneInline, ChecklistItemInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -347,7 +360,12 @@ class InitiativeAdmin(ServiceWrites):
     def save_model(self, request: HttpRequest, obj: Initiative, form: Any, change: bool) -> None:
         changes = changed(form, initiative_services.EDITABLE_FIELDS)
         if changes:
-            services.initiative_update(initiative=obj, actor=request.user, changes=changes)
+            services.initiative_update(
+                initiative=obj,
+                actor=request.user,
+                changes=changes,
+                reason=form.cleaned_data.get("reason", ""),
+            )
 
 
 class MilestoneForm(forms.ModelForm):

@@ -345,6 +345,19 @@ def test_a_refused_initiative_edit_is_shown_and_nothing_is_saved(admin_client, i
     assert Initiative.objects.get(pk=initiative.pk).title != "Zombie"
 
 
+def test_lowering_a_signed_risk_in_admin_needs_a_reason(admin_client, team, people, audited):
+    from tests.audit.walk import ready_initiative
+
+    initiative = ready_initiative(team, people, risk="high")
+    change = url("initiative", "change", initiative.pk)
+    response = submit(admin_client, change, security_risk="low")
+    assert any("Say why the security risk is lower" in m for m in page_messages(response))
+    assert Initiative.objects.get(pk=initiative.pk).security_risk == "high"
+    submit(admin_client, change, security_risk="low", reason="Internal only now")
+    assert Initiative.objects.get(pk=initiative.pk).security_risk == "low"
+    assert audited("initiative.risk_changed").after["reason"] == "Internal only now"
+
+
 def test_milestone_slip_needs_a_reason_once_started(admin_client, initiative, people, audited):
     milestone = make_milestone(initiative, people["dri"])
     Initiative.objects.filter(pk=initiative.pk).update(state="in_delivery")
