@@ -10,6 +10,7 @@ import time
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -170,11 +171,14 @@ def test_corpus_is_inert_in_every_page(client, people, team, hostile):
         reverse("task-edit", args=[task.pk]),
         reverse("dashboard"),
         reverse("team-dashboard", args=[team.key]),
-        reverse("weekly-digest-preview", args=[team.key]),
+        # This week's digest, read once the week is over (a digest is of an ended week).
+        reverse("weekly-digest-preview", args=[team.key]) + f"?week={current_week(team)}",
     ]
     shown = set()
     for url in pages:
-        response = client.get(url)
+        later = timezone.now() + dt.timedelta(weeks=1 if "digest" in url else 0)
+        with time_machine.travel(later, tick=False):
+            response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
         assert active_content(html) == [], url
@@ -200,7 +204,9 @@ def test_corpus_is_data_in_the_api(people, hostile):
 
 def test_corpus_is_inert_in_digest_and_reminder_emails(people, team, hostile):
     week = current_week(team)
-    digests, _ = weekly_jobs.build_outgoing(team, week, JobKind.DIGEST)
+    # A digest is of a week that has ended: this one's, read once it is over.
+    with time_machine.travel(timezone.now() + dt.timedelta(weeks=1), tick=False):
+        digests, _ = weekly_jobs.build_outgoing(team, week, JobKind.DIGEST)
     reminders, _ = weekly_jobs.build_outgoing(team, week, JobKind.REMINDER)
     assert digests and reminders
     shown = set()
