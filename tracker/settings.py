@@ -272,6 +272,8 @@ SPECTACULAR_SETTINGS = {
         "SecurityRiskEnum": "initiatives.models.SecurityRisk",
         "WeekdayEnum": "initiatives.models.Weekday",
         "DeliveryStatusEnum": "initiatives.webhooks.models.DeliveryStatus",
+        "DateChangeKindEnum": "initiatives.rules.dates.DATE_CHANGE_KINDS",
+        "ChecklistKindEnum": "initiatives.models.ChecklistKind",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

@@ -29,6 +29,8 @@ from initiatives.rules.exceptions import NotAllowed, ValidationFailed
 SLIP = "slip"
 PULL_IN = "pull_in"
 PLANNING = "planning"
+# The kinds of a date change, as (value, label) choices (the API's ``DateChangeKindEnum``).
+DATE_CHANGE_KINDS = [(SLIP, "slip"), (PULL_IN, "pull-in"), (PLANNING, "planning")]
 
 
 def team_today(tz: dt.tzinfo, now: dt.datetime | None = None) -> dt.date:

@@ -147,3 +147,14 @@ def test_a_bad_address_is_shown_on_its_field(client, team, people):
     body = response.content.decode()
     assert "field has-error" in body and "Enter a valid email address." in body
     assert 'value="not-an-email"' in body and 'value="Board"' in body
+
+
+def test_a_team_too_new_for_a_digest_is_told_so(client, people):
+    from initiatives.models import Team
+
+    Team.objects.filter(key="PLAT").update(created_at=utc("2026-11-30 09:00"))  # this week
+    client.force_login(people["engineer"])
+    with travel(utc("2026-12-01 12:00")):
+        response = client.get(reverse("weekly-digest-preview", kwargs={"key": "PLAT"}))
+    assert response.status_code == 200  # nothing was asked that could be refused
+    assert "PLAT did not exist yet in 2026-W48" in response.content.decode()

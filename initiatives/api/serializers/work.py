@@ -27,7 +27,7 @@ from initiatives.models import (
     Task,
     TaskState,
 )
-from initiatives.rules.dates import PLANNING, PULL_IN, SLIP, change_kind, date_moves
+from initiatives.rules.dates import DATE_CHANGE_KINDS, change_kind, date_moves
 
 # --- Milestones --------------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ class SlipSerializer(serializers.Serializer):
     reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     kind = serializers.ChoiceField(
-        choices=[(SLIP, "slip"), (PULL_IN, "pull-in"), (PLANNING, "planning")],
+        choices=DATE_CHANGE_KINDS,
         help_text="After the milestone started: `slip` (later) or `pull_in` (earlier); "
         "before it started: `planning`, counted as neither.",
     )

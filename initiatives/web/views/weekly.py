@@ -64,7 +64,8 @@ def digest_preview(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             next_week=shift_week(week, 1) if week < latest else None,
         )
     context.update(receives=receives_digest(team.pk, request.user), is_em=actor.is_em)
-    status = 200 if built.ok else 400
+    # Not asking for a week is not bad input: a team too new for a digest is told so (200).
+    status = 200 if built.ok or "week" not in request.GET else 400
     return render(request, "weekly/digest_preview.html", context, status=status)
 
 
