@@ -65,7 +65,7 @@ def digest_preview(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
         )
     context.update(receives=receives_digest(team.pk, request.user), is_em=actor.is_em)
     # Not asking for a week is not bad input: a team too new for a digest is told so (200).
-    status = 200 if built.ok or "week" not in request.GET else 400
+    status = 200 if built.ok or not request.GET.get("week") else 400
     return render(request, "weekly/digest_preview.html", context, status=status)
 
 
