@@ -5,8 +5,8 @@ from django.db.models import Count, Q
 
 # --- A frozen copy of the gate roll-up (``rules.checklists.progress_values`` as of this
 # migration). Migrations run against historical models and must not change when the live
-# rules do, so the computation is copied here on purpose; tests/rules/test_migrations.py
-# checks that it still agrees with the live rules on sample data.
+# rules do, so the computation is copied here on purpose. (0007 re-stores progress under the
+# rules that came later; tests/migrations/test_data_migrations.py runs both.)
 
 CLOSED_TASK_STATES = ("done", "wont_do")
 RULES = {

@@ -66,12 +66,17 @@ def initiative_create(
     security_risk: str = "",
     members: Iterable[Any] = (),
     stakeholders: Iterable[Any] = (),
+    backfill: bool = False,
 ) -> Initiative:
-    """Create an initiative numbered ``KEY-N`` with a snapshot of its team's checklists."""
+    """Create an initiative numbered ``KEY-N`` with a snapshot of its team's checklists. A
+    target date in the past is refused unless an EM imports history (``backfill``)."""
     check_text(title=title, summary=summary)
     who = perms.actor_for(actor, team)
     perms.ensure_member(who)
     perms.require(perms.can_create_initiative(who), "Viewers cannot create initiatives.")
+    refuse_past_date(
+        "target_date", target_date, team_today(team.tz), backfill=backfill, is_em=who.is_em
+    )
     dri = dri or actor
     ensure_team_member(dri, team.pk, "dri", allow_viewer=False)
     members, stakeholders = list(members), list(stakeholders)

@@ -22,6 +22,7 @@ from initiatives.rules.exceptions import Conflict, ValidationFailed
 from initiatives.rules.workflow import delivery_task_refusal
 from initiatives.services.checklists import store_gate_progress
 from initiatives.services.common import (
+    check_text,
     check_version,
     ensure_team_member,
     ensure_writable,
@@ -71,6 +72,7 @@ def task_create(
     external_url: str = "",
     state: str = TaskState.TODO,
 ) -> Task:
+    check_text(title=title, external_url=external_url)
     with transaction.atomic():
         locked = lock_initiative(initiative)
         _require_manage(actor, locked)
@@ -113,6 +115,7 @@ def task_update(
 ) -> Task:
     """Edit, assign or move a task."""
     reject_unknown(changes, EDITABLE_FIELDS)
+    check_text(**changes)
     with transaction.atomic():
         initiative = lock_initiative(task.initiative_id)
         _require_manage(actor, initiative)

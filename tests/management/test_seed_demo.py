@@ -6,10 +6,10 @@ from django.core.management import CommandError, call_command
 
 from initiatives.models import (
     ActivityEvent,
-    Membership,
-    Role,
     Initiative,
+    Membership,
     MilestoneSlip,
+    Role,
     State,
     StatusUpdate,
     Task,

@@ -14,6 +14,8 @@ from initiatives.rules.checklists import PROGRESS_FIELDS
 from tests.factories import make_initiative, make_milestone
 
 gate_progress = importlib.import_module("initiatives.migrations.0004_gate_progress")
+# The latest data migration that stores gate progress: its frozen rules are today's.
+current_progress = importlib.import_module("initiatives.migrations.0007_gate_progress_needs_a_task")
 default_templates = importlib.import_module("initiatives.migrations.0002_default_templates")
 
 
@@ -63,7 +65,7 @@ def test_gate_progress_migration_stores_what_the_live_rules_store(varied_initiat
     assert len({tuple(values.values()) for values in expected.values()}) == 3
     Initiative.objects.update(**dict.fromkeys(PROGRESS_FIELDS, 0))
 
-    gate_progress.store_progress(historical_apps("0004_gate_progress"), None)
+    current_progress.store_progress(historical_apps("0007_gate_progress_needs_a_task"), None)
 
     assert {i.pk: progress(i.pk) for i in varied_initiatives} == expected
 
@@ -78,9 +80,23 @@ def test_gate_progress_migration_counts_risk_scaled_items_as_the_rules_do(team, 
     assert expected[high.pk]["dod_required"] == expected[low.pk]["dod_required"] + 1
     Initiative.objects.update(**dict.fromkeys(PROGRESS_FIELDS, 0))
 
-    gate_progress.store_progress(historical_apps("0004_gate_progress"), None)
+    current_progress.store_progress(historical_apps("0007_gate_progress_needs_a_task"), None)
 
     assert {i.pk: progress(i.pk) for i in (low, high)} == expected
+
+
+def test_the_older_roll_up_counted_no_tasks_as_no_more_work(team, people):
+    """0004's frozen rule predates "no more work required needs a task"; 0007 stores the
+    rule as it now stands, so a new initiative's DoD is one item further from met."""
+    initiative = make_initiative(team, people["dri"])
+    expected = progress(initiative.pk)
+
+    gate_progress.store_progress(historical_apps("0004_gate_progress"), None)
+    older = progress(initiative.pk)
+    current_progress.store_progress(historical_apps("0007_gate_progress_needs_a_task"), None)
+
+    assert older["dod_satisfied"] == expected["dod_satisfied"] + 1
+    assert progress(initiative.pk) == expected
 
 
 def test_default_templates_migration_installs_once_on_historical_models(db):

@@ -193,3 +193,34 @@ def test_dates_outside_the_current_year_show_the_year():
         Context({"a": dt.date(2026, 6, 1), "b": dt.date(2025, 6, 1), "today": today})
     )
     assert text == "1 Jun / 1 Jun 2025 / Sun 1 Jun 2025"
+
+
+def test_a_new_initiative_with_a_past_target_date_is_refused_unless_an_em_backfills(team, people):
+    api = {}
+    for role in ("dri", "em"):
+        api[role] = APIClient()
+        api[role].force_login(people[role])
+    url = reverse("api-initiatives")
+    past = {"team": team.key, "title": "Imported", "target_date": "2026-01-01"}
+    with travel(NOW):
+        refused = api["dri"].post(url, past, format="json")
+        not_em = api["dri"].post(url, {**past, "backfill": True}, format="json")
+        backfilled = api["em"].post(url, {**past, "backfill": True}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "date_in_past"
+    assert not_em.status_code == 403 and not_em.json()["code"] == "backfill_not_allowed"
+    assert backfilled.status_code == 201
+    assert backfilled.json()["target_date"] == "2026-01-01"
+    assert team.initiatives.count() == 1
+
+
+def test_an_initiative_edit_backfills_a_past_target_date_through_the_api(delivering, people):
+    client = APIClient()
+    client.force_login(people["em"])
+    url = reverse("api-initiative", args=[delivering.key])
+    with travel(NOW):
+        refused = client.patch(url, {"target_date": "2026-01-01"}, format="json")
+        backfilled = client.patch(
+            url, {"target_date": "2026-01-01", "backfill": True}, format="json"
+        )
+    assert refused.status_code == 400 and refused.json()["code"] == "date_in_past"
+    assert backfilled.status_code == 200 and backfilled.json()["target_date"] == "2026-01-01"

@@ -130,7 +130,8 @@ def test_older_activity_is_reachable_page_by_page(client, people, initiative):
     assert seen == set(range(ACTIVITY_PAGE + 5))
     last = client.get(url, {"activity": total // ACTIVITY_PAGE + 1}).content.decode()
     assert f"?activity={total // ACTIVITY_PAGE}#activity" in last  # back to newer
-    assert client.get(url, {"activity": "nonsense"}).status_code == 200
+    # Not a page number: refused (400 naming it), like every unusable query value (issue 14).
+    assert client.get(url, {"activity": "nonsense"}).status_code == 400
 
 
 @pytest.mark.parametrize("who", ["dri", "viewer", "em"])

@@ -2,6 +2,7 @@
 local aiosmtpd server; the test parses what arrived. PostgreSQL only: the worker is another
 process and must see the test's committed rows in the test database."""
 
+import datetime as dt
 import email
 import email.policy
 import os
@@ -22,7 +23,7 @@ from initiatives.weekly import tasks
 from initiatives.weekly.digest import read_unsubscribe_token
 from initiatives.weekly.schedule import local_week
 from tests.factories import TeamFactory, member
-from tests.weekly.conftest import delivering, post
+from tests.weekly.conftest import delivering, post, travel
 
 pytestmark = [
     pytest.mark.postgres,
@@ -123,17 +124,19 @@ def test_worker_sends_the_digest_through_smtp_exactly_once(smtp_server, worker, 
     settings.SITE_URL = SITE
     _, received = smtp_server
     broker, process = worker
-    team = TeamFactory(key="PLAT", name="Platform")
-    em = member(team, Role.EM, "em")
-    member(team, Role.PM, "pm")
-    dri = member(team, Role.ENGINEER, "dri")
-    DigestSubscription.objects.create(team=team, email="director@example.org", label="Director")
-    now = timezone.now()
-    week = local_week(team, now)
-    healths = [Health.ON_TRACK] * 5 + [Health.AT_RISK] * 2 + [Health.OFF_TRACK]
-    rows = [delivering(team, dri, em, f"Initiative {i}") for i in range(len(healths))]
-    for row, health in zip(rows, healths, strict=True):
-        post(row, dri, week, health, now)
+    # The team and its week lie a week back: a digest is only ever sent for a week that ended.
+    now = timezone.now() - dt.timedelta(weeks=1)
+    with travel(now):
+        team = TeamFactory(key="PLAT", name="Platform")
+        em = member(team, Role.EM, "em")
+        member(team, Role.PM, "pm")
+        dri = member(team, Role.ENGINEER, "dri")
+        DigestSubscription.objects.create(team=team, email="director@example.org", label="Director")
+        week = local_week(team, now)
+        healths = [Health.ON_TRACK] * 5 + [Health.AT_RISK] * 2 + [Health.OFF_TRACK]
+        rows = [delivering(team, dri, em, f"Initiative {i}") for i in range(len(healths))]
+        for row, health in zip(rows, healths, strict=True):
+            post(row, dri, week, health, now)
 
     with Connection(broker) as conn:
         tasks.send_digest.apply_async(args=[team.pk, week], connection=conn)

@@ -220,6 +220,11 @@ class InitiativeCreateSerializer(serializers.Serializer):
     )
     members = serializers.ListField(child=UsernameField(), required=False, default=list)
     stakeholders = serializers.ListField(child=UsernameField(), required=False, default=list)
+    backfill = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="An EM importing history: allow a target date in the past.",
+    )
 
 
 class InitiativeUpdateSerializer(serializers.Serializer):
@@ -236,6 +241,11 @@ class InitiativeUpdateSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=2000,
         help_text="Why: required to lower a security risk that security has signed off.",
+    )
+    backfill = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="An EM importing history: allow a target date in the past.",
     )
 
 

@@ -136,12 +136,14 @@ class InitiativeDetailView(ApiView):
         initiative = self.get_initiative(key)
         changes = self.validated(InitiativeUpdateSerializer, partial=True)
         reason = changes.pop("reason", "")
+        backfill = changes.pop("backfill", False)
         services.initiative_update(
             initiative=initiative,
             actor=self.caller,
             changes=changes,
             expected_version=expected_version(request),
             reason=reason,
+            backfill=backfill,
         )
         return detail_response(self, key)
 

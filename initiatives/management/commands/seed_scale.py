@@ -194,10 +194,12 @@ class Seeder:
         for team in teams:
             team.next_number = numbers[team.pk] + 1
         Team.objects.bulk_update(teams, ["next_number"])
+        # auto_now_add overwrites created_at on the very objects bulk_create is given: keep
+        # the spread aside and put it back.
+        spread = [row.created_at for row in rows]
         created = Initiative.objects.bulk_create(rows, batch_size=BATCH)
-        # auto_now_add overwrote created_at; put the spread back.
-        for row, original in zip(created, rows, strict=True):
-            row.created_at = original.created_at
+        for row, created_at in zip(created, spread, strict=True):
+            row.created_at = created_at
         Initiative.objects.bulk_update(created, ["created_at"], batch_size=BATCH)
         for row in created:
             row.team = next(t for t in teams if t.pk == row.team_id)
