@@ -175,7 +175,9 @@ def digest_recipients(team_id: int) -> list[Recipient]:
         for s in DigestSubscription.objects.filter(team_id=team_id, user__isnull=False)
     }
     people = []
-    for membership in Membership.objects.filter(team_id=team_id).select_related("user"):
+    for membership in (
+        Membership.objects.filter(team_id=team_id).select_related("user").order_by("pk")
+    ):
         user = membership.user
         wanted = choices.get(user.pk, membership.role in DIGEST_ROLES)
         if wanted and user.is_active and user.email:
@@ -183,7 +185,9 @@ def digest_recipients(team_id: int) -> list[Recipient]:
             people.append(
                 Recipient(user.email, user.get_full_name() or user.username, user.pk, reason)
             )
-    extra = DigestSubscription.objects.filter(team_id=team_id, user__isnull=True, active=True)
+    extra = DigestSubscription.objects.filter(
+        team_id=team_id, user__isnull=True, active=True
+    ).order_by("pk")
     people += [Recipient(s.email, s.label, None, "email-only") for s in extra]
     seen: set[str] = set()
     result = []
