@@ -1,0 +1,65 @@
+"""Chat's reads, each a fixed number of queries: a team's channels, the channels that follow a
+message, people's chat handles, the user behind a chat handle, delivery logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from initiatives.chat.models import ChatChannel, ChatDelivery, ChatIdentity, ChatKind
+from initiatives.models import Initiative
+
+
+def team_channels(team_id: int) -> QuerySet[ChatChannel]:
+    return ChatChannel.objects.filter(team_id=team_id).order_by("name", "pk")
+
+
+def channels_wanting(team_id: int, message: str) -> list[ChatChannel]:
+    """The team's active channels that follow ``message`` (one query)."""
+    return [c for c in ChatChannel.objects.filter(team_id=team_id, active=True) if c.wants(message)]
+
+
+def identities(user_ids: Iterable[int]) -> dict[int, ChatIdentity]:
+    """Chat handles by user id (one query; none for an empty list)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    return {i.user_id: i for i in ChatIdentity.objects.filter(user_id__in=wanted)}
+
+
+def identity_of(user: Any) -> ChatIdentity | None:
+    return ChatIdentity.objects.filter(user=user).first()
+
+
+def user_for_handle(kind: str, handle: str) -> Any | None:
+    """The active Shipshape user who set this Slack member id or Mattermost username, or None."""
+    if not handle:
+        return None
+    identities = ChatIdentity.objects.select_related("user").filter(user__is_active=True)
+    if kind == ChatKind.SLACK:
+        found = identities.filter(slack_user_id=handle).first()
+    else:
+        found = identities.filter(mattermost_username__iexact=handle.lstrip("@")).first()
+    return found.user if found else None
+
+
+def initiative_for_command(key: str, user: Any) -> Initiative | None:
+    """The initiative ``KEY-N`` if ``user`` belongs to its team (None otherwise, as for a key
+    that does not exist: a chat user learns nothing about other teams)."""
+    return (
+        Initiative.objects.by_key(key)
+        .filter(team__memberships__user=user)
+        .select_related("team", "dri")
+        .first()
+    )
+
+
+def channel_deliveries(channel: ChatChannel, *, limit: int = 20) -> list[ChatDelivery]:
+    return list(ChatDelivery.objects.filter(channel=channel).order_by("-created_at", "-pk")[:limit])
+
+
+def user_model() -> Any:
+    return get_user_model()
