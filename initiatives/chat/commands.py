@@ -271,24 +271,28 @@ def update_modal(initiative: Initiative) -> dict[str, Any]:
     }
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a payload of the wrong shape is
+    read as missing answers, never as an error."""
+    return value if isinstance(value, dict) else {}
+
+
 def _value(values: dict[str, Any], block: str) -> str:
-    element = (values.get(block) or {}).get("value") or {}
+    element = _dict(_dict(values.get(block)).get("value"))
     if element.get("type") == "static_select":
-        return str((element.get("selected_option") or {}).get("value") or "")
+        return str(_dict(element.get("selected_option")).get("value") or "")
     return str(element.get("value") or "")
 
 
 def modal_submission(payload: dict[str, Any]) -> dict[str, Any] | None:
     """Post the update a modal submitted. None closes the modal; a refusal keeps it open with
     the reason under the question it concerns (Slack's ``response_action: errors``)."""
-    user = reads.user_for_handle(ChatKind.SLACK, str((payload.get("user") or {}).get("id", "")))
-    view = payload.get("view") or {}
-    values = (view.get("state") or {}).get("values") or {}
+    user = reads.user_for_handle(ChatKind.SLACK, str(_dict(payload.get("user")).get("id", "")))
+    view = _dict(payload.get("view"))
+    values = _dict(_dict(view.get("state")).get("values"))
     if user is None:
-        return {
-            "response_action": "errors",
-            "errors": {"health": help_text("slack", unmapped=True)[:150]},
-        }
+        unmapped = help_text(ChatKind.SLACK, unmapped=True).splitlines()[0]
+        return {"response_action": "errors", "errors": {"health": unmapped[:150]}}
     initiative = reads.initiative_for_command(str(view.get("private_metadata", "")), user)
     if initiative is None:
         return {
@@ -298,7 +302,7 @@ def modal_submission(payload: dict[str, Any]) -> dict[str, Any] | None:
     milestone_id = _value(values, "milestone")
     milestone = (
         Milestone.objects.filter(pk=int(milestone_id), initiative=initiative).first()
-        if milestone_id.isdigit()
+        if milestone_id.isdigit() and len(milestone_id) < 18
         else None
     )
     fields: dict[str, Any] = {
@@ -312,7 +316,8 @@ def modal_submission(payload: dict[str, Any]) -> dict[str, Any] | None:
     try:
         status_update_post(initiative=initiative, actor=user, via=ChatKind.SLACK, **fields)
     except ValidationFailed as error:
-        blocks = {b.get("block_id") for b in view.get("blocks", [])} or {"health"}
+        listed = view.get("blocks")
+        blocks = {_dict(b).get("block_id") for b in listed} if isinstance(listed, list) else set()
         errors = {
             (name if name in blocks else "health"): " ".join(messages)[:150]
             for name, messages in error.fields.items()

@@ -3,14 +3,17 @@ message, people's chat handles, the user behind a chat handle, delivery logs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from initiatives.chat.models import ChatChannel, ChatDelivery, ChatIdentity, ChatKind
 from initiatives.models import Initiative
+
+# What a command may name: a team key and a number the database can hold.
+INITIATIVE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}-[0-9]{1,9}$")
 
 
 def team_channels(team_id: int) -> QuerySet[ChatChannel]:
@@ -49,6 +52,8 @@ def user_for_handle(kind: str, handle: str) -> Any | None:
 def initiative_for_command(key: str, user: Any) -> Initiative | None:
     """The initiative ``KEY-N`` if ``user`` belongs to its team (None otherwise, as for a key
     that does not exist: a chat user learns nothing about other teams)."""
+    if not INITIATIVE_KEY.match(key):
+        return None
     return (
         Initiative.objects.by_key(key)
         .filter(team__memberships__user=user)
@@ -59,7 +64,3 @@ def initiative_for_command(key: str, user: Any) -> Initiative | None:
 
 def channel_deliveries(channel: ChatChannel, *, limit: int = 20) -> list[ChatDelivery]:
     return list(ChatDelivery.objects.filter(channel=channel).order_by("-created_at", "-pk")[:limit])
-
-
-def user_model() -> Any:
-    return get_user_model()
