@@ -16,6 +16,14 @@ from slack_sdk.signature import SignatureVerifier
 from initiatives.chat import services as chat
 from initiatives.chat import tasks
 
+# The API's token clients, and its check of every /api/ answer against the OpenAPI schema.
+from tests.api.conftest import (  # noqa: F401
+    _answers_match_the_schema,
+    _api_isolation,
+    clients,
+    token_client,
+)
+
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 MATTERMOST_TOKEN = "mm-command-token-0123456789"
 
