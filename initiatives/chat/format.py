@@ -10,6 +10,7 @@ characters per section text, 150 per header; a longer message ends with a link t
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,3 +168,35 @@ def slack_limit_errors(payload: dict[str, Any]) -> list[str]:
             if len(value) > limit:
                 errors.append(f"block {n}: {len(value)} characters (at most {limit})")
     return errors
+
+
+SLACK_TOKEN = re.compile(r"<([^<>]*)>")
+
+
+def _slack_literal(text: str) -> str:
+    """Slack's escaped text as HTML: its three entities back to characters, then escaped for
+    HTML, with ``*bold*`` shown bold."""
+    plain = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    escaped = html.escape(plain, quote=False)
+    return re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<strong>\1</strong>", escaped)
+
+
+def slack_mrkdwn_html(text: str) -> str:
+    """How Slack shows a ``mrkdwn`` text, as safe HTML (the web preview): links, mentions and
+    bold; anything else is text."""
+    parts: list[str] = []
+    last = 0
+    for token in SLACK_TOKEN.finditer(text):
+        parts.append(_slack_literal(text[last : token.start()]))
+        inner = token.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            parts.append(f'<span class="mention">{html.escape(target)}</span>')
+        elif target.startswith(("http://", "https://")):
+            shown = _slack_literal(label) if label else html.escape(target)
+            parts.append(f'<a href="{html.escape(target)}">{shown}</a>')
+        else:
+            parts.append(html.escape(f"<{inner}>"))
+        last = token.end()
+    parts.append(_slack_literal(text[last:]))
+    return "".join(parts).replace("\n", "<br>")

@@ -106,7 +106,7 @@ def digest_sections(markup: Markup, digest: Digest, *, heading: str = "") -> lis
     """The digest of one team as sections: counts, red and yellow first with their risks,
     gates waiting, slips, what finished."""
     more = preview_url(digest.team.key, digest.week)
-    sections = [Section(heading=heading or markup.bold("This week"), lines=[_counts(digest)])]
+    sections = [Section(heading=heading or markup.bold("The week"), lines=[_counts(digest)])]
     worrying = [r for r in digest.rows if r.health in (Health.OFF_TRACK, Health.AT_RISK)]
     if worrying:
         lines = [_row_line(markup, r) for r in worrying[:MAX_ROWS]]

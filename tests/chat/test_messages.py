@@ -137,3 +137,24 @@ def test_an_event_is_one_line_with_a_link(team, people, initiative):
     assert f"|{initiative.key}>" in slack["blocks"][0]["text"]["text"]
     mattermost = messages.event_payload("mattermost", event)
     assert f"[{initiative.key}](http://127.0.0.1:8000/i/{initiative.key}/)" in mattermost["text"]
+
+
+ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt; &amp;"
+
+
+@pytest.mark.parametrize(
+    "text,shown",
+    [
+        ("<https://x.example/i/1/|PLAT-1 *Runners*> — <@U0DRI1>",
+         '<a href="https://x.example/i/1/">PLAT-1 <strong>Runners</strong></a> — '
+         '<span class="mention">@U0DRI1</span>'),
+        (ESCAPED_SCRIPT, ESCAPED_SCRIPT),
+        ('<javascript:alert(1)|click>', "&lt;javascript:alert(1)|click&gt;"),
+        ('<https://x" onmouseover="alert(1)|x>',
+         '<a href="https://x&quot; onmouseover=&quot;alert(1)">x</a>'),
+    ],
+)  # fmt: skip
+def test_the_web_preview_renders_slack_markup_safely(text, shown):
+    from initiatives.chat.format import slack_mrkdwn_html
+
+    assert slack_mrkdwn_html(text) == shown

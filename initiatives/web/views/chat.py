@@ -5,6 +5,7 @@ reach the pages through ``base.attempt``."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import forms
@@ -13,13 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from initiatives.chat import messages as chat_messages
 from initiatives.chat import selectors as reads
 from initiatives.chat import services as chat
-from initiatives.chat.format import slack_limit_errors
+from initiatives.chat.format import slack_limit_errors, slack_mrkdwn_html
 from initiatives.chat.models import (
     CHAT_MESSAGES,
     ChatChannel,
@@ -247,6 +249,22 @@ def delivery_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("chat-channel", pk=delivery.channel.pk)
 
 
+def _rendered_blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The payload's blocks as Slack would show them: each text as safe HTML."""
+    rendered = []
+    for block in payload.get("blocks", []):
+        texts = [block["text"]] if "text" in block else block.get("elements", [])
+        body = "".join(
+            html.escape(t["text"])
+            if t.get("type") == "plain_text"
+            else slack_mrkdwn_html(t["text"])
+            for t in texts
+        )
+        # Safe: every character of it went through html.escape (here or in slack_mrkdwn_html).
+        rendered.append({"type": block.get("type"), "html": mark_safe(body)})
+    return rendered
+
+
 @never_cache
 @login_required
 def message_preview(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
@@ -269,11 +287,18 @@ def message_preview(request: AuthenticatedHttpRequest, key: str) -> HttpResponse
     previews = []
     for title, message in (("Reminder", reminder), ("Digest", digest)):
         payload = message.payload() if message else None
+        slack = bool(payload) and kind == ChatKind.SLACK
         previews.append(
             {
                 "title": title,
                 "payload": payload,
-                "errors": slack_limit_errors(payload) if payload and kind == ChatKind.SLACK else [],
+                "errors": slack_limit_errors(payload) if payload and slack else [],
+                "blocks": _rendered_blocks(payload) if payload and slack else [],
+                # Mattermost breaks lines where the text does; CommonMark needs a hard break.
+                "attachments": [
+                    {**a, "text": a.get("text", "").replace("\n", "  \n")}
+                    for a in (payload or {}).get("attachments", [])
+                ],
             }
         )
     return render(
