@@ -77,6 +77,11 @@ def _clean_url(url: str) -> str:
     return url
 
 
+def stored_url(url: str) -> dict[str, str]:
+    """A channel's columns for a webhook URL: encrypted, and the hint that may be shown."""
+    return {"webhook_url_encrypted": crypto.encrypt(url), "webhook_hint": crypto.hint(url)}
+
+
 def _audit_view(channel: ChatChannel) -> dict[str, Any]:
     """What the audit log keeps of a channel: never its URL (a credential), only the hint."""
     return {
@@ -117,8 +122,7 @@ def chat_channel_create(
             team=team,
             kind=kind,
             name=name,
-            webhook_url_encrypted=crypto.encrypt(url),
-            webhook_hint=crypto.hint(url),
+            **stored_url(url),
             messages=messages,
             red_yellow_only=red_yellow_only,
             created_by=actor,
@@ -152,8 +156,8 @@ def chat_channel_update(
                 locked.messages = _clean_messages(value)
             elif name == "webhook_url":
                 url = _clean_url(value)
-                locked.webhook_url_encrypted = crypto.encrypt(url)
-                locked.webhook_hint = crypto.hint(url)
+                for field, value in stored_url(url).items():
+                    setattr(locked, field, value)
             elif name == "active":
                 locked.active = bool(value)
             else:
@@ -348,8 +352,7 @@ def cross_team_digest_set(
                     owner=user,
                     kind=kind,
                     name=name,
-                    webhook_url_encrypted=crypto.encrypt(url),
-                    webhook_hint=crypto.hint(url),
+                    **stored_url(url),
                     messages=["digest"],
                     created_by=user,
                 )
@@ -360,8 +363,8 @@ def cross_team_digest_set(
                 channel.disabled_reason, channel.disabled_at = "", None
                 if webhook_url:
                     url = _clean_url(webhook_url)
-                    channel.webhook_url_encrypted = crypto.encrypt(url)
-                    channel.webhook_hint = crypto.hint(url)
+                    for field, value in stored_url(url).items():
+                        setattr(channel, field, value)
                 channel.save()
         if replace_team_digests and by_email:
             for team in chosen:

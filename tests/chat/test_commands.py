@@ -240,3 +240,9 @@ def test_interactions_need_the_signature_and_a_payload(client, initiative, linke
 def test_keys_that_cannot_exist_are_answered_plainly(client, linked, key):
     response = slack_command(client, f"status {key}")
     assert response.status_code == 200 and "There is no initiative" in response.json()["text"]
+
+
+def test_a_body_too_large_is_refused_before_anything_is_read(client, initiative, linked):
+    text = f"update {initiative.key} green | " + "x" * 70_000
+    response = slack_command(client, text)
+    assert response.status_code == 413 and not StatusUpdate.objects.exists()

@@ -7,8 +7,10 @@ commands themselves live in ``chat.commands``."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -53,6 +55,22 @@ def _too_large(request: HttpRequest) -> bool:
         return True
 
 
+def chat_endpoint(view: Callable[[HttpRequest], HttpResponse]) -> Callable[..., HttpResponse]:
+    """What every endpoint a chat server calls shares: POST only, no CSRF token (the
+    signature or token is the credential), never cached, and a body of at most ``MAX_BODY``."""
+
+    @csrf_exempt
+    @never_cache
+    @require_POST
+    @functools.wraps(view)
+    def endpoint(request: HttpRequest) -> HttpResponse:
+        if _too_large(request):
+            return JsonResponse({"code": "too_large", "detail": "Request too large."}, status=413)
+        return view(request)
+
+    return endpoint
+
+
 def _answer(reply: commands.Reply) -> HttpResponse:
     if reply.modal is not None:
         problem = slack_api.views_open(reply.trigger_id, reply.modal)
@@ -62,12 +80,8 @@ def _answer(reply: commands.Reply) -> HttpResponse:
     return JsonResponse(reply.body())
 
 
-@csrf_exempt
-@never_cache
-@require_POST
+@chat_endpoint
 def slack_command(request: HttpRequest) -> HttpResponse:
-    if _too_large(request):
-        return JsonResponse({"code": "too_large", "detail": "Request too large."}, status=413)
     if not slack_request_valid(request):
         return _refused("Bad or stale Slack signature.")
     reply = commands.run(
@@ -79,12 +93,8 @@ def slack_command(request: HttpRequest) -> HttpResponse:
     return _answer(reply)
 
 
-@csrf_exempt
-@never_cache
-@require_POST
+@chat_endpoint
 def mattermost_command(request: HttpRequest) -> HttpResponse:
-    if _too_large(request):
-        return JsonResponse({"code": "too_large", "detail": "Request too large."}, status=413)
     if not mattermost_token_valid(request.POST.get("token", "")):
         return _refused("Bad Mattermost command token.")
     reply = commands.run(
@@ -95,14 +105,10 @@ def mattermost_command(request: HttpRequest) -> HttpResponse:
     return _answer(reply)
 
 
-@csrf_exempt
-@never_cache
-@require_POST
+@chat_endpoint
 def slack_interaction(request: HttpRequest) -> HttpResponse:
     """Slack's interactivity request: a form field ``payload`` holding JSON. Only the update
     modal's submission is acted on; anything else is acknowledged and ignored."""
-    if _too_large(request):
-        return JsonResponse({"code": "too_large", "detail": "Request too large."}, status=413)
     if not slack_request_valid(request):
         return _refused("Bad or stale Slack signature.")
     try:
