@@ -14,6 +14,7 @@ from typing import Any
 
 from initiatives.chat import messages
 from initiatives.chat.models import ChatChannel, ChatDelivery, MessageKind
+from initiatives.chat.selectors import Following, following
 from initiatives.chat.services import DELIVER_TASK
 from initiatives.models import ActivityEvent, Health
 from initiatives.outbox.api import enqueue, register
@@ -32,12 +33,13 @@ VERB_MESSAGES: dict[str, str] = {
 WORRYING = (Health.AT_RISK, Health.OFF_TRACK)
 
 
-def follows(channel: ChatChannel, message: str, event: ActivityEvent) -> bool:
-    """Whether ``channel`` gets ``event``: it follows the kind, and for weekly updates with
-    "red and yellow only", the update is at risk or off track."""
-    if not channel.wants(message):
+def follows(choice: Following, message: str, event: ActivityEvent) -> bool:
+    """Whether a channel that chose ``choice`` gets ``event``: it follows the kind, and for
+    weekly updates with "red and yellow only", the update is at risk or off track."""
+    messages, red_yellow_only = choice
+    if message not in messages:
         return False
-    if message == "status_update.posted" and channel.red_yellow_only:
+    if message == "status_update.posted" and red_yellow_only:
         return (event.after or {}).get("health") in WORRYING
     return True
 
@@ -47,9 +49,9 @@ def activity_recorded(event: ActivityEvent) -> None:
     message = VERB_MESSAGES.get(event.verb)
     if message is None:
         return
-    # Most teams have no chat channel: one small query spares every write an outbox row.
-    channels = ChatChannel.objects.filter(team_id=event.team_id, active=True)
-    if any(follows(c, message, event) for c in channels):
+    # What the team's channels follow comes from the cache (``selectors.following``): most
+    # teams have no channel, and their writes pay neither a query nor an outbox row.
+    if any(follows(choice, message, event) for choice in following(event.team_id)):
         enqueue("chat.event", {"activity_id": event.pk})
 
 
@@ -67,7 +69,7 @@ def enqueue_event(activity_id: int) -> list[int]:
     channels = [
         c
         for c in ChatChannel.objects.filter(team_id=event.team_id, active=True)
-        if follows(c, message, event)
+        if follows((tuple(c.messages), c.red_yellow_only), message, event)
     ]
     keys = {c.pk: f"event:{c.pk}:{event.pk}" for c in channels}
     done = set(

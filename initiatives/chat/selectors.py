@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 
 from initiatives.chat.models import ChatChannel, ChatDelivery, ChatIdentity, ChatKind
@@ -23,6 +25,43 @@ def team_channels(team_id: int) -> QuerySet[ChatChannel]:
 def channels_wanting(team_id: int, message: str) -> list[ChatChannel]:
     """The team's active channels that follow ``message`` (one query)."""
     return [c for c in ChatChannel.objects.filter(team_id=team_id, active=True) if c.wants(message)]
+
+
+# What one active channel follows: its messages and its "red and yellow only" filter.
+Following = tuple[tuple[str, ...], bool]
+# How long a process may go on using what a team's channels follow: changes through the
+# services clear it at once (across processes too, with a shared cache: CACHE_URL).
+FOLLOWING_SECONDS = 60
+
+
+def _following_key(team_id: int) -> str:
+    return f"shipshape:chat:following:{team_id}"
+
+
+def following(team_id: int) -> list[Following]:
+    """What the team's active channels follow, from the cache (a query when not cached): read
+    by every audited write, so that the many teams without a channel pay nothing."""
+    key = _following_key(team_id)
+    found = cache.get(key)
+    if found is None:
+        found = [
+            (tuple(messages), red_yellow_only)
+            for messages, red_yellow_only in ChatChannel.objects.filter(
+                team_id=team_id, active=True
+            ).values_list("messages", "red_yellow_only")
+        ]
+        cache.set(key, found, FOLLOWING_SECONDS)
+    return found
+
+
+def forget_following(team_id: int | None) -> None:
+    """A channel of the team changed: drop what was cached, now and once the change commits
+    (a write that reads it meanwhile would cache the state before the change)."""
+    if team_id is None:
+        return
+    key = _following_key(team_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def identities(user_ids: Iterable[int]) -> dict[int, ChatIdentity]:

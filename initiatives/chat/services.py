@@ -22,6 +22,7 @@ from initiatives.chat.models import (
     ChatKind,
     CrossTeamDigest,
 )
+from initiatives.chat.selectors import forget_following
 from initiatives.models import Membership, Team
 from initiatives.models.team import validate_time_zone
 from initiatives.outbox.api import enqueue
@@ -127,6 +128,7 @@ def chat_channel_create(
             red_yellow_only=red_yellow_only,
             created_by=actor,
         )
+        forget_following(team.pk)
         record(
             actor=actor,
             verb="chat_channel.created",
@@ -165,6 +167,7 @@ def chat_channel_update(
         if locked.active:
             locked.disabled_reason, locked.disabled_at = "", None
         locked.save()
+        forget_following(team.pk)
         after = _audit_view(locked)
         record(
             actor=actor,
@@ -190,6 +193,7 @@ def chat_channel_delete(*, channel: ChatChannel, actor: Any) -> None:
             before=_audit_view(channel),
         )
         channel.delete()
+        forget_following(team.pk)
 
 
 def chat_channel_disable(*, channel_id: int, reason: str) -> bool:
@@ -203,6 +207,7 @@ def chat_channel_disable(*, channel_id: int, reason: str) -> bool:
         channel.disabled_reason = reason[:500]
         channel.disabled_at = timezone.now()
         channel.save(update_fields=["active", "disabled_reason", "disabled_at", "updated_at"])
+        forget_following(channel.team_id)
         if channel.team_id is not None:
             record(
                 actor=None,

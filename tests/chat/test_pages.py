@@ -161,3 +161,43 @@ class TestCaseCallbacks:
 
     def __exit__(self, *exc):
         return self.context.__exit__(*exc)
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_channel_pages_and_lists_do_not_grow_queries_with_data(
+    client, clients, team, people, receiver, count, django_assert_max_num_queries
+):
+    from initiatives.chat.models import ChatDelivery
+
+    for n in range(count):
+        channel = make_channel(team, people["em"], receiver, f"c{n}", ["digest", "reminder"])
+        for week in range(count):
+            ChatDelivery.objects.create(
+                channel=channel, team=team, kind="digest", week=f"2026-W{week + 10}",
+                payload={"text": "x"}, status="sent",
+            )  # fmt: skip
+    client.force_login(people["em"])
+    with django_assert_max_num_queries(8):
+        assert client.get(channels_url(team)).status_code == 200
+    with django_assert_max_num_queries(9):
+        assert client.get(reverse("chat-channel", kwargs={"pk": channel.pk})).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert clients["em"].get("/api/v1/teams/PLAT/chat-channels/").status_code == 200
+    with django_assert_max_num_queries(8):
+        path = f"/api/v1/chat-channels/{channel.pk}/deliveries/"
+        assert clients["em"].get(path).status_code == 200
+
+
+def test_writes_of_a_team_without_channels_cost_chat_nothing(
+    team, people, initiative, django_assert_num_queries
+):
+    from initiatives import services
+    from initiatives.chat.selectors import following
+
+    assert following(team.pk) == []  # read once, then cached
+    with django_assert_num_queries(0):
+        assert following(team.pk) == []
+    services.initiative_transition(initiative=initiative, actor=people["dri"], to="scoping")
+    from initiatives.outbox.models import OutboxMessage
+
+    assert not OutboxMessage.objects.filter(kind="chat.event").exists()
