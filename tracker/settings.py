@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "initiatives",
     "initiatives.api",
     "initiatives.outbox",
+    "initiatives.chat",
     "axes",
 ]
 
@@ -385,6 +386,23 @@ CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
     "task": "initiatives.api.tasks.webhook_sweep",
     "schedule": 300.0,
     "options": {"expires": 300.0},
+}
+
+# --- Chat (initiatives.chat): Slack and Mattermost -------------------------------------------
+# The Slack app's signing secret (slash commands and interactivity are verified with it) and
+# its bot token (opening the update modal: views.open). The API base URL is a setting so that
+# the tests talk to a fake Slack on 127.0.0.1.
+SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
+SLACK_BOT_TOKEN = os.environ.get("SLACK_BOT_TOKEN", "")
+SLACK_API_BASE_URL = os.environ.get("SLACK_API_BASE_URL", "https://slack.com/api/")
+# The token(s) of the Mattermost slash command, comma-separated (one per command or server).
+MATTERMOST_COMMAND_TOKENS = env_list("MATTERMOST_COMMAND_TOKENS")
+# Encrypts the channels' webhook URLs at rest; defaults to SECRET_KEY.
+CHAT_ENCRYPTION_KEY = os.environ.get("CHAT_ENCRYPTION_KEY", "")
+CELERY_BEAT_SCHEDULE["chat-tick"] = {
+    "task": "shipshape_chat.tick",
+    "schedule": float(env_int("WEEKLY_TICK_SECONDS", 300)),
+    "options": {"expires": float(env_int("WEEKLY_TICK_SECONDS", 300))},
 }
 
 # --- Operations -------------------------------------------------------------------------------

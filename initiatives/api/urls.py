@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from initiatives.api.docs import swagger_view
 from initiatives.api.errors import not_found
 from initiatives.api.schema_view import CachedSchemaView
-from initiatives.api.v1 import evidence, initiatives, portfolio, webhooks, work
+from initiatives.api.v1 import chat, evidence, initiatives, portfolio, webhooks, work
 from tracker import converters  # noqa: F401  # registers <team>, <initiative>, <id>
 
 v1 = [
@@ -78,6 +78,22 @@ v1 = [
         "webhook-deliveries/<id:pk>/redeliver/",
         webhooks.WebhookRedeliverView.as_view(),
         name="api-webhook-redeliver",
+    ),
+    path(
+        "teams/<team:key>/chat-channels/",
+        chat.TeamChatChannelsView.as_view(),
+        name="api-chat-channels",
+    ),
+    path("chat-channels/<id:pk>/", chat.ChatChannelDetailView.as_view(), name="api-chat-channel"),
+    path(
+        "chat-channels/<id:pk>/deliveries/",
+        chat.ChatChannelDeliveriesView.as_view(),
+        name="api-chat-deliveries",
+    ),
+    path(
+        "chat-deliveries/<id:pk>/redeliver/",
+        chat.ChatRedeliverView.as_view(),
+        name="api-chat-redeliver",
     ),
 ]
 

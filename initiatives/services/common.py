@@ -145,10 +145,15 @@ def record(
     target: models.Model | None = None,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    via: str = "",
 ) -> ActivityEvent:
     """Append the audit row of one write. Every service calls this exactly once, inside the
     write's transaction: it moves the team's data version on, names the actor as they are
-    called today, and chains the row to the previous event of its initiative."""
+    called today, and chains the row to the previous event of its initiative.
+
+    ``via`` names where a write came from when not the web UI or the API (``"slack"``,
+    ``"mattermost"``): kept in the event's ``after`` data as ``via``, which the hash covers
+    like the rest of it (no new column, the chain's format unchanged)."""
     team = team_id if team_id is not None else initiative.team_id  # type: ignore[union-attr]
     # First, so that the team's lock orders the chain: the previous event read below is the
     # newest committed one, and no other writer of the team inserts in between.
@@ -163,7 +168,9 @@ def record(
         target_type=(target._meta.model_name or "") if target is not None else "",
         target_id=target.pk if target is not None else None,
         before={k: jsonable(v) for k, v in (before or {}).items()},
-        after={k: jsonable(v) for k, v in (after or {}).items()},
+        after={
+            k: jsonable(v) for k, v in {**(after or {}), **({"via": via} if via else {})}.items()
+        },
         created_at=timezone.now(),
     )
     previous = (

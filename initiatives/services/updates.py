@@ -41,8 +41,10 @@ def status_update_post(
     milestone: Milestone | None = None,
     week: str | None = None,
     now: dt.datetime | None = None,
+    via: str = "",
 ) -> StatusUpdate:
-    """Post this week's update, or revise it if one exists (the earlier text is kept)."""
+    """Post this week's update, or revise it if one exists (the earlier text is kept).
+    ``via``: the chat it came from, recorded on the audit event (``common.record``)."""
     check_text(progress=progress, risks=risks, next_week=next_week)
     with transaction.atomic():
         locked = lock_initiative(initiative)
@@ -116,5 +118,6 @@ def status_update_post(
             target=update,
             before=before,
             after={"health": health, "week": week, "revision": update.revision},
+            via=via,
         )
     return update

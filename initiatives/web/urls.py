@@ -6,9 +6,11 @@ from django.urls import path
 
 from initiatives.web.views import (
     accounts,
+    chat,
     dashboard,
     evidence,
     initiative,
+    integrations,
     pages,
     tokens,
     weekly,
@@ -71,6 +73,25 @@ urlpatterns = [
         name="weekly-subscribers",
     ),
     path("digest/unsubscribe/<token:token>/", weekly.unsubscribe, name="weekly-unsubscribe"),
+    # Chat: a team's channels, message previews, one's chat settings, and the endpoints that
+    # Slack and Mattermost call (authenticated by their signature or token, not a session)
+    path("teams/<team:key>/chat/", chat.team_channels, name="chat-channels"),
+    path("teams/<team:key>/chat/preview/", chat.message_preview, name="chat-preview"),
+    path("chat/channels/<id:pk>/", chat.channel_detail, name="chat-channel"),
+    path("chat/channels/<id:pk>/delete/", chat.channel_delete, name="chat-channel-delete"),
+    path("chat/deliveries/<id:pk>/resend/", chat.delivery_resend, name="chat-delivery-resend"),
+    path("settings/chat/", chat.chat_settings, name="chat-settings"),
+    path("integrations/slack/commands/", integrations.slack_command, name="slack-command"),
+    path(
+        "integrations/slack/interactions/",
+        integrations.slack_interaction,
+        name="slack-interaction",
+    ),
+    path(
+        "integrations/mattermost/commands/",
+        integrations.mattermost_command,
+        name="mattermost-command",
+    ),
     # Signing in and out, changing and resetting the password (views/accounts.py throttles)
     path("accounts/login/", accounts.sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -35,6 +35,8 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.parameters import ParameterLocation
 
 from initiatives import services
+from initiatives.chat.models import ChatDelivery
+from initiatives.chat.services import chat_channel_create
 from initiatives.models import ChecklistItem
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
@@ -150,8 +152,17 @@ def world(settings, team, people, keep_connection, loopback_only):
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint, event_type="milestone.slipped", payload={"id": "x"}
     )
+    chat_channel = chat_channel_create(
+        team=team, actor=em, kind="slack", name="#status", webhook_url="http://127.0.0.1:9/c",
+        messages=["digest"],
+    )  # fmt: skip
+    chat_delivery = ChatDelivery.objects.create(
+        channel=chat_channel, kind="digest", payload={"text": "x"}, status="sent"
+    )
     _, token = token_create(user=em, name="schemathesis")
     ids = {
+        "/api/v1/chat-channels/": chat_channel.pk,
+        "/api/v1/chat-deliveries/": chat_delivery.pk,
         "/api/v1/checklist-items/": ChecklistItem.objects.filter(initiative=initiative)[0].pk,
         "/api/v1/milestones/": milestone.pk,
         "/api/v1/tasks/": task.pk,

@@ -22,6 +22,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from initiatives import services
+from initiatives.chat.models import ChatDelivery
+from initiatives.chat.services import chat_channel_create
 from initiatives.models import ChecklistItem, Health, State, TaskState
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
@@ -94,6 +96,8 @@ WEB_MILESTONE_POST = by_role(302, 403, 302, 302, 302, 403, 404)
 WEB_CONTRIB_FORM = by_role(302, 403, 200, 200, 200, 200, 404)
 WEB_CONTRIB_POST = by_role(302, 403, 302, 302, 302, 302, 404)
 WEB_POST_ONLY = same(302, 405, 405)
+WEB_EM_ONLY_FORM = by_role(302, 403, 403, 403, 200, 403, 404)
+WEB_EM_ONLY_POST = by_role(302, 403, 403, 403, 302, 403, 404)
 API_MEMBER_READ = same(401, 200, 404)
 API_LOGGED_IN = same(401, 200, 200)
 API_DRI_EM_WRITE = by_role(401, 403, 403, 200, 200, 403, 404)
@@ -349,6 +353,83 @@ ROUTES: dict[str, Route] = {
         ("POST", lambda fx: {}),
         WEB_DRI_EM_POST,
     ),
+    # --- Chat (issue 18): the team's channels are its EM's; one's chat settings one's own;
+    # the endpoints Slack and Mattermost call answer only a signed request (401 otherwise) ---
+    "chat-channels": Route(
+        r("chat-channels", "team"),
+        WEB_EM_ONLY_FORM,
+        (
+            "POST",
+            lambda fx: {
+                "kind": "slack",
+                "name": "#x",
+                "webhook_url": "http://127.0.0.1:9/h",
+                "messages": "digest",
+            },
+        ),
+        WEB_EM_ONLY_POST,
+    ),
+    "chat-preview": Route(r("chat-preview", "team"), WEB_MEMBER_READ),
+    "chat-channel": Route(
+        r("chat-channel", "chat_channel"),
+        WEB_EM_ONLY_FORM,
+        ("POST", lambda fx: {"name": "#y", "messages": "digest", "active": "on"}),
+        WEB_EM_ONLY_POST,
+    ),
+    "chat-channel-delete": Route(
+        r("chat-channel-delete", "chat_channel"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {}),
+        WEB_EM_ONLY_POST,
+    ),
+    "chat-delivery-resend": Route(
+        r("chat-delivery-resend", "chat_delivery"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {}),
+        WEB_EM_ONLY_POST,
+    ),
+    "chat-settings": Route(
+        r("chat-settings"),
+        WEB_LOGGED_IN,
+        ("POST", lambda fx: {"action": "identity", "slack_user_id": "U0MATRIX"}),
+        same(302, 302, 302),
+    ),
+    "slack-command": Route(
+        r("slack-command"), everyone(405), ("POST", lambda fx: {}), everyone(401)
+    ),
+    "slack-interaction": Route(
+        r("slack-interaction"), everyone(405), ("POST", lambda fx: {}), everyone(401)
+    ),
+    "mattermost-command": Route(
+        r("mattermost-command"), everyone(405), ("POST", lambda fx: {}), everyone(401)
+    ),
+    "api-chat-channels": Route(
+        r("api-chat-channels", "team"),
+        API_EM_ONLY,
+        (
+            "POST",
+            lambda fx: {
+                "kind": "mattermost",
+                "name": "#x",
+                "messages": ["digest"],
+                "webhook_url": "http://127.0.0.1:9/h",
+            },
+        ),
+        created(API_EM_ONLY),
+    ),
+    "api-chat-channel": Route(
+        r("api-chat-channel", "chat_channel"),
+        API_EM_ONLY,
+        ("PATCH", lambda fx: {"name": "#z"}),
+        API_EM_ONLY,
+    ),
+    "api-chat-deliveries": Route(r("api-chat-deliveries", "chat_channel"), API_EM_ONLY),
+    "api-chat-redeliver": Route(
+        r("api-chat-redeliver", "chat_delivery"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {}),
+        {role: 202 if code == 200 else code for role, code in API_EM_ONLY.items()},
+    ),
 }
 
 
@@ -380,7 +461,16 @@ def world(team, people, initiative) -> dict[str, Any]:
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint, event_type="initiative.transitioned", payload={"x": 1}
     )
+    chat_channel = chat_channel_create(
+        team=team, actor=em, kind="slack", name="#status", webhook_url="http://127.0.0.1:9/c",
+        messages=["digest"],
+    )  # fmt: skip
+    chat_delivery = ChatDelivery.objects.create(
+        channel=chat_channel, kind="digest", week="2026-W47", payload={"text": "x"}, status="sent"
+    )
     return {
+        "chat_channel": chat_channel.pk,
+        "chat_delivery": chat_delivery.pk,
         "people": people,
         "team": team.key,
         "key": initiative.key,

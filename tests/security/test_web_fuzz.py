@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from initiatives import services
+from initiatives.chat.models import ChatChannel, ChatDelivery
 from initiatives.dashboard.summary import TABLE_FILTERS
 from initiatives.models import ChecklistItem
 from initiatives.tokens.services import token_create
@@ -72,6 +73,7 @@ QUERY = {
     "team-dashboard-csv": list(TABLE_FILTERS),
     "weekly-digest-preview": ["week"],
     "login": ["next"],
+    "chat-preview": ["kind"],
 }
 # Parameters read as a number or a week: any value that is not one is refused (400). The
 # others are free text or a choice, and a value they do not know is ignored (the dashboards'
@@ -163,7 +165,13 @@ def world(team, people):
     task = services.task_create(initiative=initiative, actor=dri, title="Spike")
     item = ChecklistItem.objects.filter(initiative=initiative)[0]
     token, _ = token_create(user=dri, name="fuzz")
+    channel = ChatChannel.objects.create(
+        team=team, kind="slack", name="#fuzz", webhook_url_encrypted="x", webhook_hint="x"
+    )
+    chat_delivery = ChatDelivery.objects.create(channel=channel, kind="digest", payload={})
     ids = {
+        "chat/channels/": channel.pk,
+        "chat/deliveries/": chat_delivery.pk,
         "milestones/": milestone.pk,
         "tasks/": task.pk,
         "checklist-items/": item.pk,
