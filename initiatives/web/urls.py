@@ -11,6 +11,7 @@ from initiatives.web.views import (
     initiative,
     pages,
     tokens,
+    transfer,
     weekly,
     work,
 )
@@ -71,6 +72,23 @@ urlpatterns = [
         name="weekly-subscribers",
     ),
     path("digest/unsubscribe/<token:token>/", weekly.unsubscribe, name="weekly-unsubscribe"),
+    # CSV downloads of the lists above (views/transfer.py)
+    path(
+        "teams/<team:team_key>/initiatives.csv",
+        transfer.team_initiatives_csv,
+        name="team-initiatives-csv",
+    ),
+    path(
+        "i/<initiative:key>/tasks.csv", transfer.initiative_tasks_csv, name="initiative-tasks-csv"
+    ),
+    path(
+        "i/<initiative:key>/updates.csv",
+        transfer.initiative_updates_csv,
+        name="initiative-updates-csv",
+    ),
+    path(
+        "i/<initiative:key>/slips.csv", transfer.initiative_slips_csv, name="initiative-slips-csv"
+    ),
     # Signing in and out, changing and resetting the password (views/accounts.py throttles)
     path("accounts/login/", accounts.sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -183,6 +183,12 @@ ROUTES: dict[str, Route] = {
     ),
     "api-initiative-activity": Route(r("api-initiative-activity", "key"), API_MEMBER_READ),
     "api-initiative-evidence": Route(r("api-initiative-evidence", "key"), API_MEMBER_READ),
+    # --- Import and export (transfer) ---
+    "api-team-export": Route(r("api-team-export", "team"), API_EM_ONLY),
+    "team-initiatives-csv": Route(r("team-initiatives-csv", "team"), WEB_MEMBER_READ),
+    "initiative-tasks-csv": Route(r("initiative-tasks-csv", "key"), WEB_MEMBER_READ),
+    "initiative-updates-csv": Route(r("initiative-updates-csv", "key"), WEB_MEMBER_READ),
+    "initiative-slips-csv": Route(r("initiative-slips-csv", "key"), WEB_MEMBER_READ),
     "api-checklist-item": Route(
         r("api-checklist-item", "item"),
         API_MEMBER_READ,
