@@ -221,8 +221,15 @@ CELERY_BEAT_SCHEDULE: dict = {
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # With acks late, Redis re-delivers a task not acknowledged within this time: keep it
     # above the longest countdown (the email retry cap) so a waiting retry is not doubled.
+    # A task a lost worker had taken is handed out again by the next "restore" sweep of a
+    # live worker after the visibility timeout. kombu sweeps every 10 s but scans Redis only
+    # on every 10th sweep (and once at start, when a message of a worker killed just before
+    # is not yet visible): up to ~100 s more. Scanning on every sweep (one ZRANGE) makes the
+    # bound CELERY_VISIBILITY_TIMEOUT + CELERY_RESTORE_SECONDS (README "How it runs").
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600)
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600),
+        "unacked_restore_interval": env_int("CELERY_RESTORE_SECONDS", 10),
+        "unacked_restore_throttle": 1,
     }
 
 # --- REST API -------------------------------------------------------------------------------
