@@ -165,6 +165,27 @@ STORAGES = {
     },
 }
 
+# --- Single sign-on (OpenID Connect; initiatives/sso, README "Single sign-on") ----------------
+# On when OIDC_DISCOVERY_URL is set: the provider's endpoints and keys come from its discovery
+# document. The backend only acts on the sign-in callback, so it is listed whatever the setting.
+AUTHENTICATION_BACKENDS.append("initiatives.sso.backend.SSOBackend")
+OIDC_DISCOVERY_URL = os.environ.get("OIDC_DISCOVERY_URL", "")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "")
+OIDC_GROUP_ROLES = os.environ.get("OIDC_GROUP_ROLES", "")
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", True)
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for the provider's end-session endpoint at sign-out
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+# The username and password form; with single sign-on it may be hidden (and refused).
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+
 # --- Email ----------------------------------------------------------------------------------
 # SMTP when EMAIL_HOST is set; otherwise every message is written as an .eml file under
 # var/mail/ (initiatives.weekly.mail.EmlFileBackend), which any mail client opens.

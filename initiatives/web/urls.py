@@ -10,6 +10,7 @@ from initiatives.web.views import (
     evidence,
     initiative,
     pages,
+    sso,
     tokens,
     transfer,
     weekly,
@@ -91,7 +92,10 @@ urlpatterns = [
     ),
     # Signing in and out, changing and resetting the password (views/accounts.py throttles)
     path("accounts/login/", accounts.sign_in, name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", accounts.sign_out, name="logout"),
+    # Single sign-on (OpenID Connect; views/sso.py): off (404) unless configured
+    path("oidc/authenticate/", sso.sso_start, name="sso-start"),
+    path("oidc/callback/", sso.sso_callback, name="sso-callback"),
     path(
         "accounts/password_change/",
         auth_views.PasswordChangeView.as_view(),

@@ -129,6 +129,9 @@ ROUTES: dict[str, Route] = {
         lambda fx: reverse("password_reset_confirm", args=["MQ", "bad-token"]), everyone(200)
     ),
     "password_reset_complete": Route(r("password_reset_complete"), everyone(200)),
+    # Single sign-on is off unless configured (tests/sso runs it against a real provider).
+    "sso-start": Route(r("sso-start"), everyone(404)),
+    "sso-callback": Route(r("sso-callback"), everyone(404)),
     # --- Dashboard ---
     "dashboard": Route(r("dashboard"), WEB_LOGGED_IN),
     "dashboard-csv": Route(r("dashboard-csv"), WEB_LOGGED_IN),
