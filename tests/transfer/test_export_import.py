@@ -32,13 +32,19 @@ IDS = {"id", "target_id", "content_hash", "prev_hash", "origin_hash", "exported_
 
 def comparable(export: dict[str, Any]) -> dict[str, Any]:
     """The export without ids, with each reference to a milestone replaced by its title, and
-    without the event that records the import itself."""
+    without the event that records the import itself. Events' before and after values are
+    compared as they are: the restore copies them verbatim, ids of the old rows included."""
     titles = {m["id"]: m["title"] for i in export["initiatives"] for m in i["milestones"]}
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
             return {
-                k: (titles.get(v) if k == "milestone" else strip(v))
+                # An event's before and after are history as written: copied verbatim.
+                k: v
+                if k in ("before", "after")
+                else titles.get(v)
+                if k == "milestone"
+                else strip(v)
                 for k, v in value.items()
                 if k not in IDS
             }
