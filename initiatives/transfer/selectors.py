@@ -31,22 +31,14 @@ from initiatives.models import (
 )
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import NotFound
+from initiatives.services.teams import EDITABLE_FIELDS as TEAM_SETTINGS
 
 FORMAT = "shipshape-team-export"
 VERSION = 1
 
 User = get_user_model()
 
-TEAM_FIELDS = (
-    "key",
-    "name",
-    "time_zone",
-    "reminder_weekday",
-    "reminder_time",
-    "digest_weekday",
-    "digest_time",
-    "created_at",
-)
+TEAM_FIELDS = ("key", *TEAM_SETTINGS, "created_at")
 INITIATIVE_FIELDS = (
     "id",
     "number",
