@@ -23,6 +23,7 @@ from initiatives.sso import config
 from initiatives.sso.services import memberships_sync
 from tests.factories import TeamFactory, UserFactory
 from tests.reliability.processes import free_port, wait_for
+from tracker.security import slowed_attempt_is_not_a_failure
 
 ROOT = Path(__file__).resolve().parents[2]
 User = get_user_model()
@@ -229,3 +230,9 @@ def test_memberships_follow_the_groups_in_the_mapped_teams_only(db):
     assert memberships_sync(user=user, roles={"PLAT": Role.ENGINEER}, managed={"PLAT"}) == []
     verbs = ActivityEvent.objects.filter(team__in=[plat, ops]).values_list("verb", flat=True)
     assert sorted(verbs) == ["team.member_added", "team.member_removed"]
+
+
+def test_a_failed_single_sign_on_never_counts_towards_a_password_lockout(rf):
+    callback = rf.get("/oidc/callback/", {"code": "x", "state": "y"})
+    assert slowed_attempt_is_not_a_failure(callback, {"nonce": "n", "code_verifier": "v"})
+    assert not slowed_attempt_is_not_a_failure(rf.post("/accounts/login/"), {"username": "pat"})
