@@ -7,7 +7,7 @@ PORT   ?= 8000
 # pytest-xdist workers; 2 on the 2-core CI machine.
 TEST_WORKERS ?= auto
 
-.PHONY: run test install install-dev lint format migrate bench clean
+.PHONY: run test install install-dev lint format migrate bench image clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ format: install-dev
 bench: install-dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The container image built and run as CI does (.ci/image.py; podman, PostgreSQL and Redis).
+image: install-dev
+	$(BIN)/python .ci/image.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -30,6 +30,11 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import Counter, Histogram
 
+# Multiprocess metrics live in files there, created with the first metric (at import): on a
+# read-only image /tmp is a fresh tmpfs, so the directory may not exist yet.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")

@@ -139,8 +139,10 @@ user_login_failed.connect(_count_failure, dispatch_uid="shipshape-login-failures
 
 def slowed_attempt_is_not_a_failure(request: HttpRequest, credentials: Any) -> bool:
     """``AXES_WHITELIST_CALLABLE``: an attempt refused by the slow-down (its password was
-    never checked) does not count towards the (username, address) lockout."""
-    return login_slowed_down(request)
+    never checked) does not count towards the (username, address) lockout, nor does a single
+    sign-on callback (no username: no password was guessed; counted, its failures would lock
+    every single sign-on from a shared address)."""
+    return login_slowed_down(request) or "username" not in (credentials or {})
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

@@ -155,7 +155,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# The image collects them outside var/ (which may be a tmpfs there): STATIC_ROOT.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -165,6 +166,27 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# --- Single sign-on (OpenID Connect; initiatives/sso, README "Single sign-on") ----------------
+# On when OIDC_DISCOVERY_URL is set: the provider's endpoints and keys come from its discovery
+# document. The backend only acts on the sign-in callback, so it is listed whatever the setting.
+AUTHENTICATION_BACKENDS.append("initiatives.sso.backend.SSOBackend")
+OIDC_DISCOVERY_URL = os.environ.get("OIDC_DISCOVERY_URL", "")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "")
+OIDC_GROUP_ROLES = os.environ.get("OIDC_GROUP_ROLES", "")
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", True)
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for the provider's end-session endpoint at sign-out
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+# The username and password form; with single sign-on it may be hidden (and refused).
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
 
 # --- Email ----------------------------------------------------------------------------------
 # SMTP when EMAIL_HOST is set; otherwise every message is written as an .eml file under
@@ -222,8 +244,15 @@ CELERY_BEAT_SCHEDULE: dict = {
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # With acks late, Redis re-delivers a task not acknowledged within this time: keep it
     # above the longest countdown (the email retry cap) so a waiting retry is not doubled.
+    # A task a lost worker had taken is handed out again by the next "restore" sweep of a
+    # live worker after the visibility timeout. kombu sweeps every 10 s but scans Redis only
+    # on every 10th sweep (and once at start, when a message of a worker killed just before
+    # is not yet visible): up to ~100 s more. Scanning on every sweep (one ZRANGE) makes the
+    # bound CELERY_VISIBILITY_TIMEOUT + CELERY_RESTORE_SECONDS (README "How it runs").
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600)
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600),
+        "unacked_restore_interval": env_int("CELERY_RESTORE_SECONDS", 10),
+        "unacked_restore_throttle": 1,
     }
 
 # --- REST API -------------------------------------------------------------------------------

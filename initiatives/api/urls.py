@@ -6,12 +6,13 @@ from django.urls import include, path, re_path
 from initiatives.api.docs import swagger_view
 from initiatives.api.errors import not_found
 from initiatives.api.schema_view import CachedSchemaView
-from initiatives.api.v1 import chat, evidence, initiatives, portfolio, webhooks, work
+from initiatives.api.v1 import chat, evidence, initiatives, portfolio, transfer, webhooks, work
 from tracker import converters  # noqa: F401  # registers <team>, <initiative>, <id>
 
 v1 = [
     path("teams/", initiatives.TeamListView.as_view(), name="api-teams"),
     path("teams/<team:key>/", initiatives.TeamDetailView.as_view(), name="api-team"),
+    path("teams/<team:key>/export/", transfer.TeamExportView.as_view(), name="api-team-export"),
     path("teams/<team:key>/webhooks/", webhooks.TeamWebhooksView.as_view(), name="api-webhooks"),
     path("initiatives/", initiatives.InitiativeListView.as_view(), name="api-initiatives"),
     path(

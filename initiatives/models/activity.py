@@ -60,6 +60,11 @@ class ActivityEvent(models.Model):
     # the previous event's content and of this one's (``audit.chain.content_hash``).
     prev_hash = models.CharField(max_length=64, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
+    # Marks an event restored from another installation's export (``transfer.services``):
+    # the content hash it had there. Ids change on import, so the chain is sealed again here;
+    # this ties each imported event to the chain in the exported file. Empty for events
+    # written here.
+    origin_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = ActivityEventQuerySet.as_manager()
 

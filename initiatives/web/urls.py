@@ -12,7 +12,9 @@ from initiatives.web.views import (
     initiative,
     integrations,
     pages,
+    sso,
     tokens,
+    transfer,
     weekly,
     work,
 )
@@ -92,9 +94,29 @@ urlpatterns = [
         integrations.mattermost_command,
         name="mattermost-command",
     ),
+    # CSV downloads of the lists above (views/transfer.py)
+    path(
+        "teams/<team:team_key>/initiatives.csv",
+        transfer.team_initiatives_csv,
+        name="team-initiatives-csv",
+    ),
+    path(
+        "i/<initiative:key>/tasks.csv", transfer.initiative_tasks_csv, name="initiative-tasks-csv"
+    ),
+    path(
+        "i/<initiative:key>/updates.csv",
+        transfer.initiative_updates_csv,
+        name="initiative-updates-csv",
+    ),
+    path(
+        "i/<initiative:key>/slips.csv", transfer.initiative_slips_csv, name="initiative-slips-csv"
+    ),
     # Signing in and out, changing and resetting the password (views/accounts.py throttles)
     path("accounts/login/", accounts.sign_in, name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", accounts.sign_out, name="logout"),
+    # Single sign-on (OpenID Connect; views/sso.py): off (404) unless configured
+    path("oidc/authenticate/", sso.sso_start, name="sso-start"),
+    path("oidc/callback/", sso.sso_callback, name="sso-callback"),
     path(
         "accounts/password_change/",
         auth_views.PasswordChangeView.as_view(),

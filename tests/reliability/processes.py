@@ -151,6 +151,7 @@ class Stack:
             CONN_MAX_AGE="60",
             CELERY_BROKER_URL=broker_url,
             CELERY_VISIBILITY_TIMEOUT="5",
+            CELERY_RESTORE_SECONDS="1",
             SHIPSHAPE_VAR_DIR=str(self.var),
             OUTBOX_DRAIN_SECONDS="2",
             WEEKLY_TICK_SECONDS="3600",
@@ -195,6 +196,18 @@ class Stack:
             str(BIN / "celery"), "-A", "tracker", "worker", "--pool=solo", "--concurrency=1",
             "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle",
         ])  # fmt: skip
+
+    def wait_worker_ready(self, timeout: float = 60) -> None:
+        """Until the worker answers a ping: it is consuming (its first restore scan is done)."""
+
+        def answers() -> bool:
+            result = subprocess.run(
+                [str(BIN / "celery"), "-A", "tracker", "inspect", "ping", "--timeout", "2"],
+                cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=30,
+            )  # fmt: skip
+            return result.returncode == 0 and "pong" in result.stdout
+
+        wait_for(answers, timeout, "the worker answering a ping", interval=0.5)
 
     def start_beat(self) -> None:
         self._start("beat", [

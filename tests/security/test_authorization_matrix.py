@@ -133,6 +133,9 @@ ROUTES: dict[str, Route] = {
         lambda fx: reverse("password_reset_confirm", args=["MQ", "bad-token"]), everyone(200)
     ),
     "password_reset_complete": Route(r("password_reset_complete"), everyone(200)),
+    # Single sign-on is off unless configured (tests/sso runs it against a real provider).
+    "sso-start": Route(r("sso-start"), everyone(404)),
+    "sso-callback": Route(r("sso-callback"), everyone(404)),
     # --- Dashboard ---
     "dashboard": Route(r("dashboard"), WEB_LOGGED_IN),
     "dashboard-csv": Route(r("dashboard-csv"), WEB_LOGGED_IN),
@@ -187,6 +190,12 @@ ROUTES: dict[str, Route] = {
     ),
     "api-initiative-activity": Route(r("api-initiative-activity", "key"), API_MEMBER_READ),
     "api-initiative-evidence": Route(r("api-initiative-evidence", "key"), API_MEMBER_READ),
+    # --- Import and export (transfer) ---
+    "api-team-export": Route(r("api-team-export", "team"), API_EM_ONLY),
+    "team-initiatives-csv": Route(r("team-initiatives-csv", "team"), WEB_MEMBER_READ),
+    "initiative-tasks-csv": Route(r("initiative-tasks-csv", "key"), WEB_MEMBER_READ),
+    "initiative-updates-csv": Route(r("initiative-updates-csv", "key"), WEB_MEMBER_READ),
+    "initiative-slips-csv": Route(r("initiative-slips-csv", "key"), WEB_MEMBER_READ),
     "api-checklist-item": Route(
         r("api-checklist-item", "item"),
         API_MEMBER_READ,

@@ -18,8 +18,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.urls import reverse
 
+from initiatives.sso import config as sso_config
 from initiatives.tokens.services import tokens_revoke_all
 from tracker.security import client_address, login_slowed_down, spend
 
@@ -37,7 +39,36 @@ class SignInForm(AuthenticationForm):
 
 
 class SignInView(auth_views.LoginView):
+    """The password form, and the single sign-on button when it is configured; with
+    ``PASSWORD_LOGIN`` off (and single sign-on on) the form is hidden and a posted password
+    is refused."""
+
     form_class = SignInForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "sso_enabled": sso_config.enabled(),
+            "sso_name": sso_config.provider_name(),
+            "password_login": sso_config.password_login(),
+        }
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not sso_config.password_login():
+            return HttpResponseForbidden("Sign in through single sign-on.")
+        return super().post(request, *args, **kwargs)
+
+
+class SignOutView(auth_views.LogoutView):
+    """Ends the session here; after a single sign-on, also at the provider when it has an
+    end-session endpoint (it then sends the browser back to the sign-in page)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        id_token = request.session.get("oidc_id_token")
+        response = super().post(request, *args, **kwargs)
+        after = f"{settings.SITE_URL}{reverse('login')}"
+        end_session = sso_config.end_session_url(id_token, after)
+        return HttpResponseRedirect(end_session) if end_session else response
 
 
 class ThrottledPasswordResetForm(PasswordResetForm):
@@ -101,5 +132,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 sign_in = SignInView.as_view()
+sign_out = SignOutView.as_view()
 password_reset = PasswordResetView.as_view()
 password_reset_confirm = PasswordResetConfirmView.as_view()

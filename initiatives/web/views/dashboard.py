@@ -6,7 +6,6 @@ JSON at ``/api/v1/portfolio/`` (``api.v1.portfolio``). Every figure comes from
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +28,7 @@ from initiatives.rules.permissions import is_contributor
 from initiatives.rules.workflow import DUE_SOON_DAYS
 from initiatives.selectors.portfolio import MemberTeam, member_teams
 from initiatives.selectors.versions import newest_event_id, read_key, remember
+from initiatives.transfer.lists import safe_cell
 
 STATE_COLORS = {
     State.DISCOVERY: "#8c959f",
@@ -234,15 +234,7 @@ def dashboard_csv(request: HttpRequest, key: str | None = None) -> HttpResponse:
 
 
 def _csv_cell(name: str, value: Any) -> str:
-    if name == "dri":
-        value = value["name"]
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = "" if value is None else str(value)
-    # A leading =, +, - or @ makes spreadsheets evaluate the cell as a formula.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return safe_cell(value["name"] if name == "dri" else value)
 
 
 # --- Charts ----------------------------------------------------------------------------------

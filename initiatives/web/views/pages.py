@@ -60,7 +60,7 @@ def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _filters(request: AuthenticatedHttpRequest) -> read.BoardFilters:
+def board_filters(request: AuthenticatedHttpRequest) -> read.BoardFilters:
     """Filters from the query string; unknown values are ignored rather than refused, so a
     stale bookmark still shows the board."""
     state = request.GET.get("state", "")
@@ -112,7 +112,7 @@ def team_detail(request: AuthenticatedHttpRequest, team_key: str) -> HttpRespons
         team = read.team_for(request.user, team_key)
     except Team.DoesNotExist:
         raise Http404("No such team.") from None
-    filters = _filters(request)
+    filters = board_filters(request)
     view = "table" if request.GET.get("view") == "table" else "board"
     total, listing = _listing(request, team, filters, view)
     people: list[Membership] = read.team_people(team)
