@@ -330,7 +330,8 @@ def check_request(request: Request) -> None:
     match = request._request.resolver_match
     if match is None:
         return
-    operation = operations().get((path_shape(match.route), request.method or ""))
+    method = "GET" if request.method == "HEAD" else request.method or ""  # HEAD answers as GET
+    operation = operations().get((path_shape(match.route), method))
     if operation is None:
         return
     fields: dict[str, list[str]] = {}

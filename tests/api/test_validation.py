@@ -44,6 +44,11 @@ def test_query_values_the_schema_refuses_are_400(clients, initiative, query, fie
     refused(clients["dri"].get(f"/api/v1/initiatives/?{query}"), field)
 
 
+def test_head_is_checked_like_get(clients, initiative):
+    response = clients["dri"].head("/api/v1/initiatives/?page_size=null")
+    assert response.status_code == 400
+
+
 def test_each_list_refuses_what_its_schema_refuses(clients, initiative):
     client = clients["dri"]
     key = initiative.key
