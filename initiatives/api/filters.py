@@ -9,8 +9,10 @@ import django_filters as filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
-from rest_framework.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from initiatives.api.validation import WEEK, parse_date_time
 from initiatives.models import (
     ActivityEvent,
     Health,
@@ -21,10 +23,11 @@ from initiatives.models import (
     TaskState,
 )
 
-WEEK_VALIDATOR = RegexValidator(r"^[0-9]{4}-W[0-9]{2}$", "A week is written like 2026-W47.")
+WEEK_VALIDATOR = RegexValidator(WEEK, "A week is written like 2026-W47.")
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     """An integer id within the database's range (larger numbers are refused, not sent)."""
 
@@ -36,13 +39,36 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class DateTimeField(forms.Field):
+    """An RFC 3339 date-time, read as the API's schema checks it (``api.validation``): any
+    case, a leap second as the second before it."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value in self.empty_values:
+            return None
+        parsed = parse_date_time(str(value))
+        if parsed is None:
+            raise forms.ValidationError("Enter a date and time like 2026-12-01T09:30:00Z.")
+        return parsed
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class DateTimeFilter(filters.Filter):
+    field_class = DateTimeField
+
+
+@extend_schema_field({"type": "string", "pattern": WEEK})
+class WeekFilter(filters.CharFilter):
+    """An ISO week; the schema says its form (``api.validation`` refuses any other)."""
+
+
 class InitiativeFilter(filters.FilterSet):
     team = filters.CharFilter(field_name="team__key", lookup_expr="iexact", help_text="Team key")
     state = filters.MultipleChoiceFilter(choices=State.choices)
     health = filters.MultipleChoiceFilter(choices=Health.choices)
     dri = filters.CharFilter(method="filter_dri", help_text="Username of the DRI, or `me`.")
     q = filters.CharFilter(method="filter_q", help_text="Search in key, title and summary.")
-    updated_after = filters.IsoDateTimeFilter(method="filter_updated_after")
+    updated_after = DateTimeFilter(method="filter_updated_after")
     ordering = filters.OrderingFilter(
         fields=(
             ("updated_at", "updated_at"),
@@ -75,8 +101,8 @@ class InitiativeFilter(filters.FilterSet):
     def filter_updated_after(self, queryset: QuerySet, name: str, value: dt.datetime) -> QuerySet:
         try:
             value = value.astimezone(dt.UTC)
-        except OverflowError:
-            raise ValidationError({"updated_after": ["Date out of range."]}) from None
+        except OverflowError:  # within a day of year 1 or of year 9999 once in UTC
+            return queryset if value.year == 1 else queryset.none()
         return queryset.filter(updated_at__gt=value)
 
 
@@ -94,7 +120,7 @@ class UpdateFilter(filters.FilterSet):
     team = filters.CharFilter(
         field_name="initiative__team__key", lookup_expr="iexact", help_text="Team key"
     )
-    week = filters.CharFilter(validators=[WEEK_VALIDATOR], help_text="ISO week, e.g. 2026-W47")
+    week = WeekFilter(validators=[WEEK_VALIDATOR], help_text="ISO week, e.g. 2026-W47")
     health = filters.MultipleChoiceFilter(choices=Health.choices)
 
     class Meta:

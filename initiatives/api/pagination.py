@@ -26,6 +26,14 @@ class LoadingPaginator(Paginator):
         return page
 
 
+def bounded(parameters: list[dict[str, Any]], max_page_size: int) -> list[dict[str, Any]]:
+    """The page parameters as the paginators read them: a page number from 1, a page size from
+    1 to ``max_page_size`` (the schema says so, and the API refuses anything else with 400
+    rather than fall back on the default as DRF does)."""
+    limits = {"page": {"minimum": 1}, "page_size": {"minimum": 1, "maximum": max_page_size}}
+    return [{**p, "schema": {**p["schema"], **limits.get(p["name"], {})}} for p in parameters]
+
+
 def every_key_required(schema: dict[str, Any]) -> dict[str, Any]:
     """DRF's page schema, with ``next`` and ``previous`` required: they are always sent (null
     at either end)."""
@@ -46,6 +54,9 @@ class PageNumber(PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return every_key_required(super().get_paginated_response_schema(schema))
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return bounded(super().get_schema_operation_parameters(view), self.max_page_size)
+
     def django_paginator_class(self, object_list: Any, per_page: int) -> Paginator:  # type: ignore[override]
         return LoadingPaginator(object_list, per_page, load=getattr(self, "_load", list))
 
@@ -60,3 +71,6 @@ class ActivityCursor(CursorPagination):
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return every_key_required(super().get_paginated_response_schema(schema))
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return bounded(super().get_schema_operation_parameters(view), self.max_page_size)

@@ -1,7 +1,8 @@
 """The API's reading of request bodies: JSON, refused with 400 before any view sees it when it
 nests deeper than ``MAX_DEPTH`` (Python's parser would hit its recursion limit near 1,000 and
-answer 500) or holds a NUL character in any key or string (PostgreSQL cannot store or compare
-it). Query strings are checked by ``tracker.request_checks`` and the filters."""
+answer 500) or holds a NUL character or a lone surrogate (``"\\ud800"`` in JSON, not a character: it
+cannot be encoded, for PostgreSQL or anything else) in any key or string.
+Query strings are checked by ``tracker.request_checks``, then by ``api.validation``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,18 @@ from rest_framework.parsers import JSONParser
 # No request of this API nests deeper than a list of objects in an object (3); generous.
 MAX_DEPTH = 32
 NUL_MESSAGE = "Null characters are not allowed."
+SURROGATE_MESSAGE = "Surrogate characters are not allowed."
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return NUL_MESSAGE
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return SURROGATE_MESSAGE
+    return None
 
 
 def _problem(data: Any) -> tuple[str, str] | None:
@@ -23,13 +36,15 @@ def _problem(data: Any) -> tuple[str, str] | None:
         if depth > MAX_DEPTH:
             return where or "non_field_errors", f"Nested deeper than {MAX_DEPTH} levels."
         if isinstance(value, str):
-            if "\x00" in value:
-                return where or "non_field_errors", NUL_MESSAGE
+            refusal = _text_problem(value)
+            if refusal:
+                return where or "non_field_errors", refusal
         elif isinstance(value, dict):
             for key, item in value.items():
                 name = f"{where}.{key}" if where else str(key)
-                if "\x00" in key:
-                    return name.replace("\x00", ""), NUL_MESSAGE
+                refusal = _text_problem(key)
+                if refusal:
+                    return name.encode("utf-8", "replace").decode().replace("\x00", ""), refusal
                 stack.append((item, name, depth + 1))
         elif isinstance(value, list):
             stack.extend(

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import URLValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 
 from initiatives.api.serializers.common import (
     ErrorSerializer,
     GateBlockedSerializer,
     StaleWriteSerializer,
 )
+from initiatives.api.validation import NO_NUL, NOT_BLANK, url_pattern
 
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input (`invalid`, `invalid_transition`, `reason_required`, ...); "
+    400: "Input this schema refuses (`invalid`), or valid input a rule refuses "
+    "(`not_contributor`, `date_in_past`, `invalid_transition`, `reason_required`, ...); "
     "`fields` names the offending fields.",
     403: "The caller may see the object but not do this (`forbidden`).",
     404: "No such object, or the caller is not a member of its team (`not_found`).",
@@ -85,6 +89,9 @@ class AutoSchema(SpectacularAutoSchema):
             extra["403"] = {"description": "Not allowed (`forbidden`), or a session without CSRF."}
         for code, response in extra.items():
             operation["responses"].setdefault(code, {**response, "content": body})
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query":
+                parameter["schema"] = refused_text(parameter["schema"], blank=True)
         return operation
 
     def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
@@ -93,4 +100,39 @@ class AutoSchema(SpectacularAutoSchema):
             # A body naming a field the operation does not take is refused (400 "Unknown
             # fields.", api/v1/base.py), so the schema says no other property is allowed.
             schema["additionalProperties"] = False
+            if getattr(serializer, "partial_on_patch", True) is False:
+                # A PATCH whose view reads the whole body: its required fields stay required.
+                required = [f.field_name for f in serializer.fields.values() if f.required]
+                if required:
+                    schema["required"] = required
+            properties = schema.get("properties", {})
+            for name, field in serializer.fields.items():
+                if name in properties:
+                    properties[name] = said_refusals(field, properties[name])
         return schema
+
+
+def refused_text(schema: dict[str, Any], *, blank: bool) -> dict[str, Any]:
+    """A string schema with no form of its own says NUL is refused (PostgreSQL cannot store it),
+    and blank text too unless ``blank``."""
+    if schema.get("type") != "string" or {"enum", "pattern", "format"} & schema.keys():
+        return schema
+    return {**schema, "pattern": NO_NUL if blank else NOT_BLANK}
+
+
+def said_refusals(field: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """A request field's schema saying what else the API refuses, so that any input the schema
+    allows is read (checked by schemathesis' positive_data_acceptance): NUL characters, text
+    that is blank once trimmed, URLs Django's validator refuses (``api.validation``)."""
+    if isinstance(field, serializers.ListField) and schema.get("type") == "array":
+        return {**schema, "items": said_refusals(field.child, schema["items"])}
+    if isinstance(field, serializers.URLField):
+        # Every URL validator of the field must accept it: the narrowest set of schemes.
+        validators = [v for v in field.validators if isinstance(v, URLValidator)]
+        schemes = set.intersection(*(set(v.schemes) for v in validators))
+        outer = {k: schema[k] for k in ("description", "default", "nullable") if k in schema}
+        limit = {"maxLength": field.max_length} if field.max_length else {}
+        pattern = url_pattern(schemes, blank=field.allow_blank)
+        return {**outer, "type": "string", **limit, "pattern": pattern}
+    blank = not isinstance(field, serializers.CharField) or field.allow_blank
+    return refused_text(schema, blank=blank or not field.trim_whitespace)

@@ -111,7 +111,8 @@ def ensure_team_member(user: Any, team_id: int, field: str, *, allow_viewer: boo
     roles = Membership.objects.filter(team_id=team_id, user=user).values_list("role", flat=True)
     role = next(iter(roles), None)
     if role is None or (not allow_viewer and role == "viewer"):
-        raise ValidationFailed(fields={field: [f"{user} is not a contributor of this team."]})
+        message = f"{user} is not a contributor of this team."
+        raise ValidationFailed(message, fields={field: [message]}, code="not_contributor")
 
 
 def jsonable(value: Any) -> Any:

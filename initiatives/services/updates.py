@@ -11,7 +11,7 @@ from django.utils import timezone
 from initiatives.models import Initiative, Milestone, State, StatusUpdate, StatusUpdateRevision
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import Conflict, ValidationFailed
-from initiatives.rules.workflow import iso_week, parse_iso_week, update_errors, weeks_between
+from initiatives.rules.workflow import iso_week, update_errors, weeks_between
 from initiatives.services.common import (
     check_text,
     ensure_writable,
@@ -58,11 +58,13 @@ def status_update_post(
             raise Conflict("A finished initiative needs no more weekly updates.", code="read_only")
         this_week = current_week(locked, now)
         week = week or this_week
-        parse_iso_week(week)
-        if not 0 <= weeks_between(week, this_week) <= BACKFILL_WEEKS:
-            raise ValidationFailed(
-                fields={"week": [f"Post for this week ({this_week}) or last week only."]}
-            )
+        try:
+            weeks_ago: int | None = weeks_between(week, this_week)
+        except ValidationFailed:  # not a week at all (2025-W53, 0000-W01)
+            weeks_ago = None
+        if weeks_ago is None or not 0 <= weeks_ago <= BACKFILL_WEEKS:
+            message = f"Post for this week ({this_week}) or last week only."
+            raise ValidationFailed(message, fields={"week": [message]}, code="week_not_open")
         progress, risks, next_week = (
             (progress or "").strip(),
             (risks or "").strip(),
@@ -72,7 +74,9 @@ def status_update_post(
         if milestone is not None and milestone.initiative_id != locked.pk:
             errors["milestone"] = ["That milestone belongs to another initiative."]
         if errors:
-            raise ValidationFailed("The update is incomplete.", fields=errors)
+            raise ValidationFailed(
+                "The update is incomplete.", fields=errors, code="update_incomplete"
+            )
 
         existing = (
             StatusUpdate.objects.select_for_update().filter(initiative=locked, week=week).first()

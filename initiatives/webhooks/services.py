@@ -46,7 +46,7 @@ def _clean_url(url: str) -> str:
     url = (url or "").strip()
     refusal = url_refusal(url)
     if refusal:
-        raise ValidationFailed(fields={"url": [refusal]})
+        raise ValidationFailed(refusal, fields={"url": [refusal]}, code="url_not_public")
     return url
 
 

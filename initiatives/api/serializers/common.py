@@ -10,7 +10,7 @@ every answer of the suite against the schema, so a function and its class cannot
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NoReturn
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -164,18 +164,30 @@ class UsernameField(serializers.SlugRelatedField):
 
     default_error_messages = {
         **serializers.SlugRelatedField.default_error_messages,
-        "does_not_exist": "{value} is not a contributor of this team.",
+        "not_contributor": "{value} is not a contributor of this team.",
     }
 
     def __init__(self, **kwargs: Any):
         super().__init__(slug_field="username", queryset=User.objects.all(), **kwargs)
 
+    def fail(self, key: str, **kwargs: Any) -> NoReturn:
+        # The code the services give someone outside the team (``api.v1.base.REFERENCE_CODES``).
+        super().fail("not_contributor" if key == "does_not_exist" else key, **kwargs)
+
 
 class MilestoneIdField(serializers.PrimaryKeyRelatedField):
     """A milestone id; the services check that it belongs to the initiative."""
 
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "unknown_milestone": "No milestone {pk_value}.",
+    }
+
     def __init__(self, **kwargs: Any):
         super().__init__(queryset=Milestone.objects.all(), **kwargs)
+
+    def fail(self, key: str, **kwargs: Any) -> NoReturn:
+        super().fail("unknown_milestone" if key == "does_not_exist" else key, **kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
         # Ids beyond a 64-bit integer are not ids (and would overflow the database driver).

@@ -45,6 +45,7 @@ from initiatives.rules.checklists import (
     is_required,
     is_satisfied,
 )
+from initiatives.rules.limits import TEXT_CHARS
 from initiatives.rules.workflow import transitions_from
 from initiatives.selectors.initiatives import InitiativeDetail, InitiativeRow
 
@@ -209,7 +210,9 @@ class InitiativeDetailSerializer(InitiativeSerializer):
 class InitiativeCreateSerializer(serializers.Serializer):
     team = serializers.CharField(max_length=10, help_text="Team key, e.g. PLAT")
     title = serializers.CharField(max_length=200)
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    summary = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_CHARS
+    )
     dri = UsernameField(required=False, allow_null=True, default=None)
     design_doc_url = serializers.URLField(
         required=False, allow_blank=True, default="", max_length=500
@@ -229,7 +232,7 @@ class InitiativeCreateSerializer(serializers.Serializer):
 
 class InitiativeUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
-    summary = serializers.CharField(required=False, allow_blank=True)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_CHARS)
     dri = UsernameField(required=False)
     design_doc_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     target_date = serializers.DateField(required=False, allow_null=True)
@@ -346,6 +349,9 @@ class ChecklistsSerializer(serializers.Serializer):
 
 
 class ChecklistItemChangeSerializer(serializers.Serializer):
+    # A PATCH, but the whole change: ``status`` says what it does (``api.schema``).
+    partial_on_patch = False
+
     status = serializers.ChoiceField(choices=ItemStatus.choices)
     evidence = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

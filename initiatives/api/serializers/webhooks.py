@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.validators import URLValidator
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -96,12 +97,14 @@ class WebhookDeliverySerializer(serializers.Serializer):
 
 
 class WebhookEndpointInputSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=500)
+    # Deliveries go to http(s) only (the schema's pattern says so: ``api.schema``).
+    url = serializers.URLField(max_length=500, validators=[URLValidator(schemes=["http", "https"])])
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WEBHOOK_EVENTS), min_length=1, max_length=20
     )
     secret = serializers.CharField(
         required=False,
+        trim_whitespace=False,  # a secret is taken as given
         min_length=16,
         max_length=128,
         help_text="Signing secret; generated (and returned once) when omitted.",

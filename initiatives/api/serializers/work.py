@@ -17,6 +17,7 @@ from initiatives.api.serializers.common import (
     iso_datetime,
     user_ref,
 )
+from initiatives.api.validation import WEEK
 from initiatives.models import (
     ActivityEvent,
     Health,
@@ -28,6 +29,7 @@ from initiatives.models import (
     TaskState,
 )
 from initiatives.rules.dates import DATE_CHANGE_KINDS, change_kind, date_moves
+from initiatives.rules.limits import TEXT_CHARS
 
 # --- Milestones --------------------------------------------------------------------------------
 
@@ -126,7 +128,9 @@ class MilestoneSerializer(serializers.Serializer):
 class MilestoneCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     due_date = serializers.DateField()
-    scope = serializers.CharField(required=False, allow_blank=True, default="")
+    scope = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_CHARS
+    )
     position = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10000)
     backfill = serializers.BooleanField(
         required=False,
@@ -139,7 +143,7 @@ class MilestoneCreateSerializer(serializers.Serializer):
 class MilestoneUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     due_date = serializers.DateField(required=False)
-    scope = serializers.CharField(required=False, allow_blank=True)
+    scope = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_CHARS)
     position = serializers.IntegerField(required=False, min_value=0, max_value=10000)
     slip_reason = serializers.CharField(
         required=False,
@@ -258,12 +262,18 @@ class StatusUpdateSerializer(serializers.Serializer):
 
 class StatusUpdateCreateSerializer(serializers.Serializer):
     health = serializers.ChoiceField(choices=Health.choices)
-    progress = serializers.CharField(required=False, allow_blank=True, default="")
-    risks = serializers.CharField(required=False, allow_blank=True, default="")
-    next_week = serializers.CharField(required=False, allow_blank=True, default="")
+    progress = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_CHARS
+    )
+    risks = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_CHARS
+    )
+    next_week = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_CHARS
+    )
     milestone = MilestoneIdField(required=False, allow_null=True, default=None)
     week = serializers.RegexField(
-        r"^[0-9]{4}-W[0-9]{2}$",
+        WEEK,
         required=False,
         allow_null=True,
         default=None,

@@ -16,7 +16,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from initiatives.api.errors import flatten_errors
 from initiatives.api.pagination import PageNumber
+from initiatives.api.validation import SchemaValidated
 from initiatives.models import Initiative, Membership
 from initiatives.models.initiative import InitiativeQuerySet
 from initiatives.rules.exceptions import NotFound, ValidationFailed
@@ -85,8 +87,23 @@ def with_etag(response: Response, obj: Versioned) -> Response:
     return response
 
 
-class ApiView(GenericAPIView):
-    """Base of the v1 views; lookups raise the domain's NotFound (answered as 404)."""
+# What a serializer refuses in valid input (the schema cannot list who or what exists): the
+# error code of the field becomes the answer's code (see ``serializers.common``).
+REFERENCE_CODES = frozenset({"not_contributor", "unknown_milestone"})
+
+
+def error_codes(detail: Any) -> list[str]:
+    """The codes of every error in DRF's nested error structure, in order."""
+    if isinstance(detail, dict):
+        return [code for value in detail.values() for code in error_codes(value)]
+    if isinstance(detail, list):
+        return [code for value in detail for code in error_codes(value)]
+    return [getattr(detail, "code", "invalid")]
+
+
+class ApiView(SchemaValidated, GenericAPIView):
+    """Base of the v1 views: every request is checked against the operation's schema before
+    the handler runs (``api.validation``); lookups raise the domain's NotFound (404)."""
 
     # Only for the schema generator; every view builds its own queryset from the caller.
     queryset: QuerySet[Any] = Initiative.objects.none()
@@ -146,7 +163,10 @@ class ApiView(GenericAPIView):
         return obj
 
     def validated(self, serializer_class: type, data: Any = None, **kwargs: Any) -> dict[str, Any]:
-        """The request body checked by ``serializer_class``; unknown fields are refused."""
+        """The request body checked by ``serializer_class``; unknown fields are refused. A
+        body the schema allows is refused here only for naming someone or something that is
+        not there: its own code (``REFERENCE_CODES``; the first field's if several), never
+        ``invalid``."""
         data = self.request.data if data is None else data
         serializer = serializer_class(data=data, context=self.get_serializer_context(), **kwargs)
         if isinstance(data, dict):
@@ -155,5 +175,8 @@ class ApiView(GenericAPIView):
                 raise ValidationFailed(
                     "Unknown fields.", fields={name: ["Unknown field."] for name in unknown}
                 )
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            codes = error_codes(serializer.errors)
+            code = codes[0] if set(codes) <= REFERENCE_CODES else None
+            raise ValidationFailed(fields=flatten_errors(serializer.errors), code=code)
         return dict(serializer.validated_data)

@@ -11,11 +11,12 @@ from rest_framework.views import APIView
 
 from initiatives.api.serializers.common import ErrorSerializer
 from initiatives.api.serializers.portfolio import PortfolioSerializer
+from initiatives.api.validation import SchemaValidated
 from initiatives.dashboard.summary import portfolio_summary, summary_for_teams
 from initiatives.selectors.portfolio import teams_for
 
 
-class PortfolioAPIView(APIView):
+class PortfolioAPIView(SchemaValidated, APIView):
     """``GET /api/v1/portfolio/?team=KEY``: the dashboard's figures for one of the caller's
     teams, or for all of them without ``team``. A team the caller is not in answers 404."""
 
