@@ -304,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "initiatives.webhooks.models.DeliveryStatus",
         "DateChangeKindEnum": "initiatives.rules.dates.DATE_CHANGE_KINDS",
         "ChecklistKindEnum": "initiatives.models.ChecklistKind",
+        "ChatKindEnum": "initiatives.chat.models.ChatKind",
+        "ChatMessageKindEnum": "initiatives.chat.models.MessageKind",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

@@ -63,7 +63,7 @@ def dispatch_delivery(delivery_id: int) -> None:
 
 def due_builds(*, now: dt.datetime) -> list[tuple[int, str, str]]:
     """(team id, week, kind) whose slot has passed and that a following channel has not had
-    yet (three queries whatever the number of teams)."""
+    yet (two queries whatever the number of teams and channels)."""
     channels = list(
         ChatChannel.objects.filter(team__isnull=False, active=True).select_related("team")
     )

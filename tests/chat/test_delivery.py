@@ -202,3 +202,21 @@ def test_webhook_urls_are_encrypted_and_never_shown(week, receiver):
     for event in ActivityEvent.objects.filter(verb__startswith="chat_channel."):
         assert receiver.base not in str(event.after) + str(event.before) + event.summary
     assert not OutboxMessage.objects.filter(payload__icontains=receiver.base).exists()
+
+
+def test_beats_chat_tick_sends_whats_due_and_repairs_lost_deliveries(week, receiver):
+    from initiatives.chat import tasks
+
+    with travel(AFTER_REMINDER), committed():
+        result = tasks.chat_tick()
+    assert result == {"builds": 1, "cross_team": 0, "requeued": 0}
+    assert len(receiver.got("status")) == 1
+    # A delivery whose task message was lost is queued again by a later tick.
+    lost = ChatDelivery.objects.create(
+        channel=week["status"], kind="digest", week="2026-W46", payload={"text": "lost"},
+        next_attempt_at=AFTER_REMINDER,
+    )  # fmt: skip
+    with travel(AFTER_REMINDER + dt.timedelta(minutes=20)), committed():
+        assert tasks.chat_tick()["requeued"] == 1
+    lost.refresh_from_db()
+    assert lost.status == ChatDeliveryStatus.SENT and receiver.got("status")[-1] == {"text": "lost"}

@@ -361,8 +361,8 @@ def chat_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, "Your cross-team digest is set.")
             return redirect("chat-settings")
     if action == "cross_team_cancel":
-        chat.cross_team_digest_cancel(user=request.user)
-        messages.success(request, "Your cross-team digest is cancelled.")
+        if attempt(request, chat.cross_team_digest_cancel, user=request.user).ok:
+            messages.success(request, "Your cross-team digest is cancelled.")
         return redirect("chat-settings")
     invalid = identity_form.errors or cross_form.errors
     return render(
