@@ -89,6 +89,9 @@ UNKNOWN = "zz"
 MAX_REDIRECT = 16_000
 # Routes that answer without signing in.
 PUBLIC = {
+    # Single sign-on's start and callback answer anonymous callers (404 while SSO is off).
+    "sso-start",
+    "sso-callback",
     "ops-healthz",
     "ops-readyz",
     "ops-metrics",

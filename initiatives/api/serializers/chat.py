@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.validators import URLValidator
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -100,8 +101,11 @@ class ChatDeliverySerializer(serializers.Serializer):
 class ChatChannelInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ChatKind.choices)
     name = serializers.CharField(max_length=80)
-    webhook_url = serializers.CharField(
-        max_length=500, write_only=True, help_text="Stored encrypted; never shown again."
+    webhook_url = serializers.URLField(
+        max_length=500,
+        write_only=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Stored encrypted; never shown again.",
     )
     messages = serializers.ListField(
         child=serializers.ChoiceField(choices=list(CHAT_MESSAGES)), min_length=1, max_length=20
@@ -111,7 +115,12 @@ class ChatChannelInputSerializer(serializers.Serializer):
 
 class ChatChannelUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80, required=False)
-    webhook_url = serializers.CharField(max_length=500, write_only=True, required=False)
+    webhook_url = serializers.URLField(
+        max_length=500,
+        write_only=True,
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
     messages = serializers.ListField(
         child=serializers.ChoiceField(choices=list(CHAT_MESSAGES)),
         min_length=1,
