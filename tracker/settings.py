@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "initiatives",
     "initiatives.api",
     "initiatives.outbox",
+    "initiatives.intake",
     "axes",
 ]
 
