@@ -275,6 +275,12 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "initiatives.webhooks.models.DeliveryStatus",
         "DateChangeKindEnum": "initiatives.rules.dates.DATE_CHANGE_KINDS",
         "ChecklistKindEnum": "initiatives.models.ChecklistKind",
+        "RequestStateEnum": "initiatives.intake.models.RequestState",
+        "RequestCategoryEnum": "initiatives.intake.models.Category",
+        "RequestImpactEnum": "initiatives.intake.models.Impact",
+        "TriageActionEnum": "initiatives.intake.rules.ACTION_NAMES",
+        "AcceptIntoEnum": "initiatives.intake.rules.ACCEPT_INTO",
+        "AlertOutcomeEnum": "initiatives.intake.rules.ALERT_OUTCOMES",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

@@ -42,6 +42,11 @@ ACTIONS: dict[str, Action] = {
         Action("needs_info", "Needs info", None, needs="question"),
     )
 }
+ACTION_NAMES = tuple(ACTIONS)
+# Where an accepted request goes.
+ACCEPT_INTO = ("new_initiative", "initiative", "task")
+# What became of an alert notification (``alerts.alerts_receive``).
+ALERT_OUTCOMES = ("created", "folded", "resolved", "ignored")
 # Which triage actions each state allows; a closed request allows none.
 ALLOWED: dict[str, frozenset[str]] = {
     RequestState.NEW: frozenset(ACTIONS),

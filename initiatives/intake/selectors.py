@@ -125,6 +125,11 @@ def rota(team: Team, *, now: dt.datetime | None = None) -> Rota:
     )
 
 
+def members_named(team: Team, names: Iterable[str]) -> list[User]:
+    """The team's members with these usernames (one query; the services check their role)."""
+    return list(User.objects.filter(memberships__team=team, username__in=list(names)))
+
+
 # --- Who may see what ------------------------------------------------------------------------
 
 

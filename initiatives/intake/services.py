@@ -433,7 +433,7 @@ def _route_copy(request: IntakeRequest, team: Team, actor: Any) -> IntakeRequest
 
 
 def _accept(request: IntakeRequest, accept: Accept, actor: Any) -> Initiative:
-    if accept.into not in ("new_initiative", "initiative", "task"):
+    if accept.into not in rules.ACCEPT_INTO:
         raise ValidationFailed(fields={"into": ["Choose new_initiative, initiative or task."]})
     if accept.into == "new_initiative":
         summary = request.description

@@ -35,6 +35,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.parameters import ParameterLocation
 
 from initiatives import services
+from initiatives.intake import services as intake_services
 from initiatives.models import ChecklistItem
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
@@ -151,7 +152,9 @@ def world(settings, team, people, keep_connection, loopback_only):
         endpoint=endpoint, event_type="milestone.slipped", payload={"id": "x"}
     )
     _, token = token_create(user=em, name="schemathesis")
+    ask = intake_services.request_create(team=team, actor=people["legal"], title="Faster CI")
     ids = {
+        "/api/v1/requests/": ask.pk,
         "/api/v1/checklist-items/": ChecklistItem.objects.filter(initiative=initiative)[0].pk,
         "/api/v1/milestones/": milestone.pk,
         "/api/v1/tasks/": task.pk,

@@ -354,6 +354,38 @@ ROUTES: dict[str, Route] = {
         WEB_DRI_EM_POST,
     ),
     # --- Intake (issue 19): PLAT takes requests from everyone signed in ---
+    "api-team-requests": Route(
+        r("api-team-requests", "team"),
+        API_LOGGED_IN,  # an outsider lists their own requests
+        ("POST", lambda fx: {"title": "Help"}),
+        same(401, 201, 201),
+    ),
+    "api-request": Route(
+        r("api-request", "request"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"impact": "high"}),
+        API_CONTRIB_WRITE,
+    ),
+    "api-request-triage": Route(
+        r("api-request-triage", "request"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {"action": "decline", "reason": "No"}),
+        API_CONTRIB_WRITE,
+    ),
+    "api-team-rotation": Route(
+        r("api-team-rotation", "team"),
+        API_LOGGED_IN,
+        ("PUT", lambda fx: {"members": ["dri"]}),
+        API_EM_ONLY,
+    ),
+    "api-team-on-call": Route(r("api-team-on-call", "team"), API_LOGGED_IN),
+    # Authenticated by the team's intake token only: every session or personal token is 401.
+    "api-team-alerts": Route(
+        r("api-team-alerts", "team"),
+        everyone(405),
+        ("POST", lambda fx: {"title": "Disk full", "fingerprint": "f1"}),
+        everyone(401),
+    ),
     "intake-my-requests": Route(r("intake-my-requests"), WEB_LOGGED_IN),
     "intake-ask": Route(
         r("intake-ask", "team"),
