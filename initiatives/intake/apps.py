@@ -11,5 +11,5 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         # The requester's notifications (a services.publish subscriber), the triage reminder
-        # (a job of the weekly tick) and their Celery tasks.
-        from initiatives.intake import notifications, reminders, tasks  # noqa: F401
+        # (a job of the weekly tick), its digest section and their Celery tasks.
+        from initiatives.intake import digest, notifications, reminders, tasks  # noqa: F401

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from initiatives.intake import schedule
@@ -144,6 +144,19 @@ def askable_team(user: Any, key: str) -> tuple[Team, str | None]:
     if role is None and intake is not None and not intake.open_to_all:
         raise NotFound(f"No team {key}.")
     return team, role
+
+
+def member_team(user: Any, key: str) -> Team:
+    """The team ``key`` if ``user`` belongs to it, with their role as ``caller_role`` (one
+    query); NotFound otherwise."""
+    team = (
+        Team.objects.filter(key=str(key).upper(), memberships__user=user)
+        .annotate(caller_role=F("memberships__role"))
+        .first()
+    )
+    if team is None:
+        raise NotFound(f"No team {key}.")
+    return team
 
 
 def askable_teams(user: Any) -> list[Team]:
@@ -371,7 +384,8 @@ def on_call_duties(user: Any, *, now: dt.datetime | None = None) -> list[OnCallD
 
 @dataclass
 class IntakeFigures:
-    """What came in and what was done with it between two moments."""
+    """What came in and what was done with it between two moments (the digest's week, the
+    dashboard's last 28 days)."""
 
     new: int
     triaged: int
@@ -392,44 +406,93 @@ def _hours(delta: dt.timedelta) -> float:
 
 
 def intake_figures(
-    team: Team, *, since: dt.datetime, until: dt.datetime, now: dt.datetime | None = None
-) -> IntakeFigures:
-    """New, triaged, routed and accepted requests of ``team`` in [since, until); overdue and
-    open as of ``now`` (four queries)."""
+    teams: list[Team], *, since: dt.datetime, until: dt.datetime, now: dt.datetime | None = None
+) -> dict[int, IntakeFigures]:
+    """By team: the requests that came in and were triaged (routed, accepted...) in
+    [since, until), the medians of their times to triage and to first response, and what is
+    open and overdue as of ``now``. One query for teams without requests in play, at most
+    three whatever the number of teams and requests."""
     now = now or timezone.now()
-    settings = settings_of(team)
-    latest = schedule.latest_triage_slot(settings, now)[1]
-    mine = IntakeRequest.objects.filter(team=team)
-    counts = mine.aggregate(
-        new=Count("pk", filter=Q(created_at__gte=since, created_at__lt=until)),
-        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        overdue=Count(
-            "pk", filter=Q(state=RequestState.NEW, needs_info=False, created_at__lt=latest)
-        ),
+    in_window = {"gte": since, "lt": until}
+    mine = "intake_requests__"
+    rows = list(
+        Team.objects.filter(pk__in=[t.pk for t in teams])
+        .select_related("intake_settings")
+        .annotate(
+            intake_new=Count(
+                "intake_requests",
+                filter=Q(**{f"{mine}created_at__{k}": v for k, v in in_window.items()}),
+            ),
+            intake_open=Count("intake_requests", filter=Q(**{f"{mine}state__in": OPEN_STATES})),
+            intake_untriaged=Count(
+                "intake_requests",
+                filter=Q(**{f"{mine}state": RequestState.NEW, f"{mine}needs_info": False}),
+            ),
+            intake_decided=Count(
+                "intake_requests",
+                filter=Q(**{f"{mine}triaged_at__{k}": v for k, v in in_window.items()})
+                | Q(**{f"{mine}first_response_at__{k}": v for k, v in in_window.items()}),
+            ),
+        )
+        .order_by()
     )
-    decided = list(
-        mine.filter(triaged_at__gte=since, triaged_at__lt=until)
-        .select_related("initiative__team", "task", "routed_to__team")
-        .order_by("triaged_at", "pk")
-    )
-    responded = mine.filter(first_response_at__gte=since, first_response_at__lt=until).values_list(
-        "created_at", "first_response_at"
-    )
-    to_triage = [_hours(r.triaged_at - r.created_at) for r in decided if r.triaged_at is not None]
-    to_respond = [_hours(b - a) for a, b in responded if b is not None]
-    routed: dict[str, int] = {}
-    for r in decided:
-        if r.state == RequestState.ROUTED and r.routed_to is not None:
-            routed[r.routed_to.team.key] = routed.get(r.routed_to.team.key, 0) + 1
-    return IntakeFigures(
-        new=counts["new"],
-        triaged=len(decided),
-        overdue=counts["overdue"],
-        open=counts["open"],
-        median_hours_to_triage=statistics.median(to_triage) if to_triage else None,
-        median_hours_to_first_response=statistics.median(to_respond) if to_respond else None,
-        routed=sorted(routed.items()),
-        accepted=[r for r in decided if r.state == RequestState.ACCEPTED],
+    overdue = _overdue_counts([t for t in rows if t.intake_untriaged], now)
+    decided: dict[int, list[IntakeRequest]] = {}
+    busy = [t for t in rows if t.intake_decided]
+    if busy:
+        for r in (
+            IntakeRequest.objects.filter(team__in=busy)
+            .filter(
+                Q(triaged_at__gte=since, triaged_at__lt=until)
+                | Q(first_response_at__gte=since, first_response_at__lt=until)
+            )
+            .select_related("initiative__team", "task", "routed_to__team")
+            .order_by("triaged_at", "pk")
+        ):
+            decided.setdefault(r.team_id, []).append(r)
+    out = {}
+    for team in rows:
+        touched = decided.get(team.pk, [])
+        triaged = [r for r in touched if r.triaged_at and since <= r.triaged_at < until]
+        to_triage = [_hours(r.triaged_at - r.created_at) for r in triaged if r.triaged_at]
+        to_respond = [
+            _hours(r.first_response_at - r.created_at)
+            for r in touched
+            if r.first_response_at and since <= r.first_response_at < until
+        ]
+        routed: dict[str, int] = {}
+        for r in triaged:
+            if r.state == RequestState.ROUTED and r.routed_to is not None:
+                routed[r.routed_to.team.key] = routed.get(r.routed_to.team.key, 0) + 1
+        out[team.pk] = IntakeFigures(
+            new=team.intake_new,
+            triaged=len(triaged),
+            overdue=overdue.get(team.pk, 0),
+            open=team.intake_open,
+            median_hours_to_triage=statistics.median(to_triage) if to_triage else None,
+            median_hours_to_first_response=statistics.median(to_respond) if to_respond else None,
+            routed=sorted(routed.items()),
+            accepted=[r for r in triaged if r.state == RequestState.ACCEPTED],
+        )
+    return out
+
+
+def _overdue_counts(teams: list[Team], now: dt.datetime) -> dict[int, int]:
+    """Untriaged requests past each team's latest triage slot, by team (one query, none for no
+    team); each team's ``intake_settings`` must be loaded."""
+    if not teams:
+        return {}
+    past = Q()
+    for team in teams:
+        settings = getattr(team, "intake_settings", None) or IntakeSettings(team=team)
+        settings.team = team
+        past |= Q(team=team, created_at__lt=schedule.latest_triage_slot(settings, now)[1])
+    return dict(
+        IntakeRequest.objects.filter(past, state=RequestState.NEW, needs_info=False)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("team_id", "n")
     )
 
 
