@@ -28,6 +28,7 @@ from initiatives.models import Initiative, Team
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import Conflict, NotAllowed, NotFound, ValidationFailed
 from initiatives.services.common import (
+    apply_changes,
     check_text,
     check_version,
     ensure_team_member,
@@ -199,13 +200,7 @@ def request_update(
         check_version(locked, expected_version)
         if changes.get("assignee") is not None:
             ensure_team_member(changes["assignee"], locked.team_id, "assignee", allow_viewer=False)
-        before: dict[str, Any] = {}
-        after: dict[str, Any] = {}
-        for name, value in changes.items():
-            old = getattr(locked, name)
-            if old != value:
-                before[name], after[name] = old, value
-                setattr(locked, name, value)
+        before, after = apply_changes(locked, changes)
         if not after:
             return locked
         locked.version = F("version") + 1
