@@ -339,6 +339,15 @@ def request_triage(
             locked.resolution_note = require_text(
                 reason, "reason", "Add a note for the other team.", code="reason_required"
             )
+            # Both teams' rows are written (each team's event moves its data version on):
+            # lock them in one order, so that two routings in opposite directions cannot
+            # deadlock.
+            list(
+                Team.objects.select_for_update()
+                .filter(pk__in=[team.pk, locked.team_id])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             locked.routed_to = _route_copy(locked, team, actor)
             after["routed_to"] = locked.routed_to.pk
             after["team"] = team.key
