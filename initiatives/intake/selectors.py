@@ -160,12 +160,17 @@ def member_team(user: Any, key: str) -> Team:
 
 
 def askable_teams(user: Any) -> list[Team]:
-    """Every team ``user`` may file requests to: their own and those open to all (one query)."""
+    """Every team ``user`` may file requests to: their own and those open to all, each with
+    ``caller_is_member`` (one query)."""
     mine = Membership.objects.filter(team=OuterRef("pk"), user=user)
     return list(
-        Team.objects.filter(
-            Q(Exists(mine)) | Q(intake_settings__isnull=True) | Q(intake_settings__open_to_all=True)
-        ).order_by("key")
+        Team.objects.annotate(caller_is_member=Exists(mine))
+        .filter(
+            Q(caller_is_member=True)
+            | Q(intake_settings__isnull=True)
+            | Q(intake_settings__open_to_all=True)
+        )
+        .order_by("key")
     )
 
 

@@ -62,14 +62,20 @@ def test_a_request_from_another_team_is_accepted_into_an_initiative(
     assert request.state == RequestState.ACCEPTED
     key = request.initiative.key
 
-    # The requester sees it accepted, with a link to the new initiative.
+    # The requester sees it accepted, with a link to the request that follows the initiative
+    # (its state and DRI; the initiative's own page opens to PLAT's members).
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My requests").click()
     expect(page.get_by_text("Accepted").first).to_be_visible()
+    expect(page.locator("#main")).to_contain_text(key)
     page.get_by_role("link", name="Ephemeral runners for the data pipelines").click()
     accepted = page.get_by_test_id("accepted-into")
-    expect(accepted).to_contain_text(key)
+    expect(accepted).to_contain_text(f"{key} Ephemeral runners for the data pipelines")
+    expect(accepted).to_contain_text("now discovery")
     page.screenshot(path=str(screenshot_dir / "intake-accepted.png"), full_page=True)
-    accepted.get_by_role("link").click()
-    expect(page).to_have_url(re.compile(rf"/i/{key}/$"))
+    # The person on call follows the link to the new initiative.
+    other.goto(f"{base}/requests/{request.pk}/")
+    other.get_by_test_id("accepted-into").get_by_role("link").click()
+    expect(other).to_have_url(re.compile(rf"/i/{key}/$"))
+    expect(other.get_by_role("heading", level=1)).to_contain_text("Ephemeral runners")
     asker.close()
     triager.close()

@@ -114,13 +114,19 @@ def ask(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
 
 @login_required
 def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
+    teams = reads.askable_teams(request.user)
     page = Paginator(reads.my_requests(request.user), PAGE_SIZE).get_page(
         params.positive_int(request.GET, "page", 1)
     )
     return render(
         request,
         "intake/my_requests.html",
-        {"page": page, "teams": reads.askable_teams(request.user)},
+        {
+            "page": page,
+            "teams": teams,
+            # Links to accepted initiatives only where they open (members of their team).
+            "member_team_ids": {t.pk for t in teams if t.caller_is_member},  # type: ignore[attr-defined]
+        },
     )
 
 
@@ -137,6 +143,7 @@ def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "req": found,
         "can_triage": can_triage,
         "is_requester": is_requester,
+        "is_member": actor.is_member,  # the accepted initiative's page opens to members only
         "activity": reads.request_activity(found) if actor.is_member else [],
         "answer_form": AnswerForm() if is_requester and found.needs_info else None,
     }
