@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "initiatives.api",
     "initiatives.outbox",
     "initiatives.chat",
+    "initiatives.intake",
     "axes",
 ]
 
@@ -306,6 +307,12 @@ SPECTACULAR_SETTINGS = {
         "ChecklistKindEnum": "initiatives.models.ChecklistKind",
         "ChatKindEnum": "initiatives.chat.models.ChatKind",
         "ChatMessageKindEnum": "initiatives.chat.models.MessageKind",
+        "RequestStateEnum": "initiatives.intake.models.RequestState",
+        "RequestCategoryEnum": "initiatives.intake.models.Category",
+        "RequestImpactEnum": "initiatives.intake.models.Impact",
+        "TriageActionEnum": "initiatives.intake.rules.ACTION_NAMES",
+        "AcceptIntoEnum": "initiatives.intake.rules.ACCEPT_INTO",
+        "AlertOutcomeEnum": "initiatives.intake.rules.ALERT_OUTCOMES",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

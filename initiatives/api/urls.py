@@ -6,7 +6,16 @@ from django.urls import include, path, re_path
 from initiatives.api.docs import swagger_view
 from initiatives.api.errors import not_found
 from initiatives.api.schema_view import CachedSchemaView
-from initiatives.api.v1 import chat, evidence, initiatives, portfolio, transfer, webhooks, work
+from initiatives.api.v1 import (
+    chat,
+    evidence,
+    initiatives,
+    intake,
+    portfolio,
+    transfer,
+    webhooks,
+    work,
+)
 from tracker import converters  # noqa: F401  # registers <team>, <initiative>, <id>
 
 v1 = [
@@ -96,6 +105,13 @@ v1 = [
         chat.ChatRedeliverView.as_view(),
         name="api-chat-redeliver",
     ),
+    # Intake (issue 19)
+    path("teams/<team:key>/requests/", intake.TeamRequestsView.as_view(), name="api-team-requests"),
+    path("requests/<id:pk>/", intake.RequestDetailView.as_view(), name="api-request"),
+    path("requests/<id:pk>/triage/", intake.RequestTriageView.as_view(), name="api-request-triage"),
+    path("teams/<team:key>/rotation/", intake.TeamRotationView.as_view(), name="api-team-rotation"),
+    path("teams/<team:key>/on-call/", intake.TeamOnCallView.as_view(), name="api-team-on-call"),
+    path("teams/<team:key>/alerts/", intake.TeamAlertsView.as_view(), name="api-team-alerts"),
 ]
 
 urlpatterns = [

@@ -13,6 +13,7 @@ from initiatives.models.team import Team
 class JobKind(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     DIGEST = "digest", "Digest"
+    TRIAGE = "triage", "Triage reminder"  # intake's, at the team's triage slot
 
 
 class JobStatus(models.TextChoices):

@@ -10,6 +10,8 @@ from initiatives.web.views import (
     dashboard,
     evidence,
     initiative,
+    intake,
+    intake_settings,
     integrations,
     pages,
     sso,
@@ -110,6 +112,36 @@ urlpatterns = [
     ),
     path(
         "i/<initiative:key>/slips.csv", transfer.initiative_slips_csv, name="initiative-slips-csv"
+    ),
+    # Intake: asking a team, my requests, a request, the triage queue, the rota, intake tokens
+    path("requests/", intake.my_requests, name="intake-my-requests"),
+    path("requests/<id:pk>/", intake.request_detail, name="intake-request"),
+    path("requests/<id:pk>/triage/", intake.request_triage, name="intake-triage"),
+    path("requests/<id:pk>/answer/", intake.request_answer, name="intake-answer"),
+    path("teams/<team:key>/ask/", intake.ask, name="intake-ask"),
+    path("teams/<team:key>/requests/", intake.queue, name="intake-queue"),
+    path("teams/<team:key>/requests/bulk/", intake.queue_bulk, name="intake-bulk"),
+    path("teams/<team:key>/on-call/", intake_settings.rota_page, name="intake-rota"),
+    path(
+        "teams/<team:key>/on-call/rotation/",
+        intake_settings.rotation_edit,
+        name="intake-rotation-edit",
+    ),
+    path(
+        "teams/<team:key>/on-call/overrides/",
+        intake_settings.override_add,
+        name="intake-override-add",
+    ),
+    path(
+        "teams/<team:key>/on-call/overrides/<id:pk>/remove/",
+        intake_settings.override_remove,
+        name="intake-override-remove",
+    ),
+    path("teams/<team:key>/intake-tokens/", intake_settings.tokens_page, name="intake-tokens"),
+    path(
+        "teams/<team:key>/intake-tokens/<id:pk>/revoke/",
+        intake_settings.token_revoke,
+        name="intake-token-revoke",
     ),
     # Signing in and out, changing and resetting the password (views/accounts.py throttles)
     path("accounts/login/", accounts.sign_in, name="login"),

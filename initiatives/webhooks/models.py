@@ -21,6 +21,9 @@ WEBHOOK_EVENTS = (
     "milestone.slipped",
     "milestone.completed",
     "status_update.posted",
+    # Intake (issue 19): a request filed (or routed in, or an alert), a request triaged.
+    "request.created",
+    "request.triaged",
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,6 +211,30 @@ class DigestRow:
         }[self.change]
 
 
+@dataclass(frozen=True)
+class DigestSection:
+    """A section another subject adds to the digest (intake's): the templates that render it
+    in the HTML and the text email, and what they show (``section`` in their context)."""
+
+    html_template: str
+    text_template: str
+    data: Any
+
+
+# (team, week, since, until, now) -> its section of that digest, or None for nothing to say.
+SectionBuilder = Callable[
+    [Team, str, dt.datetime, dt.datetime, dt.datetime], "DigestSection | None"
+]
+SECTION_BUILDERS: list[SectionBuilder] = []
+
+
+def register_section(builder: SectionBuilder) -> SectionBuilder:
+    """Add a section to every digest, after the digest's own (usable as a decorator)."""
+    if builder not in SECTION_BUILDERS:
+        SECTION_BUILDERS.append(builder)
+    return builder
+
+
 @dataclass
 class Digest:
     team: Team
@@ -224,6 +249,7 @@ class Digest:
     overrides: list[ActivityEvent]
     finished: list[Initiative]
     counts: dict[str, int] = field(default_factory=dict)
+    sections: list[DigestSection] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -243,8 +269,9 @@ class Digest:
 
     @property
     def is_empty(self) -> bool:
-        """Nothing to report: no active initiative and nothing finished or overridden."""
-        return not (self.rows or self.finished or self.overrides)
+        """Nothing to report: no active initiative, nothing finished or overridden, and no
+        other subject's section."""
+        return not (self.rows or self.finished or self.overrides or self.sections)
 
     @property
     def overdue(self) -> list[DueMilestone]:
@@ -362,6 +389,11 @@ def build_digest(team: Team, week: str, *, now: dt.datetime | None = None) -> Di
         overrides=portfolio.overrides_and_waivers(team_ids, since=since, until=until)[::-1],
         finished=portfolio.finished(team_ids, since=since, until=until),
         counts=counts,
+        sections=[
+            section
+            for builder in SECTION_BUILDERS
+            if (section := builder(team, week, since, until, now)) is not None
+        ],
     )
 
 

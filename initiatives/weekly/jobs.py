@@ -39,7 +39,7 @@ from initiatives.rules.workflow import parse_iso_week
 from initiatives.weekly.digest import build_digest, render_digest, render_digest_text
 from initiatives.weekly.mail import RenderedEmail
 from initiatives.weekly.reminders import build_reminders, render_reminder
-from initiatives.weekly.schedule import due_slots
+from initiatives.weekly.schedule import Slot, due_slots
 from initiatives.weekly.selectors import digest_recipients
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,36 @@ def backoff(attempts: int) -> int:
     return int(min(base * 2 ** max(attempts - 1, 0), cap))
 
 
+# --- Jobs other subjects add to the tick ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    email: RenderedEmail
+    user_id: int | None
+
+
+@dataclass(frozen=True)
+class ExtraJob:
+    """A weekly job of another subject (intake's triage reminder), run by the same tick, job
+    rows and delivery rows as the reminder and the digest: ``due`` lists the slots of the
+    given teams that have passed at a moment, ``build`` the emails of one (team, week) and a
+    note for the run (why there are none)."""
+
+    kind: str
+    due: Callable[[list[Team], dt.datetime], list[tuple[Team, Slot]]]
+    build: Callable[[Team, str], tuple[list[Outgoing], str]]
+
+
+EXTRA_JOBS: dict[str, ExtraJob] = {}
+
+
+def register_job(job: ExtraJob) -> ExtraJob:
+    """Add ``job`` to the tick (its kind must be one of ``JobKind``)."""
+    EXTRA_JOBS[job.kind] = job
+    return job
+
+
 # --- The tick --------------------------------------------------------------------------------
 
 
@@ -70,6 +100,7 @@ def enqueue_due_jobs(*, now: dt.datetime, dispatch: JobDispatch) -> list[JobRun]
     commit. Two ticks racing create each row once; only the creator dispatches it."""
     teams = list(Team.objects.all())
     due = [(team, slot) for team in teams for slot in due_slots(team, now)]
+    due += [pair for extra in EXTRA_JOBS.values() for pair in extra.due(teams, now)]
     weeks = {slot.week for _, slot in due}
     existing = set(
         JobRun.objects.filter(team__in=teams, week__in=weeks).values_list("team_id", "week", "kind")
@@ -121,14 +152,10 @@ def sweep(
 # --- A job -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    email: RenderedEmail
-    user_id: int | None
-
-
 def build_outgoing(team: Team, week: str, kind: str) -> tuple[list[Outgoing], str]:
     """The emails of a job and a note for the run (why there are none, if so)."""
+    if kind in EXTRA_JOBS:
+        return EXTRA_JOBS[kind].build(team, week)
     if kind == JobKind.DIGEST:
         try:
             digest = build_digest(team, week)

@@ -50,6 +50,13 @@ def slot_at(team: Team, kind: str, week: str) -> dt.datetime:
     return _aware(dt.datetime.combine(day, at), team.tz)
 
 
+def local_moment(day: dt.date, at: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    """``at`` o'clock on ``day`` in ``tz``, as an aware datetime in UTC, with the same DST
+    handling as the weekly slots (other subjects' weekly slots: intake's triage slot and
+    on-call hand-over)."""
+    return _aware(dt.datetime.combine(day, at), tz)
+
+
 def _aware(local: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     first = local.replace(tzinfo=tz, fold=0)
     # In a spring-forward gap neither fold round-trips; the later instant is the wall-clock

@@ -21,6 +21,11 @@ from tracker.observability import EMAILS_SENT
 # once, or by the drain once the broker is back. The tasks act on job and delivery rows only
 # while they are pending, so a message handed over twice sends nothing twice.
 def dispatch_job(kind: str, team_id: int, week: str) -> None:
+    if kind in weekly_jobs.EXTRA_JOBS:  # another subject's job (weekly_jobs.register_job)
+        enqueue(
+            "celery.task", {"task": run_extra_job.name, "args": [kind, team_id, week]}, now=True
+        )
+        return
     task = send_digest if kind == JobKind.DIGEST else send_reminders
     enqueue("celery.task", {"task": task.name, "args": [team_id, week]}, now=True)
 
@@ -49,6 +54,11 @@ def send_reminders(team_id: int, week: str) -> None:
 @shared_task(name="initiatives.send_digest", ignore_result=True)
 def send_digest(team_id: int, week: str) -> None:
     weekly_jobs.run_job(team_id, week, JobKind.DIGEST, dispatch=dispatch_delivery)
+
+
+@shared_task(name="initiatives.run_extra_job", ignore_result=True)
+def run_extra_job(kind: str, team_id: int, week: str) -> None:
+    weekly_jobs.run_job(team_id, week, kind, dispatch=dispatch_delivery)
 
 
 @shared_task(bind=True, name="initiatives.deliver_email", ignore_result=True, max_retries=None)

@@ -42,6 +42,7 @@ from schemathesis.specs.openapi.checks import (
 from initiatives import services
 from initiatives.chat.models import ChatDelivery
 from initiatives.chat.services import chat_channel_create
+from initiatives.intake import services as intake_services
 from initiatives.models import ChecklistItem
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
@@ -204,9 +205,11 @@ def world(settings, team, people, keep_connection, loopback_only):
         channel=chat_channel, kind="digest", payload={"text": "x"}, status="sent"
     )
     _, token = token_create(user=em, name="schemathesis")
+    ask = intake_services.request_create(team=team, actor=people["legal"], title="Faster CI")
     ids = {
         "/api/v1/chat-channels/": chat_channel.pk,
         "/api/v1/chat-deliveries/": chat_delivery.pk,
+        "/api/v1/requests/": ask.pk,
         "/api/v1/checklist-items/": ChecklistItem.objects.filter(initiative=initiative)[0].pk,
         "/api/v1/milestones/": milestone.pk,
         "/api/v1/tasks/": task.pk,

@@ -20,10 +20,14 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from initiatives import services
 from initiatives.chat.models import ChatDelivery
 from initiatives.chat.services import chat_channel_create
+from initiatives.intake import alerts as intake_alerts
+from initiatives.intake import rotation as intake_rotation
+from initiatives.intake import services as intake_services
 from initiatives.models import ChecklistItem, Health, State, TaskState
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
@@ -439,6 +443,114 @@ ROUTES: dict[str, Route] = {
         ("POST", lambda fx: {}),
         {role: 202 if code == 200 else code for role, code in API_EM_ONLY.items()},
     ),
+    # --- Intake (issue 19): PLAT takes requests from everyone signed in ---
+    "api-team-requests": Route(
+        r("api-team-requests", "team"),
+        API_LOGGED_IN,  # an outsider lists their own requests
+        ("POST", lambda fx: {"title": "Help"}),
+        same(401, 201, 201),
+    ),
+    "api-request": Route(
+        r("api-request", "request"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"impact": "high"}),
+        API_CONTRIB_WRITE,
+    ),
+    "api-request-triage": Route(
+        r("api-request-triage", "request"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {"action": "decline", "reason": "No"}),
+        API_CONTRIB_WRITE,
+    ),
+    "api-team-rotation": Route(
+        r("api-team-rotation", "team"),
+        API_LOGGED_IN,
+        ("PUT", lambda fx: {"members": ["dri"]}),
+        API_EM_ONLY,
+    ),
+    "api-team-on-call": Route(r("api-team-on-call", "team"), API_LOGGED_IN),
+    # Authenticated by the team's intake token only: every session or personal token is 401.
+    "api-team-alerts": Route(
+        r("api-team-alerts", "team"),
+        everyone(405),
+        ("POST", lambda fx: {"title": "Disk full", "fingerprint": "f1"}),
+        everyone(401),
+    ),
+    "intake-my-requests": Route(r("intake-my-requests"), WEB_LOGGED_IN),
+    "intake-ask": Route(
+        r("intake-ask", "team"),
+        WEB_LOGGED_IN,
+        ("POST", lambda fx: {"title": "Help", "category": "question", "impact": "low"}),
+        same(302, 302, 302),
+    ),
+    "intake-request": Route(r("intake-request", "request"), WEB_MEMBER_READ),
+    "intake-triage": Route(
+        r("intake-triage", "request"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"action": "decline", "reason": "Not ours"}),
+        WEB_CONTRIB_POST,
+    ),
+    "intake-answer": Route(
+        r("intake-answer", "request"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"answer": "The deploy pipeline"}),
+        by_role(302, 403, 403, 403, 403, 403, 404),  # only its requester answers
+    ),
+    "intake-queue": Route(r("intake-queue", "team"), WEB_MEMBER_READ),
+    "intake-bulk": Route(
+        r("intake-bulk", "team"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"action": "decline", "ids": [fx["request"]], "reason": "No"}),
+        WEB_CONTRIB_POST,
+    ),
+    "intake-rota": Route(r("intake-rota", "team"), WEB_LOGGED_IN),
+    "intake-rotation-edit": Route(
+        r("intake-rotation-edit", "team"),
+        WEB_POST_ONLY,
+        (
+            "POST",
+            lambda fx: {
+                "members": "dri",
+                "handover_weekday": 0,
+                "handover_time": "09:00",
+                "triage_weekday": 1,
+                "triage_time": "10:00",
+                "open_to_all": "on",
+            },
+        ),
+        by_role(302, 403, 403, 403, 302, 403, 404),
+    ),
+    "intake-override-add": Route(
+        r("intake-override-add", "team"),
+        WEB_POST_ONLY,
+        (
+            "POST",
+            lambda fx: {
+                "user": fx["people"]["dri"].pk,
+                "starts_at": f"{NEXT_MONTH}T09:00",
+                "ends_at": f"{NEXT_MONTH}T18:00",
+            },
+        ),
+        by_role(302, 403, 403, 302, 302, 403, 404),  # the DRI covers; a manager assigns
+    ),
+    "intake-override-remove": Route(
+        r("intake-override-remove", "team", "override"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {}),
+        by_role(302, 403, 403, 302, 302, 403, 404),
+    ),
+    "intake-tokens": Route(
+        r("intake-tokens", "team"),
+        by_role(302, 403, 403, 403, 200, 403, 404),
+        ("POST", lambda fx: {"name": "Alertmanager"}),
+        by_role(302, 403, 403, 403, 201, 403, 404),
+    ),
+    "intake-token-revoke": Route(
+        r("intake-token-revoke", "team", "intake_token"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {}),
+        by_role(302, 403, 403, 403, 302, 403, 404),
+    ),
 }
 
 
@@ -477,9 +589,18 @@ def world(team, people, initiative) -> dict[str, Any]:
     chat_delivery = ChatDelivery.objects.create(
         channel=chat_channel, kind="digest", week="2026-W47", payload={"text": "x"}, status="sent"
     )
+    ask = intake_services.request_create(team=team, actor=people["legal"], title="Faster CI")
+    override = intake_rotation.override_add(
+        team=team, actor=em, user=dri, starts_at=timezone.now() + dt.timedelta(days=1),
+        ends_at=timezone.now() + dt.timedelta(days=2),
+    )  # fmt: skip
+    intake_token = intake_alerts.intake_token_create(team=team, actor=em, name="AM")[0]
     return {
         "chat_channel": chat_channel.pk,
         "chat_delivery": chat_delivery.pk,
+        "request": ask.pk,
+        "override": override.pk,
+        "intake_token": intake_token.pk,
         "people": people,
         "team": team.key,
         "key": initiative.key,

@@ -9,6 +9,7 @@ failure names its request."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,14 @@ from urllib.parse import quote, urlsplit
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from initiatives import services
 from initiatives.chat.models import ChatChannel, ChatDelivery
 from initiatives.dashboard.summary import TABLE_FILTERS
+from initiatives.intake import alerts as intake_alerts
+from initiatives.intake import rotation as intake_rotation
+from initiatives.intake import services as intake_services
 from initiatives.models import ChecklistItem
 from initiatives.tokens.services import token_create
 from initiatives.weekly.digest import unsubscribe_token
@@ -74,6 +79,8 @@ QUERY = {
     "weekly-digest-preview": ["week"],
     "login": ["next"],
     "chat-preview": ["kind"],
+    "intake-queue": ["category", "snoozed"],
+    "intake-my-requests": ["page"],
 }
 # Parameters read as a number or a week: any value that is not one is refused (400). The
 # others are free text or a choice, and a value they do not know is ignored (the dashboards'
@@ -82,6 +89,7 @@ TYPED = {
     ("team-detail", "dri"),
     ("initiative-detail", "activity"),
     ("weekly-digest-preview", "week"),
+    ("intake-my-requests", "page"),
 }
 # Also sent to every route: a parameter no view reads is ignored.
 UNKNOWN = "zz"
@@ -172,9 +180,18 @@ def world(team, people):
         team=team, kind="slack", name="#fuzz", webhook_url_encrypted="x", webhook_hint="x"
     )
     chat_delivery = ChatDelivery.objects.create(channel=channel, kind="digest", payload={})
+    ask = intake_services.request_create(team=team, actor=people["legal"], title="Faster CI")
+    override = intake_rotation.override_add(
+        team=team, actor=people["em"], user=dri, starts_at=timezone.now() + dt.timedelta(days=1),
+        ends_at=timezone.now() + dt.timedelta(days=2),
+    )  # fmt: skip
+    intake_token = intake_alerts.intake_token_create(team=team, actor=people["em"], name="AM")
     ids = {
         "chat/channels/": channel.pk,
         "chat/deliveries/": chat_delivery.pk,
+        "requests/": ask.pk,
+        "on-call/overrides/": override.pk,
+        "intake-tokens/": intake_token[0].pk,
         "milestones/": milestone.pk,
         "tasks/": task.pk,
         "checklist-items/": item.pk,

@@ -10,11 +10,11 @@ from initiatives.models import Milestone, Task
 from tests.web.conftest import populate
 
 BUDGETS = {
-    "my-work": 8,  # the first view; a cached one runs 3
-    "my-work-security": 8,
+    "my-work": 9,  # the first view; a cached one runs 3 (+1: intake's on-call duties)
+    "my-work-security": 9,
     "team-list": 3,
-    "team-board": 7,
-    "team-table": 7,
+    "team-board": 9,  # +2: intake's header counts (settings, counts), cached after
+    "team-table": 9,
     "initiative-detail": 12,
     "initiative-edit": 7,
     "initiative-create": 7,

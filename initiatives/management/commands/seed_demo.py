@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from initiatives import services
 from initiatives.audit.maintenance import rewrite_times
+from initiatives.intake import demo as intake_demo
 from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
@@ -244,6 +245,7 @@ class Demo:
         services.initiative_transition(initiative=paused, to=State.PAUSED, actor=u["erin"])
         for initiative in Initiative.objects.filter(team=self.team):
             self.backdate(initiative)
+        intake_demo.seed(self.team, u)  # a rotation and a few requests (intake)
 
     def create(
         self,

@@ -29,6 +29,7 @@ from initiatives.rules.workflow import DUE_SOON_DAYS
 from initiatives.selectors.portfolio import MemberTeam, member_teams
 from initiatives.selectors.versions import newest_event_id, read_key, remember
 from initiatives.transfer.lists import safe_cell
+from initiatives.web.views.intake import dashboard_intake
 
 STATE_COLORS = {
     State.DISCOVERY: "#8c959f",
@@ -215,6 +216,7 @@ def _body_context(
         "health_labels": HEALTH_LABELS,
         "active_total": sum(summary["now"]["by_health"].values()),
         "due_soon_days": DUE_SOON_DAYS,
+        "intake": dashboard_intake(teams),
     }
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from initiatives.intake.selectors import on_call_duties
 from initiatives.models import Health, Membership, State, Team
 from initiatives.rules import permissions as perms
 from initiatives.selectors import my_work as my_work_read
@@ -23,6 +24,7 @@ from initiatives.selectors.versions import (
 )
 from initiatives.web import params
 from initiatives.web.views.base import AuthenticatedHttpRequest
+from initiatives.web.views.intake import team_header
 
 
 @login_required
@@ -46,7 +48,8 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
             section=request.GET.get("section", ""),
             page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
         )
-        html = render_to_string("initiatives/_my_work_body.html", {"work": work}, request=request)
+        context = {"work": work, "on_call": [] if work.section else on_call_duties(request.user)}
+        html = render_to_string("initiatives/_my_work_body.html", context, request=request)
         return mark_safe(html)
 
     body = remember(key, build)
@@ -132,5 +135,6 @@ def team_detail(request: AuthenticatedHttpRequest, team_key: str) -> HttpRespons
             "healths": Health.choices,
             "can_create": perms.can_create_initiative(actor),
             "filtered": any([filters.state, filters.health, filters.dri, filters.q]),
+            "intake": team_header(team),
         },
     )
