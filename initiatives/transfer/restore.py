@@ -113,6 +113,9 @@ class Restorer:
         for row in self.data["initiatives"]:
             self.initiative(team, row)
         self.activity(team, self.data.get("activity", []))
+        # New initiatives are numbered after the restored ones.
+        numbers = [int(row["number"]) for row in self.data["initiatives"]]
+        Team.objects.filter(pk=team.pk).update(next_number=max(numbers, default=0) + 1)
         for model, objs in self.stamped.items():
             if objs:
                 model._default_manager.bulk_update(objs, STAMPS[model], batch_size=500)

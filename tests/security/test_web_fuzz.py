@@ -69,6 +69,7 @@ RAW = {"invalid UTF-8": "%ff%fe%fd", "encoded NUL twice": "%2500"}
 QUERY = {
     "my-work": ["section", "page"],
     "team-detail": ["state", "health", "sort", "dri", "q", "page", "view"],
+    "team-initiatives-csv": ["state", "health", "sort", "dri", "q"],
     "initiative-detail": ["updates", "activity"],
     "initiative-evidence": ["download"],
     "task-create": ["milestone"],
@@ -87,6 +88,7 @@ QUERY = {
 # ``dri`` matches no one).
 TYPED = {
     ("team-detail", "dri"),
+    ("team-initiatives-csv", "dri"),
     ("initiative-detail", "activity"),
     ("weekly-digest-preview", "week"),
     ("intake-my-requests", "page"),
@@ -109,6 +111,9 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "weekly-unsubscribe",
+    # Single sign-on's start and callback (404 while it is not configured).
+    "sso-start",
+    "sso-callback",
 }
 VIEWS = Path(__file__).resolve().parents[2] / "initiatives" / "web" / "views"
 

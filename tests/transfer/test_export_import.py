@@ -134,7 +134,11 @@ def test_a_team_imported_under_a_new_key_keeps_its_people_and_history(busy, peop
     assert events[-1].verb == "team.imported" and events[-1].origin_hash == ""
     assert all(e.origin_hash for e in events[:-1])
     assert verify().ok
+    copy.refresh_from_db()
     assert copy.data_version >= 1  # cached reads of the new team start from a fresh version
+    # The next initiative is numbered after the restored ones.
+    later = make_initiative(copy, people["dri"], title="After the import")
+    assert later.number == busy.number + 1
 
 
 def test_people_are_matched_by_email_when_the_username_differs(busy, people):
