@@ -87,7 +87,8 @@ def wait_for(check, timeout: float, what: str) -> None:
 def podman_ready() -> None:
     tool = os.environ.get("CONTAINER_STANDINS") or next(
         (str(p) for p in (ROOT.parent / "shared/tools/container-standins",
-                          ROOT.parent.parent / "shared/tools/container-standins") if p.exists()),
+                          ROOT.parent.parent / "shared/tools/container-standins",
+                          Path("/work/shared/tools/container-standins")) if p.exists()),
         "",
     )  # fmt: skip
     if not tool:
