@@ -14,7 +14,7 @@ from initiatives.api.serializers.common import (
     GateBlockedSerializer,
     StaleWriteSerializer,
 )
-from initiatives.api.validation import NO_NUL, NOT_BLANK, url_pattern
+from initiatives.api.validation import NO_NUL, NOT_BLANK, TIME_OF_DAY, url_pattern
 
 ERROR_DESCRIPTIONS = {
     400: "Input this schema refuses (`invalid`), or valid input a rule refuses "
@@ -134,5 +134,10 @@ def said_refusals(field: Any, schema: dict[str, Any]) -> dict[str, Any]:
         limit = {"maxLength": field.max_length} if field.max_length else {}
         pattern = url_pattern(schemes, blank=field.allow_blank)
         return {**outer, "type": "string", **limit, "pattern": pattern}
+    if isinstance(field, serializers.TimeField):
+        # RFC 3339's "time" wants seconds and an offset; the API reads a team's wall-clock
+        # time: the pattern says so (and schemathesis generates from it).
+        outer = {k: schema[k] for k in ("description", "default", "nullable") if k in schema}
+        return {**outer, "type": "string", "pattern": TIME_OF_DAY}
     blank = not isinstance(field, serializers.CharField) or field.allow_blank
     return refused_text(schema, blank=blank or not field.trim_whitespace)

@@ -34,6 +34,8 @@ from initiatives.rules.exceptions import ValidationFailed
 _SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
+# A time of day as the API reads it (DRF's TimeField): HH:MM, seconds optional, no offset.
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 
 # URLs: a subset of what Django's URLValidator accepts, small enough to say in a pattern: a
 # scheme, a host name (labels of up to 32 letters, digits or hyphens, at most 7 of them with
