@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "initiatives",
     "initiatives.api",
     "initiatives.outbox",
+    "initiatives.collab",
+    "initiatives.notifications",
     "axes",
 ]
 
@@ -142,6 +144,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed-login throttling (django-axes) runs first; then the ordinary model backend.
 AUTHENTICATION_BACKENDS = [
     "tracker.security.LoginThrottleBackend",
+    # ModelBackend that loads the signed-in user with their unread notification count (the
+    # header's bell) in the same query; sessions made by ModelBackend still work.
+    "initiatives.notifications.auth.UnreadCountBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -385,6 +390,19 @@ CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
     "task": "initiatives.api.tasks.webhook_sweep",
     "schedule": 300.0,
     "options": {"expires": 300.0},
+}
+# Notifications: build the batched emails that are due (at most one per person per
+# NOTIFICATION_EMAIL_MINUTES), and record sign-off requests that passed their due date.
+NOTIFICATION_EMAIL_MINUTES = env_int("NOTIFICATION_EMAIL_MINUTES", 15)
+CELERY_BEAT_SCHEDULE["notification-emails"] = {
+    "task": "shipshape_notifications.send_batches",
+    "schedule": float(env_int("NOTIFICATION_BATCH_SECONDS", 60)),
+    "options": {"expires": float(env_int("NOTIFICATION_BATCH_SECONDS", 60))},
+}
+CELERY_BEAT_SCHEDULE["signoff-overdue"] = {
+    "task": "shipshape_collab.signoff_overdue",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
 }
 
 # --- Operations -------------------------------------------------------------------------------
