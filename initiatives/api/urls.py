@@ -6,7 +6,15 @@ from django.urls import include, path, re_path
 from initiatives.api.docs import swagger_view
 from initiatives.api.errors import not_found
 from initiatives.api.schema_view import CachedSchemaView
-from initiatives.api.v1 import evidence, initiatives, portfolio, webhooks, work
+from initiatives.api.v1 import (
+    collab,
+    evidence,
+    initiatives,
+    notifications,
+    portfolio,
+    webhooks,
+    work,
+)
 from tracker import converters  # noqa: F401  # registers <team>, <initiative>, <id>
 
 v1 = [
@@ -78,6 +86,44 @@ v1 = [
         "webhook-deliveries/<id:pk>/redeliver/",
         webhooks.WebhookRedeliverView.as_view(),
         name="api-webhook-redeliver",
+    ),
+    # Collaboration and notifications (initiatives.collab, initiatives.notifications)
+    path(
+        "initiatives/<initiative:key>/comments/",
+        collab.InitiativeCommentsView.as_view(),
+        name="api-initiative-comments",
+    ),
+    path(
+        "initiatives/<initiative:key>/follow/",
+        collab.FollowView.as_view(),
+        name="api-initiative-follow",
+    ),
+    path("comments/<id:pk>/", collab.CommentDetailView.as_view(), name="api-comment"),
+    path(
+        "comments/<id:pk>/reactions/",
+        collab.CommentReactionsView.as_view(),
+        name="api-comment-reactions",
+    ),
+    path(
+        "checklist-items/<id:pk>/signoff-requests/",
+        collab.SignoffRequestCreateView.as_view(),
+        name="api-signoff-requests",
+    ),
+    path(
+        "signoff-requests/<id:pk>/decline/",
+        collab.SignoffRequestDeclineView.as_view(),
+        name="api-signoff-request-decline",
+    ),
+    path("notifications/", notifications.NotificationListView.as_view(), name="api-notifications"),
+    path(
+        "notifications/read/",
+        notifications.NotificationReadView.as_view(),
+        name="api-notifications-read",
+    ),
+    path(
+        "me/notification-preferences/",
+        notifications.PreferencesView.as_view(),
+        name="api-notification-preferences",
     ),
 ]
 

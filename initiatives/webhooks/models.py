@@ -21,6 +21,10 @@ WEBHOOK_EVENTS = (
     "milestone.slipped",
     "milestone.completed",
     "status_update.posted",
+    # Collaboration (initiatives.collab)
+    "comment.created",
+    "signoff.requested",
+    "signoff.declined",
 )
 
 

@@ -35,6 +35,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.parameters import ParameterLocation
 
 from initiatives import services
+from initiatives.collab import services as collab
 from initiatives.models import ChecklistItem
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
@@ -151,7 +152,13 @@ def world(settings, team, people, keep_connection, loopback_only):
         endpoint=endpoint, event_type="milestone.slipped", payload={"id": "x"}
     )
     _, token = token_create(user=em, name="schemathesis")
+    # Collaboration (initiatives.collab): a comment of the EM's, a sign-off request they made.
+    comment = collab.comment_create(initiative=initiative, actor=em, body="Fuzz me")
+    review = ChecklistItem.objects.filter(initiative=initiative, signoff_role="security")[0]
+    request = collab.signoff_request_create(item=review, actor=em, reviewer=people["security"])
     ids = {
+        "/api/v1/comments/": comment.pk,
+        "/api/v1/signoff-requests/": request.pk,
         "/api/v1/checklist-items/": ChecklistItem.objects.filter(initiative=initiative)[0].pk,
         "/api/v1/milestones/": milestone.pk,
         "/api/v1/tasks/": task.pk,

@@ -24,3 +24,12 @@ def security_item(initiative) -> ChecklistItem:
     return ChecklistItem.objects.get(
         initiative=initiative, kind=ChecklistKind.DONE, signoff_role=SignoffRole.SECURITY
     )
+
+
+# The API's token clients, and its check of every answer against the published schema.
+from tests.api.conftest import (  # noqa: E402, F401
+    _answers_match_the_schema,
+    _api_isolation,
+    clients,
+    token_client,
+)
