@@ -114,6 +114,8 @@ TEMPLATES = [
                 "board": "initiatives.web.templatetags.board",
                 "dates": "initiatives.web.templatetags.dates",
                 "shipshape": "initiatives.web.templatetags.shipshape",
+                "collab": "initiatives.web.templatetags.collab",
+                "notifications": "initiatives.web.templatetags.notifications",
             },
         },
     },
@@ -279,6 +281,10 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "initiatives.webhooks.models.DeliveryStatus",
         "DateChangeKindEnum": "initiatives.rules.dates.DATE_CHANGE_KINDS",
         "ChecklistKindEnum": "initiatives.models.ChecklistKind",
+        "NotificationChannelEnum": "initiatives.notifications.models.Channel",
+        "NotificationKindEnum": "initiatives.notifications.models.Kind",
+        "CommentTargetEnum": "initiatives.collab.models.TargetKind",
+        "SignoffRequestStatusEnum": "initiatives.collab.models.RequestStatus",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

@@ -6,9 +6,11 @@ from django.urls import path
 
 from initiatives.web.views import (
     accounts,
+    collab,
     dashboard,
     evidence,
     initiative,
+    notifications,
     pages,
     tokens,
     weekly,
@@ -71,6 +73,30 @@ urlpatterns = [
         name="weekly-subscribers",
     ),
     path("digest/unsubscribe/<token:token>/", weekly.unsubscribe, name="weekly-unsubscribe"),
+    # Discussion: comments, reactions, following, sign-off requests (views/collab.py)
+    path("i/<initiative:key>/comments/", collab.comment_create, name="comment-create"),
+    path("i/<initiative:key>/follow/", collab.follow, name="initiative-follow"),
+    path("i/<initiative:key>/mentions/", collab.mention_suggestions, name="mention-suggestions"),
+    path("comments/<id:pk>/edit/", collab.comment_edit, name="comment-edit"),
+    path("comments/<id:pk>/remove/", collab.comment_remove, name="comment-remove"),
+    path("comments/<id:pk>/react/", collab.comment_react, name="comment-react"),
+    path("updates/<id:pk>/react/", collab.update_react, name="update-react"),
+    path(
+        "checklist-items/<id:pk>/request-signoff/",
+        collab.signoff_request,
+        name="signoff-request",
+    ),
+    path("signoff-requests/<id:pk>/decline/", collab.signoff_decline, name="signoff-decline"),
+    # The inbox and notification preferences (views/notifications.py)
+    path("inbox/", notifications.inbox, name="inbox"),
+    path("inbox/read/", notifications.inbox_read, name="inbox-read"),
+    path("inbox/<id:pk>/", notifications.inbox_open, name="inbox-open"),
+    path("settings/notifications/", notifications.preferences, name="notification-preferences"),
+    path(
+        "notifications/unsubscribe/<token:token>/",
+        notifications.unsubscribe,
+        name="notifications-unsubscribe",
+    ),
     # Signing in and out, changing and resetting the password (views/accounts.py throttles)
     path("accounts/login/", accounts.sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -19,8 +19,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from initiatives import services
+from initiatives.collab import services as collab
 from initiatives.dashboard.summary import TABLE_FILTERS
-from initiatives.models import ChecklistItem
+from initiatives.models import ActivityEvent, ChecklistItem
+from initiatives.notifications import fanout
+from initiatives.notifications.models import Notification
+from initiatives.notifications.services import unsubscribe_token as notification_unsubscribe
 from initiatives.tokens.services import token_create
 from initiatives.weekly.digest import unsubscribe_token
 from tests.factories import make_initiative, make_milestone
@@ -63,7 +67,7 @@ RAW = {"invalid UTF-8": "%ff%fe%fd", "encoded NUL twice": "%2500"}
 QUERY = {
     "my-work": ["section", "page"],
     "team-detail": ["state", "health", "sort", "dri", "q", "page", "view"],
-    "initiative-detail": ["updates", "activity"],
+    "initiative-detail": ["updates", "activity", "about"],
     "initiative-evidence": ["download"],
     "task-create": ["milestone"],
     "dashboard": list(TABLE_FILTERS),
@@ -72,6 +76,8 @@ QUERY = {
     "team-dashboard-csv": list(TABLE_FILTERS),
     "weekly-digest-preview": ["week"],
     "login": ["next"],
+    "inbox": ["filter", "page"],
+    "mention-suggestions": ["q"],
 }
 # Parameters read as a number or a week: any value that is not one is refused (400). The
 # others are free text or a choice, and a value they do not know is ignored (the dashboards'
@@ -80,6 +86,7 @@ TYPED = {
     ("team-detail", "dri"),
     ("initiative-detail", "activity"),
     ("weekly-digest-preview", "week"),
+    ("inbox", "page"),
 }
 # Also sent to every route: a parameter no view reads is ignored.
 UNKNOWN = "zz"
@@ -96,6 +103,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "weekly-unsubscribe",
+    "notifications-unsubscribe",
 }
 VIEWS = Path(__file__).resolve().parents[2] / "initiatives" / "web" / "views"
 
@@ -163,11 +171,21 @@ def world(team, people):
     task = services.task_create(initiative=initiative, actor=dri, title="Spike")
     item = ChecklistItem.objects.filter(initiative=initiative)[0]
     token, _ = token_create(user=dri, name="fuzz")
+    # Collaboration: a comment of the DRI's, an update, a sign-off request, a notification.
+    comment = collab.comment_create(initiative=initiative, actor=dri, body="@em hello")
+    fanout.notify(ActivityEvent.objects.filter(verb="comment.created").latest("pk").pk)
+    update = services.status_update_post(initiative=initiative, actor=dri, health="on_track")
+    review = ChecklistItem.objects.filter(initiative=initiative, signoff_role="security")[0]
+    request = collab.signoff_request_create(item=review, actor=dri, reviewer=people["security"])
     ids = {
         "milestones/": milestone.pk,
         "tasks/": task.pk,
         "checklist-items/": item.pk,
         "settings/tokens/": token.pk,
+        "comments/": comment.pk,
+        "updates/": update.pk,
+        "signoff-requests/": request.pk,
+        "inbox/": Notification.objects.filter(recipient=people["em"]).get().pk,
     }
     return {"user": dri, "initiative": initiative, "ids": ids, "team": team}
 
@@ -181,6 +199,8 @@ def valid_values(route: Route, world) -> dict[str, str]:
             values[name] = world["initiative"].key
         elif name == "pk":
             values[name] = str(next(v for p, v in world["ids"].items() if p in route.template))
+        elif name == "token" and "notifications/" in route.template:
+            values[name] = notification_unsubscribe(world["user"].pk, "mention")
         elif name == "token":
             values[name] = unsubscribe_token(world["team"].pk, user_id=world["user"].pk)
         else:  # the password reset link's uidb64 and token: any string reaches the view

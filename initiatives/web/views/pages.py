@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from initiatives.collab.selectors import requests_for
 from initiatives.models import Health, Membership, State, Team
 from initiatives.rules import permissions as perms
 from initiatives.selectors import my_work as my_work_read
@@ -23,6 +24,9 @@ from initiatives.selectors.versions import (
 )
 from initiatives.web import params
 from initiatives.web.views.base import AuthenticatedHttpRequest
+
+# My work's "Requests for you": the sign-off requests asked of the viewer, due first.
+REQUESTS_SHOWN = 20
 
 
 @login_required
@@ -46,7 +50,9 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
             section=request.GET.get("section", ""),
             page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
         )
-        html = render_to_string("initiatives/_my_work_body.html", {"work": work}, request=request)
+        requests = [] if work.section else list(requests_for(request.user)[:REQUESTS_SHOWN])
+        context = {"work": work, "requests": requests}
+        html = render_to_string("initiatives/_my_work_body.html", context, request=request)
         return mark_safe(html)
 
     body = remember(key, build)
