@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from initiatives.collab.models import (
     REACTIONS,
@@ -245,16 +246,31 @@ def requests_waiting(team_id: int, today: dt.date) -> list[WaitingRequest]:
     return sorted(waiting, key=lambda w: (not w.overdue, w.request.due_date or dt.date.max))
 
 
-def comment_counts(team_id: int, start: dt.datetime, end: dt.datetime) -> dict[int, int]:
-    """Comments posted per initiative of the team in [start, end) (1 query)."""
-    return dict(
+@dataclass(frozen=True)
+class CommentCount:
+    key: str
+    title: str
+    url: str
+    count: int
+
+
+def comment_counts(team_id: int, start: dt.datetime, end: dt.datetime) -> list[CommentCount]:
+    """Comments posted on each initiative of the team in [start, end), most first (1
+    query)."""
+    rows = (
         Comment.objects.filter(
             initiative__team_id=team_id, created_at__gte=start, created_at__lt=end
         )
-        .values_list("initiative_id")
+        .values("initiative_id", "initiative__team__key", "initiative__number", "initiative__title")
         .annotate(n=Count("pk"))
-        .values_list("initiative_id", "n")
+        .order_by("-n", "initiative__number")
     )
+    counts = []
+    for row in rows:
+        key = f"{row['initiative__team__key']}-{row['initiative__number']}"
+        url = reverse("initiative-detail", kwargs={"key": key}) + "#discussion"
+        counts.append(CommentCount(key, row["initiative__title"], url, row["n"]))
+    return counts
 
 
 def team_roles(team_id: int, user_ids: set[int]) -> dict[int, tuple[str, str]]:

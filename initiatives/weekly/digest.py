@@ -19,6 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from initiatives.collab.selectors import (
+    CommentCount,
+    WaitingRequest,
+    comment_counts,
+    requests_waiting,
+)
 from initiatives.models import (
     ACTIVE_STATES,
     ActivityEvent,
@@ -224,6 +230,10 @@ class Digest:
     overrides: list[ActivityEvent]
     finished: list[Initiative]
     counts: dict[str, int] = field(default_factory=dict)
+    # Collaboration (initiatives.collab): open sign-off requests, overdue first, and the
+    # comments posted on each initiative during the week.
+    requests: list[WaitingRequest] = field(default_factory=list)
+    comments: list[CommentCount] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -362,6 +372,8 @@ def build_digest(team: Team, week: str, *, now: dt.datetime | None = None) -> Di
         overrides=portfolio.overrides_and_waivers(team_ids, since=since, until=until)[::-1],
         finished=portfolio.finished(team_ids, since=since, until=until),
         counts=counts,
+        requests=requests_waiting(team.pk, today),  # 1 query
+        comments=comment_counts(team.pk, since, until),  # 1 query
     )
 
 
