@@ -53,14 +53,12 @@ def discuss_link(discussion: Any, kind: str, pk: int, label: str = "Discuss") ->
     count = discussion.counts.get((kind, pk), 0)
     if count:
         return format_html(
-            '<a class="discuss" href="#thread-{}-{}" title="{} comment{}">💬 {}</a>',
-            kind, pk, count, "" if count == 1 else "s", count,
+            '<a class="discuss" href="#thread-{}-{}">{} comment{}</a>',
+            kind, pk, count, "" if count == 1 else "s",
         )  # fmt: skip
     if not discussion.can_comment:
         return mark_safe("")
-    return format_html(
-        '<a class="discuss" href="?about={}:{}#new-comment">💬 {}</a>', kind, pk, label
-    )
+    return format_html('<a class="discuss" href="?about={}:{}#new-comment">{}</a>', kind, pk, label)
 
 
 @register.simple_tag
