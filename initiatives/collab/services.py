@@ -31,7 +31,7 @@ from initiatives.models import (
 )
 from initiatives.rules import collab as rules
 from initiatives.rules import permissions as perms
-from initiatives.rules.dates import team_today
+from initiatives.rules.dates import refuse_past_date, team_today
 from initiatives.rules.exceptions import Conflict, NotFound, ValidationFailed
 from initiatives.services.common import (
     check_text,
@@ -373,10 +373,8 @@ def signoff_request_create(
         if refusal:
             field = "item" if not locked.signoff_role or locked.status != "open" else "reviewer"
             raise ValidationFailed(refusal, fields={field: [refusal]})
-        if due_date is not None and due_date < team_today(initiative.team.tz):
-            raise ValidationFailed(
-                fields={"due_date": ["The due date is in the past."]}, code="date_in_past"
-            )
+        today = team_today(initiative.team.tz)
+        refuse_past_date("due_date", due_date, today, backfill=False, is_em=who.is_em)
         if SignoffRequest.objects.filter(
             item=locked, reviewer=reviewer, status=RequestStatus.OPEN
         ).exists():

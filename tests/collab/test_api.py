@@ -209,3 +209,18 @@ def test_comment_created_is_a_webhook_event(clients, initiative, people):
 
     clients["dri"].post(comments_url(initiative), {"body": "Hi"}, format="json")
     assert OutboxMessage.objects.filter(kind="webhook.event").count() == 1
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_comment_list_runs_a_fixed_number_of_queries(
+    clients, initiative, people, size, django_assert_max_num_queries
+):
+    for n in range(size):
+        comment = collab.comment_create(initiative=initiative, actor=people["dri"], body=f"{n}")
+        collab.reaction_set(actor=people["em"], emoji="+1", on=True, comment=comment)
+    client = clients["engineer"]
+    # Token (and its use), the initiative with the caller's role, the page, its count and
+    # the reactions of the page.
+    with django_assert_max_num_queries(6):
+        response = client.get(comments_url(initiative))
+    assert response.json()["count"] == size

@@ -142,7 +142,7 @@ def test_sign_off_request_form_refusals(client, initiative, people, security_ite
     assert response.status_code == 400  # not a choice: legal may not decide it
     past = (dt.date.today() - dt.timedelta(days=3)).isoformat()
     response = client.post(url, {"reviewer": people["security"].pk, "due_date": past})
-    assert response.status_code == 400 and b"in the past" in response.content
+    assert response.status_code == 400 and b"is in the past" in response.content
     assert not SignoffRequest.objects.exists()
 
 

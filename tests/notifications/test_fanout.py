@@ -210,3 +210,34 @@ def test_a_former_member_is_not_notified(initiative, people, after_commit):
     with after_commit():
         collab.comment_create(initiative=initiative, actor=people["dri"], body="@eng")
     assert not Notification.objects.filter(recipient=people["engineer"]).exists()
+
+
+def test_followers_hear_when_a_passed_gate_is_no_longer_met(initiative, people, after_commit):
+    ordinary = initiative.checklist_items.filter(
+        kind="ready", signoff_role="", rule="", evidence=""
+    ).first()
+    services.checklist_item_tick(item=ordinary, actor=people["dri"])
+    services.initiative_transition(initiative=initiative, to=State.SCOPING, actor=people["dri"])
+    services.initiative_transition(
+        initiative=initiative, to=State.READY, actor=people["em"], override=True, reason="Pilot"
+    )
+    Notification.objects.all().delete()
+    with after_commit():
+        services.checklist_item_reopen(item=ordinary, actor=people["em"])
+    assert kinds(people["dri"]) == [Kind.FOLLOWING]
+
+
+def test_a_mention_in_a_weekly_update_notifies_once_per_person(initiative, people, after_commit):
+    with after_commit():
+        services.status_update_post(
+            initiative=initiative, actor=people["dri"], health="on_track", progress="@eng thanks"
+        )
+    with after_commit():  # a revision naming them again, and someone new
+        services.status_update_post(
+            initiative=initiative,
+            actor=people["dri"],
+            health="on_track",
+            progress="@eng thanks, @legal too",
+        )
+    assert kinds(people["engineer"]) == [Kind.MENTION]
+    assert kinds(people["legal"]) == [Kind.MENTION]
