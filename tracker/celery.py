@@ -11,4 +11,12 @@ app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each subject keeps its tasks in its own ``tasks`` module; InitiativesConfig.ready() imports
 # them in every process, and the worker finds them here too.
-app.autodiscover_tasks(["initiatives.weekly", "initiatives.webhooks", "initiatives.outbox"])
+app.autodiscover_tasks(
+    [
+        "initiatives.weekly",
+        "initiatives.webhooks",
+        "initiatives.outbox",
+        "initiatives.collab",
+        "initiatives.notifications",
+    ]
+)

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "initiatives.outbox",
     "initiatives.chat",
     "initiatives.intake",
+    "initiatives.collab",
+    "initiatives.notifications",
     "axes",
 ]
 
@@ -114,6 +116,8 @@ TEMPLATES = [
                 "board": "initiatives.web.templatetags.board",
                 "dates": "initiatives.web.templatetags.dates",
                 "shipshape": "initiatives.web.templatetags.shipshape",
+                "collab": "initiatives.web.templatetags.collab",
+                "notifications": "initiatives.web.templatetags.notifications",
             },
         },
     },
@@ -144,6 +148,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed-login throttling (django-axes) runs first; then the ordinary model backend.
 AUTHENTICATION_BACKENDS = [
     "tracker.security.LoginThrottleBackend",
+    # ModelBackend that loads the signed-in user with their unread notification count (the
+    # header's bell) in the same query; sessions made by ModelBackend still work.
+    "initiatives.notifications.auth.UnreadCountBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -313,6 +320,10 @@ SPECTACULAR_SETTINGS = {
         "TriageActionEnum": "initiatives.intake.rules.ACTION_NAMES",
         "AcceptIntoEnum": "initiatives.intake.rules.ACCEPT_INTO",
         "AlertOutcomeEnum": "initiatives.intake.rules.ALERT_OUTCOMES",
+        "NotificationChannelEnum": "initiatives.notifications.models.Channel",
+        "NotificationKindEnum": "initiatives.notifications.models.Kind",
+        "CommentTargetEnum": "initiatives.collab.models.TargetKind",
+        "SignoffRequestStatusEnum": "initiatives.collab.models.RequestStatus",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {
@@ -424,6 +435,19 @@ CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
     "task": "initiatives.api.tasks.webhook_sweep",
     "schedule": 300.0,
     "options": {"expires": 300.0},
+}
+# Notifications: build the batched emails that are due (at most one per person per
+# NOTIFICATION_EMAIL_MINUTES), and record sign-off requests that passed their due date.
+NOTIFICATION_EMAIL_MINUTES = env_int("NOTIFICATION_EMAIL_MINUTES", 15)
+CELERY_BEAT_SCHEDULE["notification-emails"] = {
+    "task": "shipshape_notifications.send_batches",
+    "schedule": float(env_int("NOTIFICATION_BATCH_SECONDS", 60)),
+    "options": {"expires": float(env_int("NOTIFICATION_BATCH_SECONDS", 60))},
+}
+CELERY_BEAT_SCHEDULE["signoff-overdue"] = {
+    "task": "shipshape_collab.signoff_overdue",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
 }
 
 # --- Chat (initiatives.chat): Slack and Mattermost -------------------------------------------

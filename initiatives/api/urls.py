@@ -8,9 +8,11 @@ from initiatives.api.errors import not_found
 from initiatives.api.schema_view import CachedSchemaView
 from initiatives.api.v1 import (
     chat,
+    collab,
     evidence,
     initiatives,
     intake,
+    notifications,
     portfolio,
     transfer,
     webhooks,
@@ -112,6 +114,44 @@ v1 = [
     path("teams/<team:key>/rotation/", intake.TeamRotationView.as_view(), name="api-team-rotation"),
     path("teams/<team:key>/on-call/", intake.TeamOnCallView.as_view(), name="api-team-on-call"),
     path("teams/<team:key>/alerts/", intake.TeamAlertsView.as_view(), name="api-team-alerts"),
+    # Collaboration and notifications (initiatives.collab, initiatives.notifications)
+    path(
+        "initiatives/<initiative:key>/comments/",
+        collab.InitiativeCommentsView.as_view(),
+        name="api-initiative-comments",
+    ),
+    path(
+        "initiatives/<initiative:key>/follow/",
+        collab.FollowView.as_view(),
+        name="api-initiative-follow",
+    ),
+    path("comments/<id:pk>/", collab.CommentDetailView.as_view(), name="api-comment"),
+    path(
+        "comments/<id:pk>/reactions/",
+        collab.CommentReactionsView.as_view(),
+        name="api-comment-reactions",
+    ),
+    path(
+        "checklist-items/<id:pk>/signoff-requests/",
+        collab.SignoffRequestCreateView.as_view(),
+        name="api-signoff-requests",
+    ),
+    path(
+        "signoff-requests/<id:pk>/decline/",
+        collab.SignoffRequestDeclineView.as_view(),
+        name="api-signoff-request-decline",
+    ),
+    path("notifications/", notifications.NotificationListView.as_view(), name="api-notifications"),
+    path(
+        "notifications/read/",
+        notifications.NotificationReadView.as_view(),
+        name="api-notifications-read",
+    ),
+    path(
+        "me/notification-preferences/",
+        notifications.PreferencesView.as_view(),
+        name="api-notification-preferences",
+    ),
 ]
 
 urlpatterns = [

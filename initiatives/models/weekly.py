@@ -63,7 +63,10 @@ class EmailDelivery(models.Model):
     """One email of a job to one address, with its rendered contents frozen at build time so
     that a retry sends exactly what the first attempt would have."""
 
-    job = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="deliveries")
+    # None for an email of no weekly job: a batch of notifications (``notifications.email``).
+    job = models.ForeignKey(
+        JobRun, on_delete=models.CASCADE, related_name="deliveries", null=True, blank=True
+    )
     email = models.EmailField(max_length=254)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

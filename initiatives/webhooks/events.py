@@ -34,6 +34,10 @@ VERB_EVENTS: dict[str, str] = {
     "status_update.revised": "status_update.posted",
     "request.created": "request.created",
     "request.triaged": "request.triaged",
+    # Collaboration (initiatives.collab): names shared with chat, which posts sign-off requests.
+    "comment.created": "comment.created",
+    "signoff.requested": "signoff.requested",
+    "signoff.declined": "signoff.declined",
 }
 # Webhook event ids are uuid5(namespace, audit event id): the same id for every hand-over.
 EVENT_ID_NAMESPACE = uuid.UUID("5b0f7a4e-6c1d-4f55-9a57-3f1c2d0e8b11")

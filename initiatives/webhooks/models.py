@@ -24,6 +24,10 @@ WEBHOOK_EVENTS = (
     # Intake (issue 19): a request filed (or routed in, or an alert), a request triaged.
     "request.created",
     "request.triaged",
+    # Collaboration (initiatives.collab)
+    "comment.created",
+    "signoff.requested",
+    "signoff.declined",
 )
 
 

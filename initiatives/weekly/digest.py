@@ -20,6 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from initiatives.collab.selectors import (
+    CommentCount,
+    WaitingRequest,
+    comment_counts,
+    requests_waiting,
+)
 from initiatives.models import (
     ACTIVE_STATES,
     ActivityEvent,
@@ -250,6 +256,10 @@ class Digest:
     finished: list[Initiative]
     counts: dict[str, int] = field(default_factory=dict)
     sections: list[DigestSection] = field(default_factory=list)
+    # Collaboration (initiatives.collab): open sign-off requests, overdue first, and the
+    # comments posted on each initiative during the week.
+    requests: list[WaitingRequest] = field(default_factory=list)
+    comments: list[CommentCount] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -394,6 +404,8 @@ def build_digest(team: Team, week: str, *, now: dt.datetime | None = None) -> Di
             for builder in SECTION_BUILDERS
             if (section := builder(team, week, since, until, now)) is not None
         ],
+        requests=requests_waiting(team.pk, today),  # 1 query
+        comments=comment_counts(team.pk, since, until),  # 1 query
     )
 
 

@@ -224,7 +224,9 @@ def run_job(team_id: int, week: str, kind: str, *, dispatch: DeliveryDispatch) -
     return job
 
 
-def finish_if_complete(job_id: int, *, now: dt.datetime | None = None) -> bool:
+def finish_if_complete(job_id: int | None, *, now: dt.datetime | None = None) -> bool:
+    if job_id is None:  # a delivery of no job (notifications) has nothing to finish
+        return True
     open_states = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
     if EmailDelivery.objects.filter(job_id=job_id, status__in=open_states).exists():
         return False
@@ -252,11 +254,18 @@ def _permanent(error: Exception) -> bool:
     return False
 
 
-def build_message(delivery: EmailDelivery, job: JobRun, connection=None) -> EmailMultiAlternatives:
+def build_message(
+    delivery: EmailDelivery, job: JobRun | None, connection=None
+) -> EmailMultiAlternatives:
+    """The message of a delivery; ``job`` is None for a delivery of no weekly job (a batch
+    of notifications, ``initiatives.notifications.email``)."""
     domain = urlparse(settings.SITE_URL).hostname or "shipshape.invalid"
     headers = dict(delivery.headers)
     # A stable Message-ID: if a copy ever went out twice, mail clients would fold them.
-    headers["Message-ID"] = f"<{job.kind}.{job.week}.{job.team_id}.{delivery.pk}@{domain}>"
+    if job is None:
+        headers["Message-ID"] = f"<notifications.{delivery.pk}@{domain}>"
+    else:
+        headers["Message-ID"] = f"<{job.kind}.{job.week}.{job.team_id}.{delivery.pk}@{domain}>"
     message = EmailMultiAlternatives(
         subject=delivery.subject,
         body=delivery.body_text,
@@ -287,7 +296,7 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection=None
         delivery.attempts += 1
         delivery.claimed_at = now
         delivery.save(update_fields=["status", "attempts", "claimed_at", "updated_at"])
-    job = JobRun.objects.get(pk=delivery.job_id)
+    job = JobRun.objects.get(pk=delivery.job_id) if delivery.job_id else None
     try:
         build_message(delivery, job, connection or get_connection()).send()
     except Exception as error:
@@ -309,7 +318,7 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection=None
         status=DeliveryStatus.SENT, sent_at=timezone.now(), updated_at=timezone.now()
     )
     finish_if_complete(delivery.job_id)
-    return Outcome("sent", kind=job.kind)
+    return Outcome("sent", kind=job.kind if job else "notifications")
 
 
 def deliver_now(delivery_id: int) -> Outcome:

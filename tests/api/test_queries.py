@@ -80,10 +80,11 @@ def test_list_query_count_does_not_grow(clients, team, people, path, django_asse
     print(f"QUERIES {path}: {large}")
 
 
-# Every request, writes included, stays within 14 queries, also in the minute where the token's
+# Every request, writes included, stays within 15 queries, also in the minute where the token's
 # use is recorded (one UPDATE); reads of one object stay well below. (A write's audit event
-# costs three: the team's data version, the previous event's hash, the row itself.)
-REQUEST_BUDGET = 14
+# costs three: the team's data version, the previous event's hash, the row itself; a write
+# that may notify someone one more: its outbox row, initiatives.notifications.)
+REQUEST_BUDGET = 15
 
 
 @pytest.fixture

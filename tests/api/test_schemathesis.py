@@ -42,6 +42,7 @@ from schemathesis.specs.openapi.checks import (
 from initiatives import services
 from initiatives.chat.models import ChatDelivery
 from initiatives.chat.services import chat_channel_create
+from initiatives.collab import services as collab
 from initiatives.intake import services as intake_services
 from initiatives.models import ChecklistItem
 from initiatives.tokens.services import token_create
@@ -206,10 +207,16 @@ def world(settings, team, people, keep_connection, loopback_only):
     )
     _, token = token_create(user=em, name="schemathesis")
     ask = intake_services.request_create(team=team, actor=people["legal"], title="Faster CI")
+    # Collaboration (initiatives.collab): a comment of the EM's, a sign-off request they made.
+    comment = collab.comment_create(initiative=initiative, actor=em, body="Fuzz me")
+    review = ChecklistItem.objects.filter(initiative=initiative, signoff_role="security")[0]
+    request = collab.signoff_request_create(item=review, actor=em, reviewer=people["security"])
     ids = {
         "/api/v1/chat-channels/": chat_channel.pk,
         "/api/v1/chat-deliveries/": chat_delivery.pk,
         "/api/v1/requests/": ask.pk,
+        "/api/v1/comments/": comment.pk,
+        "/api/v1/signoff-requests/": request.pk,
         "/api/v1/checklist-items/": ChecklistItem.objects.filter(initiative=initiative)[0].pk,
         "/api/v1/milestones/": milestone.pk,
         "/api/v1/tasks/": task.pk,

@@ -25,10 +25,15 @@ from django.utils import timezone
 from initiatives import services
 from initiatives.chat.models import ChatDelivery
 from initiatives.chat.services import chat_channel_create
+from initiatives.collab import services as collab
 from initiatives.intake import alerts as intake_alerts
 from initiatives.intake import rotation as intake_rotation
 from initiatives.intake import services as intake_services
-from initiatives.models import ChecklistItem, Health, State, TaskState
+from initiatives.models import ActivityEvent, ChecklistItem, Health, State, TaskState
+from initiatives.notifications import fanout
+from initiatives.notifications.models import Kind, Notification
+from initiatives.notifications.services import unsubscribe_token as notification_unsubscribe
+from initiatives.rules.workflow import shift_week
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
 from initiatives.webhooks.services import webhook_endpoint_create
@@ -551,6 +556,125 @@ ROUTES: dict[str, Route] = {
         ("POST", lambda fx: {}),
         by_role(302, 403, 403, 403, 302, 403, 404),
     ),
+    # --- Collaboration and notifications (the comment is the engineer's; the request asks
+    # security; the notification is the engineer's) ---
+    "comment-create": Route(
+        r("comment-create", "key"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"body": "Hi"}),
+        WEB_CONTRIB_POST,
+    ),
+    "initiative-follow": Route(
+        r("initiative-follow", "key"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"following": "1"}),
+        same(302, 302, 404),
+    ),
+    "mention-suggestions": Route(r("mention-suggestions", "key"), WEB_MEMBER_READ),
+    "comment-edit": Route(
+        r("comment-edit", "comment"),
+        by_role(302, 403, 200, 403, 403, 403, 404),
+        ("POST", lambda fx: {"body": "Edited"}),
+        by_role(302, 403, 302, 403, 403, 403, 404),
+    ),
+    "comment-remove": Route(
+        r("comment-remove", "comment"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {}),
+        by_role(302, 403, 302, 403, 302, 403, 404),
+    ),
+    "comment-react": Route(
+        r("comment-react", "comment"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"emoji": "+1"}),
+        WEB_CONTRIB_POST,
+    ),
+    "update-react": Route(
+        r("update-react", "update"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"emoji": "eyes"}),
+        WEB_CONTRIB_POST,
+    ),
+    "signoff-request": Route(
+        r("signoff-request", "signoff_item"),
+        WEB_DRI_EM_FORM,
+        ("POST", lambda fx: {"reviewer": fx["people"]["security"].pk}),
+        WEB_DRI_EM_POST,
+    ),
+    "signoff-decline": Route(
+        r("signoff-decline", "signoff_request"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"reason": "No"}),
+        by_role(302, 403, 403, 403, 403, 302, 404),
+    ),
+    "inbox": Route(r("inbox"), WEB_LOGGED_IN),
+    "inbox-read": Route(
+        r("inbox-read"), WEB_POST_ONLY, ("POST", lambda fx: {"all": "1"}), same(302, 302, 302)
+    ),
+    "inbox-open": Route(
+        r("inbox-open", "notification"), by_role(302, 404, 302, 404, 404, 404, 404)
+    ),
+    "notification-preferences": Route(
+        r("notification-preferences"),
+        WEB_LOGGED_IN,
+        ("POST", lambda fx: dict.fromkeys(Kind.values, "both")),
+        same(302, 302, 302),
+    ),
+    "notifications-unsubscribe": Route(
+        r("notifications-unsubscribe", "notification_unsubscribe"),
+        everyone(200),
+        ("POST", lambda fx: {}),
+        everyone(200),
+    ),
+    "api-initiative-comments": Route(
+        r("api-initiative-comments", "key"),
+        API_MEMBER_READ,
+        ("POST", lambda fx: {"body": "Hi"}),
+        created(API_CONTRIB_WRITE),
+    ),
+    "api-initiative-follow": Route(
+        r("api-initiative-follow", "key"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {}),
+        same(401, 200, 404),
+    ),
+    "api-comment": Route(
+        r("api-comment", "comment"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"body": "Edited"}),
+        by_role(401, 403, 200, 403, 403, 403, 404),
+    ),
+    "api-comment-reactions": Route(
+        r("api-comment-reactions", "comment"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {"emoji": "+1"}),
+        created(API_CONTRIB_WRITE),
+    ),
+    "api-signoff-requests": Route(
+        r("api-signoff-requests", "signoff_item"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {"reviewer": "sec"}),
+        created(API_DRI_EM_WRITE),
+    ),
+    "api-signoff-request-decline": Route(
+        r("api-signoff-request-decline", "signoff_request"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {"reason": "No"}),
+        by_role(401, 403, 403, 403, 403, 200, 404),
+    ),
+    "api-notifications": Route(r("api-notifications"), API_LOGGED_IN),
+    "api-notifications-read": Route(
+        r("api-notifications-read"),
+        API_POST_ONLY,
+        ("POST", lambda fx: {"all": True}),
+        same(401, 200, 200),
+    ),
+    "api-notification-preferences": Route(
+        r("api-notification-preferences"),
+        API_LOGGED_IN,
+        ("PATCH", lambda fx: {"following": "off"}),
+        same(401, 200, 200),
+    ),
 }
 
 
@@ -595,12 +719,33 @@ def world(team, people, initiative) -> dict[str, Any]:
         ends_at=timezone.now() + dt.timedelta(days=2),
     )  # fmt: skip
     intake_token = intake_alerts.intake_token_create(team=team, actor=em, name="AM")[0]
+    # Collaboration: the engineer's comment naming them (a notification), a sign-off request
+    # of the DoR's security review, the DoD's security approval to ask for, an update.
+    comment = collab.comment_create(initiative=initiative, actor=people["engineer"], body="Q?")
+    collab.comment_create(initiative=initiative, actor=dri, body="@eng see")
+    fanout.notify(ActivityEvent.objects.filter(verb="comment.created").latest("pk").pk)
+    security_items = ChecklistItem.objects.filter(initiative=initiative, signoff_role="security")
+    request = collab.signoff_request_create(
+        item=security_items.get(kind="ready"), actor=dri, reviewer=people["security"]
+    )
+    update = services.status_update_post(  # last week's: this week's is posted by a route
+        initiative=initiative,
+        actor=dri,
+        health=Health.ON_TRACK,
+        week=shift_week(services.current_week(initiative), -1),
+    )
     return {
         "chat_channel": chat_channel.pk,
         "chat_delivery": chat_delivery.pk,
         "request": ask.pk,
         "override": override.pk,
         "intake_token": intake_token.pk,
+        "comment": comment.pk,
+        "signoff_request": request.pk,
+        "signoff_item": security_items.get(kind="done").pk,
+        "update": update.pk,
+        "notification": Notification.objects.get(recipient=people["engineer"]).pk,
+        "notification_unsubscribe": notification_unsubscribe(people["em"].pk, Kind.MENTION),
         "people": people,
         "team": team.key,
         "key": initiative.key,

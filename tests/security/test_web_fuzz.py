@@ -22,11 +22,15 @@ from django.utils import timezone
 
 from initiatives import services
 from initiatives.chat.models import ChatChannel, ChatDelivery
+from initiatives.collab import services as collab
 from initiatives.dashboard.summary import TABLE_FILTERS
 from initiatives.intake import alerts as intake_alerts
 from initiatives.intake import rotation as intake_rotation
 from initiatives.intake import services as intake_services
-from initiatives.models import ChecklistItem
+from initiatives.models import ActivityEvent, ChecklistItem
+from initiatives.notifications import fanout
+from initiatives.notifications.models import Notification
+from initiatives.notifications.services import unsubscribe_token as notification_unsubscribe
 from initiatives.tokens.services import token_create
 from initiatives.weekly.digest import unsubscribe_token
 from tests.factories import make_initiative, make_milestone
@@ -70,7 +74,7 @@ QUERY = {
     "my-work": ["section", "page"],
     "team-detail": ["state", "health", "sort", "dri", "q", "page", "view"],
     "team-initiatives-csv": ["state", "health", "sort", "dri", "q"],
-    "initiative-detail": ["updates", "activity"],
+    "initiative-detail": ["updates", "activity", "about"],
     "initiative-evidence": ["download"],
     "task-create": ["milestone"],
     "dashboard": list(TABLE_FILTERS),
@@ -82,6 +86,8 @@ QUERY = {
     "chat-preview": ["kind"],
     "intake-queue": ["category", "snoozed"],
     "intake-my-requests": ["page"],
+    "inbox": ["filter", "page"],
+    "mention-suggestions": ["q"],
 }
 # Parameters read as a number or a week: any value that is not one is refused (400). The
 # others are free text or a choice, and a value they do not know is ignored (the dashboards'
@@ -92,6 +98,7 @@ TYPED = {
     ("initiative-detail", "activity"),
     ("weekly-digest-preview", "week"),
     ("intake-my-requests", "page"),
+    ("inbox", "page"),
 }
 # Also sent to every route: a parameter no view reads is ignored.
 UNKNOWN = "zz"
@@ -112,8 +119,7 @@ PUBLIC = {
     "password_reset_complete",
     "weekly-unsubscribe",
     # Single sign-on's start and callback (404 while it is not configured).
-    "sso-start",
-    "sso-callback",
+    "notifications-unsubscribe",
 }
 VIEWS = Path(__file__).resolve().parents[2] / "initiatives" / "web" / "views"
 
@@ -191,6 +197,12 @@ def world(team, people):
         ends_at=timezone.now() + dt.timedelta(days=2),
     )  # fmt: skip
     intake_token = intake_alerts.intake_token_create(team=team, actor=people["em"], name="AM")
+    # Collaboration: a comment of the DRI's, an update, a sign-off request, a notification.
+    comment = collab.comment_create(initiative=initiative, actor=dri, body="@em hello")
+    fanout.notify(ActivityEvent.objects.filter(verb="comment.created").latest("pk").pk)
+    update = services.status_update_post(initiative=initiative, actor=dri, health="on_track")
+    review = ChecklistItem.objects.filter(initiative=initiative, signoff_role="security")[0]
+    request = collab.signoff_request_create(item=review, actor=dri, reviewer=people["security"])
     ids = {
         "chat/channels/": channel.pk,
         "chat/deliveries/": chat_delivery.pk,
@@ -201,6 +213,10 @@ def world(team, people):
         "tasks/": task.pk,
         "checklist-items/": item.pk,
         "settings/tokens/": token.pk,
+        "comments/": comment.pk,
+        "updates/": update.pk,
+        "signoff-requests/": request.pk,
+        "inbox/": Notification.objects.filter(recipient=people["em"]).get().pk,
     }
     return {"user": dri, "initiative": initiative, "ids": ids, "team": team}
 
@@ -214,6 +230,8 @@ def valid_values(route: Route, world) -> dict[str, str]:
             values[name] = world["initiative"].key
         elif name == "pk":
             values[name] = str(next(v for p, v in world["ids"].items() if p in route.template))
+        elif name == "token" and "notifications/" in route.template:
+            values[name] = notification_unsubscribe(world["user"].pk, "mention")
         elif name == "token":
             values[name] = unsubscribe_token(world["team"].pk, user_id=world["user"].pk)
         else:  # the password reset link's uidb64 and token: any string reaches the view

@@ -49,6 +49,7 @@ from initiatives.web import params
 from initiatives.web.forms import InitiativeCreateForm, InitiativeForm, PersonForm, TransitionForm
 from initiatives.web.templatetags.shipshape import Options, person
 from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
+from initiatives.web.views.collab import discussion
 
 
 def get_initiative(request: AuthenticatedHttpRequest, key: str) -> Initiative:
@@ -351,6 +352,8 @@ def _page_context(
         "can_milestones": can_milestones,
         "blocked": blocked,
         "failed": failed,
+        # Comments, reactions, following and sign-off requests (views/collab.py).
+        "discussion": discussion(request, page, actor),
     }
 
 

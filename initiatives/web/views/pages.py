@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from initiatives.collab.selectors import requests_for
 from initiatives.intake.selectors import on_call_duties
 from initiatives.models import Health, Membership, State, Team
 from initiatives.rules import permissions as perms
@@ -25,6 +26,9 @@ from initiatives.selectors.versions import (
 from initiatives.web import params
 from initiatives.web.views.base import AuthenticatedHttpRequest
 from initiatives.web.views.intake import team_header
+
+# My work's "Requests for you": the sign-off requests asked of the viewer, due first.
+REQUESTS_SHOWN = 20
 
 
 @login_required
@@ -48,7 +52,12 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
             section=request.GET.get("section", ""),
             page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
         )
-        context = {"work": work, "on_call": [] if work.section else on_call_duties(request.user)}
+        requests = [] if work.section else list(requests_for(request.user)[:REQUESTS_SHOWN])
+        context = {
+            "work": work,
+            "on_call": [] if work.section else on_call_duties(request.user),
+            "requests": requests,
+        }
         html = render_to_string("initiatives/_my_work_body.html", context, request=request)
         return mark_safe(html)
 
