@@ -14,6 +14,7 @@ from initiatives.api.v1 import (
     intake,
     notifications,
     portfolio,
+    search,
     transfer,
     webhooks,
     work,
@@ -141,6 +142,7 @@ v1 = [
         collab.SignoffRequestDeclineView.as_view(),
         name="api-signoff-request-decline",
     ),
+    path("search/", search.SearchView.as_view(), name="api-search"),
     path("notifications/", notifications.NotificationListView.as_view(), name="api-notifications"),
     path(
         "notifications/read/",

@@ -16,6 +16,7 @@ from initiatives.web.views import (
     integrations,
     notifications,
     pages,
+    search,
     sso,
     tokens,
     transfer,
@@ -27,6 +28,7 @@ from tracker import converters  # noqa: F401  # registers <team>, <initiative>, 
 urlpatterns = [
     # My work, teams and initiatives
     path("", pages.my_work, name="my-work"),
+    path("search/", search.search_page, name="search"),
     path("teams/", pages.team_list, name="team-list"),
     path("teams/<team:team_key>/", pages.team_detail, name="team-detail"),
     path("teams/<team:team_key>/new/", initiative.initiative_create, name="initiative-create"),

@@ -8,7 +8,6 @@ its "due soon" are the dashboard's (``selectors.portfolio``, ``rules.workflow``)
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +37,7 @@ from initiatives.models import (
     Team,
 )
 from initiatives.rules.dates import DateMoves, team_today
+from initiatives.rules.text import markdown_to_text
 from initiatives.rules.workflow import (
     DUE_SOON_DAYS,
     LAPSED_LABEL,
@@ -132,13 +132,11 @@ def unsubscribe_url(team_id: int, recipient: Recipient) -> str:
 
 
 def excerpt(text: str) -> str:
-    """One paragraph of plain text from a Markdown field, cut at a word. Only the start of the
-    text is looked at (a few times what is shown), so a long or hostile text costs no more
-    than a short one; links show their label."""
-    head = (text or "")[: EXCERPT_CHARS * 4]
-    head = re.sub(r"\[([^\]\n]*)\]\([^)\s]*\)", r"\1", head)
-    flat = re.sub(r"\s+", " ", re.sub(r"[*_`#>]+", "", head)).strip()
-    return Truncator(flat).chars(EXCERPT_CHARS)
+    """One paragraph of plain text made from a Markdown field as the page renders it, cut at a
+    word: links show their label, no tag (escaped or not) shows. Only the start of the text is
+    looked at (a few times what is shown), so a long or hostile text costs no more than a
+    short one."""
+    return Truncator(markdown_to_text(text, limit=EXCERPT_CHARS * 4)).chars(EXCERPT_CHARS)
 
 
 # --- The digest ------------------------------------------------------------------------------
