@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from initiatives.chat.models import ChatKind
+from initiatives.rules import colours
 
 SLACK_MAX_BLOCKS = 50
 SLACK_MAX_TEXT = 3000
@@ -25,7 +26,8 @@ MATTERMOST_MAX_TEXT = 7000
 FALLBACK_MAX = 3000
 
 HEALTH_EMOJI = {"off_track": "🔴", "at_risk": "🟡", "on_track": "🟢", "": "⚪"}
-HEALTH_COLOUR = {"off_track": "#cf222e", "at_risk": "#bf8700", "on_track": "#1a7f37", "": "#57606a"}
+# The shared colour tokens (rules.colours).
+HEALTH_COLOUR = {name: colours.health(name).fg for name in ("off_track", "at_risk", "on_track", "")}
 
 
 class Markup:

@@ -15,10 +15,13 @@ from itertools import count
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from initiatives.rules import colours
+
 BLUE = "#0969da"
-GREEN = "#1a7f37"
-YELLOW = "#d4a72c"
-RED = "#cf222e"
+# Health colours are the shared tokens (rules.colours; theme.css maps them to dark mode).
+GREEN = colours.HEALTH["on_track"].fg
+YELLOW = colours.HEALTH["at_risk"].fg
+RED = colours.HEALTH["off_track"].fg
 GREY = "#d0d7de"
 INK = "#1f2328"
 MUTED = "#57606a"

@@ -165,7 +165,8 @@ def search(user: Any, query: Query) -> Results:
         by_kind["update"].append(
             Hit(
                 "update", f"{u.week} update", u.initiative.key, u.initiative.title,
-                f"update-{u.pk}", u.get_health_display(), _snippet(u.progress, u.risks, u.next_week),
+                f"update-{u.pk}", u.get_health_display(),
+                _snippet(u.progress, u.risks, u.next_week),
             )
         )  # fmt: skip
     return Results(query, groups)

@@ -36,6 +36,7 @@ from initiatives.models import (
     StatusUpdate,
     Team,
 )
+from initiatives.rules import colours
 from initiatives.rules.dates import DateMoves, team_today
 from initiatives.rules.text import markdown_to_text
 from initiatives.rules.workflow import (
@@ -57,11 +58,10 @@ from initiatives.weekly.schedule import check_digest_week, slot_at, week_bounds
 from initiatives.weekly.selectors import AsOf, Recipient
 
 EXCERPT_CHARS = 280
+# The shared colour tokens' light values (rules.colours): emails cannot use CSS variables.
 HEALTH_COLOURS = {
-    Health.ON_TRACK: ("#1a7f37", "#dafbe1"),
-    Health.AT_RISK: ("#9a6700", "#fff8c5"),
-    Health.OFF_TRACK: ("#cf222e", "#ffebe9"),
-    "": ("#57606a", "#f6f8fa"),
+    health: (colours.health(health).fg, colours.health(health).bg)
+    for health in (Health.ON_TRACK, Health.AT_RISK, Health.OFF_TRACK, "")
 }
 UNSUBSCRIBE_SALT = "shipshape.digest.unsubscribe"
 
