@@ -12,3 +12,5 @@ class InitiativesConfig(AppConfig):
         # registered in every process (the outbox publishes tasks by name).
         from initiatives.webhooks import events, tasks  # noqa: F401
         from initiatives.weekly import tasks as weekly_tasks  # noqa: F401
+        # Signing in keeps the viewer's time zone in the session (web.timezones).
+        from initiatives.web import timezones  # noqa: F401

@@ -23,6 +23,7 @@ from initiatives.models.choices import (
     TaskState,
 )
 from initiatives.models.initiative import ACTIVE_STATES, Initiative, Milestone, MilestoneSlip, Task
+from initiatives.models.profile import Profile
 from initiatives.models.team import Membership, Team, Weekday
 from initiatives.models.updates import StatusUpdate, StatusUpdateRevision
 from initiatives.models.weekly import (
@@ -35,6 +36,7 @@ from initiatives.models.weekly import (
 )
 
 __all__ = [
+    "Profile",
     "ACTIVE_STATES",
     "CLOSED_TASK_STATES",
     "HEALTH_COLOUR",

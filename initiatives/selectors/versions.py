@@ -49,7 +49,10 @@ def user_team_versions(user: Any) -> list[tuple[int, int | None]]:
 
 
 def read_key(kind: str, *parts: Any) -> str:
-    """A cache key for a read of ``kind`` from ``parts`` (hashed, so keys stay short)."""
+    """A cache key for a read of ``kind`` from ``parts`` (hashed, so keys stay short). The
+    active time zone is part of every key: a page rendered for a viewer in Berlin shows its
+    times there and is never served to one in New York."""
+    parts = (*parts, timezone.get_current_timezone_name())
     return f"read:{kind}:v1:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
 
 

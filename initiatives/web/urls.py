@@ -16,6 +16,7 @@ from initiatives.web.views import (
     integrations,
     notifications,
     pages,
+    profile,
     search,
     sso,
     tokens,
@@ -29,6 +30,9 @@ urlpatterns = [
     # My work, teams and initiatives
     path("", pages.my_work, name="my-work"),
     path("search/", search.search_page, name="search"),
+    path("settings/profile/", profile.profile, name="profile"),
+    path("go/board/", profile.go, {"where": "board"}, name="go-board"),
+    path("go/new/", profile.go, {"where": "new"}, name="go-new"),
     path("teams/", pages.team_list, name="team-list"),
     path("teams/<team:team_key>/", pages.team_detail, name="team-detail"),
     path("teams/<team:team_key>/new/", initiative.initiative_create, name="initiative-create"),
