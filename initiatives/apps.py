@@ -10,7 +10,7 @@ class InitiativesConfig(AppConfig):
         # Wire the subjects together once the models are loaded: webhooks subscribe to audit
         # events and register their outbox message kind; the Celery tasks of every subject are
         # registered in every process (the outbox publishes tasks by name).
-        from initiatives.webhooks import events, tasks  # noqa: F401
-        from initiatives.weekly import tasks as weekly_tasks  # noqa: F401
         # Signing in keeps the viewer's time zone in the session (web.timezones).
         from initiatives.web import timezones  # noqa: F401
+        from initiatives.webhooks import events, tasks  # noqa: F401
+        from initiatives.weekly import tasks as weekly_tasks  # noqa: F401

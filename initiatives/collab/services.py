@@ -36,6 +36,7 @@ from initiatives.rules.exceptions import Conflict, NotFound, ValidationFailed
 from initiatives.services.common import (
     check_text,
     check_version,
+    display_name,
     ensure_writable,
     lock_initiative,
     member_actor,
@@ -394,7 +395,8 @@ def signoff_request_create(
         record(
             actor=actor,
             verb="signoff.requested",
-            summary=f"Asked {reviewer} to sign off “{locked.text}” on {initiative.key}",
+            summary=f"Asked {display_name(reviewer)} to sign off “{locked.text}” "
+            f"on {initiative.key}",
             initiative=initiative,
             target=request,
             after={
@@ -483,7 +485,8 @@ def signoff_requests_mark_overdue(*, now: dt.datetime | None = None) -> int:
             record(
                 actor=None,
                 verb="signoff.overdue",
-                summary=f"The sign-off of “{request.item.text}” asked of {request.reviewer} "
+                summary=f"The sign-off of “{request.item.text}” asked of "
+                f"{display_name(request.reviewer)} "
                 f"was due {request.due_date.isoformat()}",
                 initiative=request.initiative,
                 target=request,

@@ -36,7 +36,6 @@ from initiatives.models.weekly import (
 )
 
 __all__ = [
-    "Profile",
     "ACTIVE_STATES",
     "CLOSED_TASK_STATES",
     "HEALTH_COLOUR",
@@ -60,6 +59,7 @@ __all__ = [
     "Milestone",
     "MilestoneSlip",
     "MilestoneState",
+    "Profile",
     "Role",
     "Rule",
     "SecurityRisk",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -127,6 +127,18 @@ def display_name(user: Any) -> str:
     if not getattr(user, "pk", None):
         return ""
     return (user.get_full_name() or user.get_username())[:150]
+
+
+def field_labels(model: type[models.Model], names: Iterable[str]) -> str:
+    """The fields ``names`` of ``model`` as people read them ("design doc, target date"), for
+    the audit log's summaries: labels, never column names."""
+    labels = []
+    for name in sorted(names):
+        try:
+            labels.append(str(model._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name.replace("_", " "))
+    return ", ".join(labels)
 
 
 def bump_data_version(team_id: int) -> None:

@@ -34,6 +34,7 @@ from initiatives.services.common import (
     display_name,
     ensure_team_member,
     ensure_writable,
+    field_labels,
     full_clean,
     lock_initiative,
     member_actor,
@@ -182,7 +183,9 @@ def initiative_update(
         record(
             actor=actor,
             verb=verb,
-            summary="; ".join([f"Edited {', '.join(sorted(before))} of {locked.key}", *notes]),
+            summary="; ".join(
+                [f"Edited {field_labels(Initiative, before)} of {locked.key}", *notes]
+            ),
             initiative=locked,
             target=locked,
             before=before,
@@ -433,7 +436,8 @@ def _change_people(*, initiative: Initiative, actor: Any, user: Any, kind: str, 
         record(
             actor=actor,
             verb=f"initiative.{kind}_{'added' if add else 'removed'}",
-            summary=f"{'Added' if add else 'Removed'} {user} as {kind} of {locked.key}",
+            summary=f"{'Added' if add else 'Removed'} {display_name(user)} as {kind} "
+            f"of {locked.key}",
             initiative=locked,
             target=locked,
             before={} if add else {kind: user.pk},

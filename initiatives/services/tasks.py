@@ -24,6 +24,7 @@ from initiatives.services.checklists import store_gate_progress
 from initiatives.services.common import (
     check_text,
     check_version,
+    display_name,
     ensure_team_member,
     ensure_writable,
     full_clean,
@@ -171,7 +172,8 @@ def task_update(
             )
         elif set(after) == {"assignee"}:
             verb = "task.assigned"
-            summary = f"Assigned task “{locked.title}” to {locked.assignee or 'nobody'}"
+            assignee = display_name(locked.assignee) or "nobody"
+            summary = f"Assigned task “{locked.title}” to {assignee}"
         else:
             verb, summary = "task.updated", f"Edited task “{locked.title}”"
         if scope_change and milestone is not None:

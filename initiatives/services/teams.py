@@ -13,6 +13,8 @@ from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import ValidationFailed
 from initiatives.services.common import (
     apply_changes,
+    display_name,
+    field_labels,
     full_clean,
     record,
     reject_unknown,
@@ -70,7 +72,7 @@ def team_update(*, team: Team, actor: Any, changes: Mapping[str, Any]) -> Team:
         record(
             actor=actor,
             verb="team.updated",
-            summary=f"Changed {', '.join(sorted(after))} of team {locked.key}",
+            summary=f"Changed {field_labels(Team, after)} of team {locked.key}",
             team_id=locked.pk,
             target=locked,
             before=before,
@@ -96,7 +98,7 @@ def membership_set(*, team: Team, actor: Any, user: Any, role: str) -> Membershi
         record(
             actor=actor,
             verb="team.member_added" if created else "team.role_changed",
-            summary=f"{user} is now {Role(role).label} in {team.key}",
+            summary=f"{display_name(user)} is now {Role(role).label} in {team.key}",
             team_id=team.pk,
             target=membership,
             before=before,
@@ -115,7 +117,7 @@ def membership_remove(*, team: Team, actor: Any, user: Any) -> None:
         record(
             actor=actor,
             verb="team.member_removed",
-            summary=f"Removed {user} from {team.key}",
+            summary=f"Removed {display_name(user)} from {team.key}",
             team_id=team.pk,
             before={"user": user.pk, "role": membership.role},
         )
