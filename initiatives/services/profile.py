@@ -17,7 +17,8 @@ def profile_set_time_zone(*, actor: Any, time_zone: str) -> Profile:
     time_zone = (time_zone or "").strip()
     if time_zone and time_zone not in zoneinfo.available_timezones():
         raise ValidationFailed(
-            "Unknown time zone.", code="unknown_time_zone", data={"fields": {"time_zone": []}}
+            fields={"time_zone": [f"“{time_zone}” is not a time zone (e.g. Europe/Berlin)."]},
+            code="unknown_time_zone",
         )
     with transaction.atomic():
         profile, _ = Profile.objects.select_for_update().get_or_create(user=actor)

@@ -35,7 +35,7 @@
     box.id = area.id + "-preview";
     box.setAttribute("role", "region");
     box.setAttribute("aria-live", "polite");
-    box.setAttribute("aria-label", "Preview of " + (label ? label.textContent.trim() : name));
+    box.setAttribute("aria-label", "Preview of " + (label ? label.textContent.trim().replace(/:$/, "") : name));
     area.insertAdjacentElement("afterend", box);
     var timer = null;
     var last = null;
