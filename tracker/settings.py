@@ -326,6 +326,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "initiatives.notifications.models.Kind",
         "CommentTargetEnum": "initiatives.collab.models.TargetKind",
         "SignoffRequestStatusEnum": "initiatives.collab.models.RequestStatus",
+        "SearchKindEnum": "initiatives.search.selectors.KIND_CHOICES",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

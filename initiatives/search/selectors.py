@@ -33,6 +33,7 @@ KIND_LABELS = {
     "task": "Tasks",
     "update": "Status updates",
 }
+KIND_CHOICES = [(kind, KIND_LABELS[kind]) for kind in KINDS]
 # The searched text of each kind (the initiative's key is matched separately).
 FIELDS: dict[str, tuple[str, ...]] = {
     "initiative": ("title", "summary"),

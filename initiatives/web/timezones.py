@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.db import DatabaseError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -54,10 +55,14 @@ class UserTimeZoneMiddleware:
         if not request.path.startswith("/api/") and (
             settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
-            name = request.session.get(SESSION_KEY)
-            if name is None and request.user.is_authenticated:
-                # A session from before this setting: worked out once, then kept.
-                name = remember_time_zone(request, request.user)
+            try:
+                name = request.session.get(SESSION_KEY)
+                if name is None and request.user.is_authenticated:
+                    # A session from before this setting: worked out once, then kept.
+                    name = remember_time_zone(request, request.user)
+            except DatabaseError:
+                # A lost database is the view's to report (503, tracker.observability).
+                name = None
             zone = _zone(name) if name else None
         if zone is None:
             return self.get_response(request)

@@ -608,6 +608,23 @@ ROUTES: dict[str, Route] = {
         by_role(302, 403, 403, 403, 403, 302, 404),
     ),
     "inbox": Route(r("inbox"), WEB_LOGGED_IN),
+    # --- Search, profile, shortcuts' targets, Markdown preview (issue 16): each person's own
+    # view of what their teams hold; nothing to refuse a signed-in person.
+    "search": Route(r("search"), WEB_LOGGED_IN),
+    "profile": Route(
+        r("profile"),
+        WEB_LOGGED_IN,
+        ("POST", lambda fx: {"time_zone": "Europe/Berlin"}),
+        same(302, 302, 302),
+    ),
+    "go-board": Route(r("go-board"), same(302, 302, 302)),
+    "go-new": Route(r("go-new"), same(302, 302, 302)),
+    "markdown-preview": Route(
+        r("markdown-preview"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"text": "**x**"}),
+        same(302, 200, 200),
+    ),
     "inbox-read": Route(
         r("inbox-read"), WEB_POST_ONLY, ("POST", lambda fx: {"all": "1"}), same(302, 302, 302)
     ),
@@ -663,6 +680,7 @@ ROUTES: dict[str, Route] = {
         by_role(401, 403, 403, 403, 403, 200, 404),
     ),
     "api-notifications": Route(r("api-notifications"), API_LOGGED_IN),
+    "api-search": Route(r("api-search"), API_LOGGED_IN),
     "api-notifications-read": Route(
         r("api-notifications-read"),
         API_POST_ONLY,

@@ -88,6 +88,9 @@ QUERY = {
     "intake-my-requests": ["page"],
     "inbox": ["filter", "page"],
     "mention-suggestions": ["q"],
+    "search": ["q"],
+    "go-board": ["team"],
+    "go-new": ["team"],
 }
 # Parameters read as a number or a week: any value that is not one is refused (400). The
 # others are free text or a choice, and a value they do not know is ignored (the dashboards'

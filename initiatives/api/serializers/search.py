@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from initiatives.api.serializers.common import JSON
-from initiatives.search.selectors import KINDS, Hit, Results
+from initiatives.search.selectors import KIND_CHOICES, Hit, Results
 
 
 def hit_out(hit: Hit) -> JSON:
@@ -36,7 +36,7 @@ def results_out(results: Results) -> JSON:
 class SearchHitSerializer(serializers.Serializer):
     """Shape of ``hit_out``."""
 
-    kind = serializers.ChoiceField(choices=KINDS)
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
     title = serializers.CharField()
     initiative = serializers.CharField(help_text="The initiative's key (PLAT-12).")
     initiative_title = serializers.CharField()
@@ -46,7 +46,7 @@ class SearchHitSerializer(serializers.Serializer):
 
 
 class SearchGroupSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=KINDS)
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
     label = serializers.CharField()
     results = SearchHitSerializer(many=True)
 
