@@ -135,7 +135,8 @@ def field_labels(model: type[models.Model], names: Iterable[str]) -> str:
     labels = []
     for name in sorted(names):
         try:
-            labels.append(str(model._meta.get_field(name).verbose_name))
+            field = model._meta.get_field(name)
+            labels.append(str(getattr(field, "verbose_name", name)))
         except FieldDoesNotExist:
             labels.append(name.replace("_", " "))
     return ", ".join(labels)

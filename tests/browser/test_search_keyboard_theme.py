@@ -75,6 +75,7 @@ def test_slash_focuses_search_and_two_word_prefixes_find_an_initiative(
     page.locator("main h1").click()
     page.keyboard.press("u")
     expect(page).to_have_url(re.compile(rf"/i/{initiative.key}/update/$"))
-    page.get_by_role("textbox", name=re.compile("^Risks")).fill("| Risk | Owner |\n| --- | --- |\n| **Vendor** | pat |")
+    risks = page.get_by_role("textbox", name=re.compile("^Risks"))
+    risks.fill("| Risk | Owner |\n| --- | --- |\n| **Vendor** | pat |")
     preview = page.get_by_role("region", name=re.compile("Preview of Risks"))
     expect(preview.locator("table strong")).to_have_text("Vendor")

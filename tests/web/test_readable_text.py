@@ -82,5 +82,3 @@ def test_api_docs_link_back_to_the_app(client, people, path):
     client.force_login(people["viewer"])
     html = client.get(path).content.decode()
     assert "Back to Shipshape" in html and 'href="/"' in html
-
-

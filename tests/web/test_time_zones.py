@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from initiatives.models import Membership, Profile
-from initiatives.services.profile import profile_set_time_zone
 from initiatives.rules.exceptions import ValidationFailed
+from initiatives.services.profile import profile_set_time_zone
 from initiatives.web.templatetags.dates import day
 from initiatives.web.timezones import SESSION_KEY
 from tests.factories import TeamFactory, member
@@ -35,7 +35,7 @@ def test_pages_show_times_in_the_team_zone_and_name_it(client, tokyo, people, in
     assert client.session[SESSION_KEY] == "Asia/Tokyo"
     html = client.get(initiative.get_absolute_url()).content.decode()
     assert html.count("Times in Asia/Tokyo") == 1
-    assert any(f"</time>" in html and t in html for t in shown_times("Asia/Tokyo"))
+    assert any("</time>" in html and t in html for t in shown_times("Asia/Tokyo"))
 
 
 def test_own_zone_wins_and_the_profile_page_changes_it(client, tokyo, people, initiative):

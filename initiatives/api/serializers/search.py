@@ -27,7 +27,7 @@ def results_out(results: Results) -> JSON:
         "query": results.query.text,
         "words": list(results.query.words),
         "groups": [
-            {"kind": g.kind, "label": g.label, "results": [hit_out(h) for h in g.hits]}
+            {"kind": g.kind, "heading": g.label, "results": [hit_out(h) for h in g.hits]}
             for g in results.groups
         ],
     }
@@ -47,7 +47,7 @@ class SearchHitSerializer(serializers.Serializer):
 
 class SearchGroupSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=KIND_CHOICES)
-    label = serializers.CharField()
+    heading = serializers.CharField(help_text="The group's name (Initiatives, Tasks, …).")
     results = SearchHitSerializer(many=True)
 
 

@@ -18,7 +18,7 @@ def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         query = search_query.parse(text)
     except search_query.QueryTooLong as error:
         # Answered, not refused: the page says why nothing was searched.
-        context = {"q": text[: search_query.MAX_QUERY_CHARS], "error": str(error)}
-        return render(request, "search/results.html", context)
-    context = {"q": query.text, "results": search(request.user, query)}
+        refused = {"q": text[: search_query.MAX_QUERY_CHARS], "error": str(error)}
+        return render(request, "search/results.html", refused)
+    context: dict[str, object] = {"q": query.text, "results": search(request.user, query)}
     return render(request, "search/results.html", context)
