@@ -20,7 +20,14 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from initiatives.models import Initiative, Membership, Milestone, StatusUpdate, Task
+from initiatives.models import (
+    HEALTH_COLOUR,
+    Initiative,
+    Membership,
+    Milestone,
+    StatusUpdate,
+    Task,
+)
 from initiatives.rules.text import markdown_to_text
 from initiatives.search.query import Query, tsquery
 
@@ -53,6 +60,8 @@ class Hit:
     anchor: str
     detail: str
     snippet: str = ""
+    # The chip's colour class (theme.css): the state's or the health's token.
+    tone: str = ""
 
 
 @dataclass
@@ -136,6 +145,7 @@ def search(user: Any, query: Query) -> Results:
                 "",
                 i.get_state_display(),
                 _snippet(i.summary),
+                f"state-{i.state}",
             )
         )
 
@@ -168,6 +178,7 @@ def search(user: Any, query: Query) -> Results:
                 "update", f"{u.week} update", u.initiative.key, u.initiative.title,
                 f"update-{u.pk}", u.get_health_display(),
                 _snippet(u.progress, u.risks, u.next_week),
+                f"health-{HEALTH_COLOUR.get(u.health, 'none')}",
             )
         )  # fmt: skip
     return Results(query, groups)

@@ -79,3 +79,40 @@ def test_slash_focuses_search_and_two_word_prefixes_find_an_initiative(
     risks.fill("| Risk | Owner |\n| --- | --- |\n| **Vendor** | pat |")
     preview = page.get_by_role("region", name=re.compile("Preview of Risks"))
     expect(preview.locator("table strong")).to_have_text("Vendor")
+
+
+def test_screenshots_of_every_page_light_and_dark(
+    transactional_db, live_server, browser, team, people, screenshot_dir
+):
+    """var/screenshots/<page>-<width>-<scheme>.png for the main pages, at 1366 and 390 px,
+    light and dark (for people to look at; the assertions are in the tests above)."""
+    from tests.web.conftest import populate
+
+    [initiative] = populate(team, people, 1)
+    pages = {
+        "my-work": "/",
+        "board": f"/teams/{team.key}/",
+        "table": f"/teams/{team.key}/?view=table",
+        "initiative": initiative.get_absolute_url(),
+        "dashboard": "/dashboard/",
+        "digest-preview": f"/teams/{team.key}/digest/",
+        "update-form": f"{initiative.get_absolute_url()}update/",
+        "search": "/search/?q=init",
+        "tokens": "/settings/tokens/",
+        "profile": "/settings/profile/",
+    }
+    for width in (1366, 390):
+        for scheme in ("light", "dark"):
+            context = browser.new_context(
+                viewport={"width": width, "height": 900}, color_scheme=scheme
+            )
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            sign_in(page, live_server.url, "em")
+            for name, path in pages.items():
+                response = page.goto(f"{live_server.url}{path}")
+                assert response is not None and response.status == 200, (name, path)
+                page.screenshot(
+                    path=str(screenshot_dir / f"{name}-{width}-{scheme}.png"), full_page=True
+                )
+            context.close()
