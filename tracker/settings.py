@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # htmx itself, served as a static file (static/htmx/htmx.min.js) from its PyPI package.
+    "js_lib_htmx",
     "initiatives",
     "initiatives.api",
     "initiatives.outbox",
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "shipshape": "initiatives.web.templatetags.shipshape",
                 "collab": "initiatives.web.templatetags.collab",
                 "notifications": "initiatives.web.templatetags.notifications",
+                "inplace": "initiatives.web.templatetags.inplace",
             },
         },
     },
