@@ -24,7 +24,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.messages.storage.base import Message
-from django.forms.utils import ErrorDict
 from django.http import HttpRequest
 
 from initiatives.rules.exceptions import GateBlocked
@@ -109,7 +108,7 @@ def take_refusal(request: HttpRequest, key: str) -> Refusal | None:
 def rebuild(form: forms.Form, errors: dict[str, list[str]]) -> forms.Form:
     """``form`` (bound to the stashed data) with the stashed errors, as it was refused."""
     form.is_valid()
-    form._errors = ErrorDict()  # noqa: SLF001  # the errors of the refused post, not a re-run
+    form._errors = ErrorDict()  # the errors of the refused post, not a re-run
     for field, texts in errors.items():
         form._errors[field] = form.error_class(texts)
     return form

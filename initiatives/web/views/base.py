@@ -18,7 +18,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from initiatives.web.inplace import say
 from initiatives.rules.exceptions import (
     ApplicationError,
     GateBlocked,
@@ -26,6 +25,7 @@ from initiatives.rules.exceptions import (
     NotFound,
     ValidationFailed,
 )
+from initiatives.web.inplace import say
 
 T = TypeVar("T")
 

@@ -303,9 +303,9 @@ def _milestone_moves(row: MilestoneRow, initiative_state: str) -> list[Milestone
     moves = []
     for move in milestone_transitions_from(row.milestone.state):
         refusal = ""
-        if move.target == MilestoneState.IN_PROGRESS and row.milestone.state == "planned":
-            if milestone_start_refusal(initiative_state):
-                continue
+        starts = move.target == MilestoneState.IN_PROGRESS and row.milestone.state == "planned"
+        if starts and milestone_start_refusal(initiative_state):
+            continue
         if move.target == MilestoneState.DONE and row.tasks_closed < row.tasks_total:
             still_open = row.tasks_total - row.tasks_closed
             refusal = f"Close every task of the milestone first ({still_open} open)."

@@ -24,8 +24,8 @@ from initiatives.web.forms import (
     TickForm,
     WaiveForm,
 )
-from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
 from initiatives.web.inplace import say
+from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
 from initiatives.web.views.initiative import Failed, get_initiative, refused
 
 User = get_user_model()
