@@ -108,9 +108,10 @@ def take_refusal(request: HttpRequest, key: str) -> Refusal | None:
 def rebuild(form: forms.Form, errors: dict[str, list[str]]) -> forms.Form:
     """``form`` (bound to the stashed data) with the stashed errors, as it was refused."""
     form.is_valid()
-    form._errors = ErrorDict()  # the errors of the refused post, not a re-run
+    shown = form.errors  # the errors of the refused post, not those of a re-run
+    shown.clear()
     for field, texts in errors.items():
-        form._errors[field] = form.error_class(texts)
+        shown[field] = form.error_class(texts)
     return form
 
 
