@@ -25,6 +25,12 @@
     event.detail.swapOverride = "outerHTML";
   });
 
+  // Each answer replaces the last: the messages of earlier actions go when a new one starts.
+  document.addEventListener("htmx:beforeRequest", function () {
+    var old = document.querySelectorAll(".messages.placed, body > .messages");
+    for (var i = 0; i < old.length; i++) old[i].remove();
+  });
+
   function reveal(root) {
     var found = root.querySelector(
       ".messages.placed, .blocked, .field-error, [data-refused]"

@@ -611,8 +611,14 @@ def initiative_transition(request: AuthenticatedHttpRequest, key: str) -> HttpRe
         say(request, messages.SUCCESS, f"{initiative.key} is now {state}.", "moves")
         return HttpResponseRedirect(f"{initiative.get_absolute_url()}#moves")
     failed = Failed("transition", form, data["to"])
+    # Back at the refused form itself: the override's or the reason's, else the moves.
+    anchor = "moves"
+    if outcome.gate_blocked is None and data["override"]:
+        anchor = f"override-{data['to']}"
+    elif outcome.gate_blocked is None and form.has_error("reason"):
+        anchor = f"move-{data['to']}"
     return refused(
-        request, initiative.key, outcome.status, failed, "moves", blocked=outcome.gate_blocked
+        request, initiative.key, outcome.status, failed, anchor, blocked=outcome.gate_blocked
     )
 
 
