@@ -76,7 +76,7 @@ def board_card(row: InitiativeRow) -> SafeString:
     stale = (
         mark_safe('<span class="chip stale" title="No update for two weeks">Stale</span>')
         if row.stale
-        else ""
+        else mark_safe("")  # a plain "" would make the chips added below escaped text
     )
     stale += lapsed_chips(row.initiative)
     stale += exception_chips(row.extra.get("n_overrides"), row.extra.get("n_waived"))
