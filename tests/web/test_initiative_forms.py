@@ -97,7 +97,8 @@ def test_cancel_asks_for_a_reason(client, people, initiative):
     client.force_login(people["dri"])
     url = reverse("initiative-transition", args=[initiative.key])
     response = client.post(url, {"to": State.CANCELLED, "reason": ""}, follow=True)
-    assert response.redirect_chain == [(f"{initiative.get_absolute_url()}#moves", 303)]
+    # Back at the page's own URL, at the refused reason form.
+    assert response.redirect_chain == [(f"{initiative.get_absolute_url()}#move-cancelled", 303)]
     assert response.context["failed"].form.errors["reason"]
     assert client.post(url, {"to": State.CANCELLED, "reason": "Superseded"}).status_code == 302
 
