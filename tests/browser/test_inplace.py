@@ -68,8 +68,27 @@ def test_acting_on_the_initiative_page_answers_next_to_the_control(
     item = _plain_item(initiative)
     context = _context(browser, base, people["dri"], js=js)
     page = context.new_page()
+    problems: list[str] = []  # CSP violations, script errors
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and "favicon" not in r.url  # the favicon is another change's
+            else None
+        ),
+    )
     page.goto(f"{base}{initiative.get_absolute_url()}")
     if js:
+        assert page.evaluate("typeof htmx") == "object"  # served from its PyPI package
         page.evaluate("window.__sameDocument = true")
     before = page.locator("#ibar .chip.gate").first.inner_text()
 
@@ -82,6 +101,7 @@ def test_acting_on_the_initiative_page_answers_next_to_the_control(
     expect(placed).to_be_in_viewport()
     expect(page.locator(f"#item-{item.pk}")).to_have_class(re.compile("status-done"))
     expect(page.locator("#ibar .chip.gate").first).not_to_have_text(before)  # the bar follows
+    assert problems == []
     if js:
         assert page.evaluate("window.__sameDocument") is True  # no navigation
     else:
