@@ -120,6 +120,9 @@ def test_board_cards_show_overrides_and_waivers(client, people, initiative):
     client.force_login(people["dri"])
     html = client.get(reverse("team-detail", args=[initiative.team.key])).content.decode()
     assert 'class="chip overridden"' in html and "1 waived" in html
+    page = client.get(initiative.get_absolute_url()).content.decode()
+    bar = page.split('id="ibar"', 1)[1].split("</div>", 1)[0]
+    assert 'class="chip overridden"' in bar and "1 waived" in bar
 
 
 def test_error_pages_say_why_and_never_list_urls(client, people, initiative, settings):
