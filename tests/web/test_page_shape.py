@@ -45,6 +45,11 @@ def test_checklists_fold_by_state(client, people, initiative):
     # Ready with the DoR met: folded, its counts on the summary.
     assert not _fold_open(html, "ready") and not _fold_open(html, "done")
     assert re.search(r"✓ met · (\d+) of \1 required", html)
+    # In ready the forward move, "Start delivery", is the primary button and comes first.
+    moves = html.split('id="moves"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'class="btn primary">Start delivery<', moves)
+    assert 'class="btn">Re-scope<' in moves
+    assert moves.index("Start delivery") < moves.index("Re-scope")
     services.initiative_transition(initiative=initiative, to=State.IN_DELIVERY, actor=people["dri"])
     assert _fold_open(_html(client, initiative), "done")
 
