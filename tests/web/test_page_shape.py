@@ -158,3 +158,21 @@ def test_task_quick_change_is_placed_at_its_row(client, people, initiative):
     assert response.redirect_chain == [(f"{initiative.get_absolute_url()}#task-{task.pk}", 302)]
     row = response.content.decode().split(f'id="task-{task.pk}"', 1)[1].split("</tr>", 1)[0]
     assert "Updated task “Scope it”." in row
+
+
+def test_a_move_an_earlier_override_answers_for_stays_offered(client, people, initiative):
+    """Ready by the EM's override, the DoR is still not met: "Start delivery" re-checks it,
+    and the override answers for the same items, so the move is offered (and goes through)."""
+    advance(initiative, people["dri"])
+    services.initiative_transition(
+        initiative=initiative, to=State.READY, actor=people["em"], override=True, reason="Pilot"
+    )
+    client.force_login(people["dri"])
+    moves = _html(client, initiative).split('id="moves"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'<button type="submit" class="btn primary">Start delivery<', moves)
+    response = client.post(
+        reverse("initiative-transition", args=[initiative.key]), {"to": State.IN_DELIVERY}
+    )
+    assert response.status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.state == State.IN_DELIVERY

@@ -36,6 +36,7 @@ from initiatives.rules.checklists import GateResult, is_required, rule_met
 from initiatives.rules.dates import DateMoves, change_kind, date_moves, team_today
 from initiatives.rules.exceptions import GateBlocked
 from initiatives.rules.workflow import (
+    FORWARD,
     MilestoneTransition,
     due_status,
     milestone_start_refusal,
@@ -257,27 +258,23 @@ def _transitions(initiative: InitiativeDetail, actor: perms.Actor) -> list[dict[
         missing = gate.missing if isinstance(gate, GateResult) else []
         for entry in missing:
             entry.setdefault("anchor", f"item-{entry['id']}")
+        blocked = bool(gate and not gate.met)
         moves.append(
             {
                 "move": move,
                 "gate": gate,
-                "blocked": bool(gate and not gate.met),
-                "forward": move.target in _FORWARD.get(initiative.state, ())
+                "blocked": blocked,
+                # Certain to be refused: the gate it passes is not met. A move that re-checks
+                # a gate passed before may still go through on an earlier override's word
+                # (the service decides): it stays offered.
+                "disabled": blocked and not move.recheck,
+                "forward": move.target == FORWARD.get(initiative.state)
                 or (initiative.state == State.PAUSED and move.target != State.CANCELLED),
             }
         )
     # The forward move first: it is the page's primary action.
     moves.sort(key=lambda m: not m["forward"])
     return moves
-
-
-# The moves that take an initiative on towards done (the primary button of the page).
-_FORWARD: dict[str, tuple[str, ...]] = {
-    State.DISCOVERY: (State.SCOPING,),
-    State.SCOPING: (State.READY,),
-    State.READY: (State.IN_DELIVERY,),
-    State.IN_DELIVERY: (State.DONE,),
-}
 
 
 @dataclass(frozen=True, slots=True)
