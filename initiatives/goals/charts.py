@@ -54,7 +54,7 @@ def check_in_chart(row: KRRow) -> SafeString:
         parts.append(
             _h('<rect x="{}" y="{}" width="{}" height="{}" fill="{}" fill-opacity="0.15">'
                "<title>{}</title></rect>", float(LEFT), top, float(inner_w),
-               max(bottom - top, 1.0), GREEN, f"Band {kr.band_low:g}–{kr.band_high:g}{unit}")
+               max(bottom - top, 1.0), GREEN, f"Band {kr.band_low:g} to {kr.band_high:g}{unit}")
         )  # fmt: skip
         described.append(f"band {kr.band_low:g} to {kr.band_high:g}{unit}")
     if kr.target is not None and kr.direction != "band":
@@ -75,7 +75,9 @@ def check_in_chart(row: KRRow) -> SafeString:
         described.append(f"baseline {kr.baseline:g}{unit}")
     if len(points) > 1:
         path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points))
-        parts.append(_h('<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>', path, BLUE))
+        parts.append(
+            _h('<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>', path, BLUE)
+        )
     for i, (week, value) in enumerate(points):
         colour = BLUE
         if row.is_monitor:

@@ -37,9 +37,7 @@ def goals_figures(team: Team, week: str, now: dt.datetime) -> GoalsSection | Non
         key=lambda r: (r.standing.rank, r.standing.progress or 0, r.pk),
     )
     missing = [r for r in rows if (r.latest_week or "") < week]
-    fine = sum(
-        1 for r in rows if not r.standing.needs_attention and (r.latest_week or "") >= week
-    )
+    fine = sum(1 for r in rows if not r.standing.needs_attention and (r.latest_week or "") >= week)
     return GoalsSection(week, attention[:LISTED], missing, fine, max(len(attention) - LISTED, 0))
 
 

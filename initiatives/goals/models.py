@@ -50,7 +50,9 @@ class Goal(models.Model):
     period = models.CharField(max_length=16, choices=Period.choices, default=Period.QUARTER)
     starts_on = models.DateField()
     ends_on = models.DateField()
-    status = models.CharField(max_length=16, choices=GoalStatus.choices, default=GoalStatus.ON_TRACK)
+    status = models.CharField(
+        max_length=16, choices=GoalStatus.choices, default=GoalStatus.ON_TRACK
+    )
     shared_with = models.ManyToManyField(Team, blank=True, related_name="shared_goals")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -87,7 +89,9 @@ class KeyResult(models.Model):
     unit = models.CharField(max_length=30, blank=True)
     baseline = models.FloatField(default=0)
     target = models.FloatField(null=True, blank=True)
-    direction = models.CharField(max_length=16, choices=Direction.choices, default=Direction.INCREASE)
+    direction = models.CharField(
+        max_length=16, choices=Direction.choices, default=Direction.INCREASE
+    )
     band_low = models.FloatField(null=True, blank=True)
     band_high = models.FloatField(null=True, blank=True)
     initiatives = models.ManyToManyField(Initiative, blank=True, related_name="key_results")

@@ -64,7 +64,9 @@ def measure_errors(
         return errors
     if direction == Direction.BAND:
         if kind != KRKind.MONITOR:
-            errors["direction"] = ["Only a monitor stays within a band; a result increases or decreases."]
+            errors["direction"] = [
+                "Only a monitor stays within a band; a result increases or decreases."
+            ]
         elif band_low is None or band_high is None:
             message = "A band needs its low and its high."
             errors["band_low" if band_low is None else "band_high"] = [message]
@@ -93,7 +95,7 @@ def progress(
         reached = value >= target if direction == Direction.INCREASE else value <= target
         return 100 if reached else 0
     share = (value - baseline) / span
-    return int(round(min(max(share, 0.0), 1.0) * 100))
+    return round(min(max(share, 0.0), 1.0) * 100)
 
 
 def is_healthy(
@@ -125,7 +127,7 @@ def expected_progress(starts_on: dt.date, ends_on: dt.date, today: dt.date) -> i
     if total <= 0:
         return 100
     done = (today - starts_on).days
-    return int(round(min(max(done / total, 0.0), 1.0) * 100))
+    return round(min(max(done / total, 0.0), 1.0) * 100)
 
 
 def confidence_level(percent: int | None, level: str) -> str:
@@ -160,6 +162,15 @@ STANDING_LABEL = {
     ON_TRACK: "On track",
     HEALTHY: "Healthy",
 }
+STANDING_HEALTH = {
+    OFF_TRACK: Health.OFF_TRACK,
+    OUT_OF_BAND: Health.OFF_TRACK,
+    BEHIND: Health.AT_RISK,
+    AT_RISK: Health.AT_RISK,
+    NO_CHECK_IN: "",
+    ON_TRACK: Health.ON_TRACK,
+    HEALTHY: Health.ON_TRACK,
+}
 NEEDS_ATTENTION = frozenset({OFF_TRACK, OUT_OF_BAND, BEHIND, AT_RISK})
 
 
@@ -181,6 +192,11 @@ class Standing:
     @property
     def needs_attention(self) -> bool:
         return self.code in NEEDS_ATTENTION
+
+    @property
+    def health(self) -> str:
+        """The health colour the standing shows with (red, yellow, green, none)."""
+        return STANDING_HEALTH[self.code]
 
 
 def standing(

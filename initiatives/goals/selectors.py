@@ -67,7 +67,7 @@ class KRRow:
 
     @property
     def measure(self) -> str:
-        """"0 → 80 %", "≤ 5 min", "99.5–100 %" in words people read."""
+        """The measure in words: "from 0 % to 80 %", "at most 5 min", "between 99.5 and 100 %"."""
         kr, unit = self.key_result, self.key_result.unit
         if kr.direction == "band":
             return f"between {kr.band_low:g} and {kr.band_high:g}{unit}"
@@ -92,12 +92,19 @@ def kr_row(kr: KeyResult, goal: Goal, today: dt.date) -> KRRow:
         latest_value=value,
         latest_week=getattr(kr, "latest_week", "") or "",
         standing=rules.standing(
-            kind=kr.kind, direction=kr.direction, baseline=kr.baseline, target=kr.target,
-            band_low=kr.band_low, band_high=kr.band_high, value=value,
+            kind=kr.kind,
+            direction=kr.direction,
+            baseline=kr.baseline,
+            target=kr.target,
+            band_low=kr.band_low,
+            band_high=kr.band_high,
+            value=value,
             confidence=getattr(kr, "latest_confidence", None),
             level=getattr(kr, "latest_level", "") or "",
-            starts_on=goal.starts_on, ends_on=goal.ends_on, today=today,
-        ),  # fmt: skip
+            starts_on=goal.starts_on,
+            ends_on=goal.ends_on,
+            today=today,
+        ),
     )
 
 
@@ -110,6 +117,10 @@ class GoalRow:
     @property
     def attention(self) -> int:
         return sum(1 for kr in self.key_results if kr.standing.needs_attention)
+
+
+def today_of(team: Team) -> dt.date:
+    return team_today(team.tz, timezone.now())
 
 
 # --- The team's goals --------------------------------------------------------------------------
@@ -155,7 +166,9 @@ def goals_list(team: Team) -> QuerySet[Goal]:
         .select_related("team", "owner")
         .prefetch_related(
             Prefetch("shared_with", queryset=Team.objects.order_by("key")),
-            Prefetch("key_results", queryset=KeyResult.objects.order_by("pk").only("id", "goal_id")),
+            Prefetch(
+                "key_results", queryset=KeyResult.objects.order_by("pk").only("id", "goal_id")
+            ),
         )
         .distinct()
         .order_by("-starts_on", "team__key", "pk")
@@ -172,7 +185,12 @@ def goal_for(user: Any, pk: int) -> Goal:
         visible_goals(user)
         .filter(pk=pk)
         .select_related("team", "owner")
-        .prefetch_related(Prefetch("shared_with", queryset=Team.objects.order_by("key")))
+        .prefetch_related(
+            Prefetch("shared_with", queryset=Team.objects.order_by("key")),
+            Prefetch(
+                "key_results", queryset=KeyResult.objects.order_by("pk").only("id", "goal_id")
+            ),
+        )
         .first()
     )
     if goal is None:
@@ -230,8 +248,8 @@ LINKABLE = 200
 def goal_page(user: Any, pk: int) -> GoalPage:
     """The goal page: the goal, its key results with every check-in (for the charts) and
     their contributing initiatives with state and health, and the viewer's initiatives that
-    may be linked. Seven queries whatever the numbers."""
-    goal = goal_for(user, pk)  # 3 (goal, shared teams, role)
+    may be linked. Eight queries whatever the numbers."""
+    goal = goal_for(user, pk)  # 4 (goal, shared teams, key result ids, role)
     krs = list(
         with_latest(KeyResult.objects.filter(goal=goal).select_related("owner")).order_by("pk")
     )  # 1

@@ -170,7 +170,9 @@ def _measure(values: Mapping[str, Any]) -> None:
     _choice(values["direction"], Direction, "direction")
     errors = rules.measure_errors(**{name: values[name] for name in MEASURE_FIELDS})
     if errors:
-        raise ValidationFailed("The measure does not add up.", fields=errors, code="invalid_measure")
+        raise ValidationFailed(
+            "The measure does not add up.", fields=errors, code="invalid_measure"
+        )
 
 
 @transaction.atomic
@@ -347,23 +349,24 @@ def _linker(actor: Any, initiative: Initiative) -> None:
 
 @transaction.atomic
 def initiative_key_results_set(
-    *, initiative: Initiative, actor: Any, key_results: Iterable[KeyResult]
+    *, initiative: Initiative, actor: Any, key_results: Iterable[KeyResult | int]
 ) -> list[int]:
-    """Make ``key_results`` exactly the key results ``initiative`` contributes to (one event
-    on the initiative); each must belong to a goal of its team or shared with it (else
-    ``unknown_key_result``, as if it did not exist)."""
+    """Make ``key_results`` (rows or ids) exactly the key results ``initiative`` contributes
+    to (one event on the initiative); each must belong to a goal of its team or shared with
+    it (else ``unknown_key_result``, as if it did not exist)."""
     _linker(actor, initiative)
-    wanted = {kr.pk: kr for kr in key_results}
-    allowed = set(
-        KeyResult.objects.filter(pk__in=wanted)
-        .filter(_serves(initiative.team_id))
-        .values_list("pk", flat=True)
-    )
-    unknown = sorted(set(wanted) - allowed)
+    wanted_ids = {kr if isinstance(kr, int) else kr.pk for kr in key_results}
+    wanted = {
+        kr.pk: kr
+        for kr in KeyResult.objects.filter(pk__in=wanted_ids).filter(_serves(initiative.team_id))
+    }
+    unknown = sorted(wanted_ids - set(wanted))
     if unknown:
         message = f"No key result {unknown[0]} among the goals of {initiative.team.key} or "
         message += "shared with it."
-        raise ValidationFailed(message, fields={"key_results": [message]}, code="unknown_key_result")
+        raise ValidationFailed(
+            message, fields={"key_results": [message]}, code="unknown_key_result"
+        )
     current = set(initiative.key_results.values_list("pk", flat=True))
     if current == set(wanted):
         return sorted(current)
@@ -373,7 +376,9 @@ def initiative_key_results_set(
     if added:
         parts.append("serves " + ", ".join(wanted[pk].title for pk in added))
     if removed:
-        parts.append(f"no longer serves {len(removed)} key result{'s' if len(removed) != 1 else ''}")
+        parts.append(
+            f"no longer serves {len(removed)} key result{'s' if len(removed) != 1 else ''}"
+        )
     record(
         actor=actor, verb="initiative.key_results_changed",
         summary=f"{initiative.key} " + "; ".join(parts), initiative=initiative,
@@ -388,20 +393,18 @@ def _serves(team_id: int) -> Q:
 
 def key_result_link(*, key_result: KeyResult, initiative: Initiative, actor: Any) -> list[int]:
     """Add ``initiative`` to the contributors of ``key_result``."""
-    current = list(initiative.key_results.all())
-    if any(kr.pk == key_result.pk for kr in current):
-        return [kr.pk for kr in current]
+    current = list(initiative.key_results.values_list("pk", flat=True))
     return initiative_key_results_set(
-        initiative=initiative, actor=actor, key_results=[*current, key_result]
+        initiative=initiative, actor=actor, key_results=[*current, key_result.pk]
     )
 
 
 def key_result_unlink(*, key_result: KeyResult, initiative: Initiative, actor: Any) -> list[int]:
-    current = list(initiative.key_results.all())
-    if not any(kr.pk == key_result.pk for kr in current):
+    current = list(initiative.key_results.values_list("pk", flat=True))
+    if key_result.pk not in current:
         raise NotFound(f"{initiative.key} does not serve key result {key_result.pk}.")
     return initiative_key_results_set(
         initiative=initiative,
         actor=actor,
-        key_results=[kr for kr in current if kr.pk != key_result.pk],
+        key_results=[pk for pk in current if pk != key_result.pk],
     )

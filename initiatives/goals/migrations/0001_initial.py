@@ -7,108 +7,251 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('initiatives', '0011_goals_kr_checkin_job_kind'),
+        ("initiatives", "0011_goals_kr_checkin_job_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('period', models.CharField(choices=[('quarter', 'Quarter'), ('half', 'Half year')], default='quarter', max_length=16)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('status', models.CharField(choices=[('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('achieved', 'Achieved'), ('missed', 'Missed'), ('dropped', 'Dropped')], default='on_track', max_length=16)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('shared_with', models.ManyToManyField(blank=True, related_name='shared_goals', to='initiatives.team')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='goals', to='initiatives.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("quarter", "Quarter"), ("half", "Half year")],
+                        default="quarter",
+                        max_length=16,
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                            ("achieved", "Achieved"),
+                            ("missed", "Missed"),
+                            ("dropped", "Dropped"),
+                        ],
+                        default="on_track",
+                        max_length=16,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shared_with",
+                    models.ManyToManyField(
+                        blank=True, related_name="shared_goals", to="initiatives.team"
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="goals",
+                        to="initiatives.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team_id', '-starts_on', 'pk'],
+                "ordering": ["team_id", "-starts_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='KeyResult',
+            name="KeyResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('result', 'Result'), ('monitor', 'Monitor')], default='result', max_length=16)),
-                ('unit', models.CharField(blank=True, max_length=30)),
-                ('baseline', models.FloatField(default=0)),
-                ('target', models.FloatField(blank=True, null=True)),
-                ('direction', models.CharField(choices=[('increase', 'Increase'), ('decrease', 'Decrease'), ('band', 'Stay within a band')], default='increase', max_length=16)),
-                ('band_low', models.FloatField(blank=True, null=True)),
-                ('band_high', models.FloatField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_results', to='goals.goal')),
-                ('initiatives', models.ManyToManyField(blank=True, related_name='key_results', to='initiatives.initiative')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("result", "Result"), ("monitor", "Monitor")],
+                        default="result",
+                        max_length=16,
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=30)),
+                ("baseline", models.FloatField(default=0)),
+                ("target", models.FloatField(blank=True, null=True)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("increase", "Increase"),
+                            ("decrease", "Decrease"),
+                            ("band", "Stay within a band"),
+                        ],
+                        default="increase",
+                        max_length=16,
+                    ),
+                ),
+                ("band_low", models.FloatField(blank=True, null=True)),
+                ("band_high", models.FloatField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_results",
+                        to="goals.goal",
+                    ),
+                ),
+                (
+                    "initiatives",
+                    models.ManyToManyField(
+                        blank=True, related_name="key_results", to="initiatives.initiative"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['goal_id', 'pk'],
+                "ordering": ["goal_id", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.CharField(max_length=8)),
-                ('value', models.FloatField()),
-                ('confidence', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('confidence_level', models.CharField(blank=True, choices=[('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track')], max_length=16)),
-                ('note', models.TextField(blank=True)),
-                ('revisions', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('key_result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_ins', to='goals.keyresult')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week", models.CharField(max_length=8)),
+                ("value", models.FloatField()),
+                ("confidence", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "confidence_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("revisions", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "key_result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="check_ins",
+                        to="goals.keyresult",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['key_result_id', 'week'],
+                "ordering": ["key_result_id", "week"],
             },
         ),
         migrations.AddIndex(
-            model_name='goal',
-            index=models.Index(fields=['team', 'ends_on'], name='goals_goal_team_id_26a04b_idx'),
+            model_name="goal",
+            index=models.Index(fields=["team", "ends_on"], name="goals_goal_team_id_26a04b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gt', models.F('starts_on'))), name='goal_ends_after_start'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gt", models.F("starts_on"))),
+                name="goal_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('period__in', ['quarter', 'half'])), name='goals_goal_period_valid'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__in", ["quarter", "half"])),
+                name="goals_goal_period_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['on_track', 'at_risk', 'off_track', 'achieved', 'missed', 'dropped'])), name='goals_goal_status_valid'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["on_track", "at_risk", "off_track", "achieved", "missed", "dropped"],
+                    )
+                ),
+                name="goals_goal_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='keyresult',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['result', 'monitor'])), name='goals_keyresult_kind_valid'),
+            model_name="keyresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["result", "monitor"])),
+                name="goals_keyresult_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='keyresult',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['increase', 'decrease', 'band'])), name='goals_keyresult_direction_valid'),
+            model_name="keyresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction__in", ["increase", "decrease", "band"])),
+                name="goals_keyresult_direction_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.UniqueConstraint(fields=('key_result', 'week'), name='check_in_one_per_week'),
+            model_name="checkin",
+            constraint=models.UniqueConstraint(
+                fields=("key_result", "week"), name="check_in_one_per_week"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__isnull', True), ('confidence__lte', 100), _connector='OR'), name='check_in_confidence_percent'),
+            model_name="checkin",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confidence__isnull", True), ("confidence__lte", 100), _connector="OR"
+                ),
+                name="check_in_confidence_percent",
+            ),
         ),
     ]

@@ -50,6 +50,7 @@ from initiatives.web.forms import InitiativeCreateForm, InitiativeForm, PersonFo
 from initiatives.web.templatetags.shipshape import Options, person
 from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
 from initiatives.web.views.collab import discussion
+from initiatives.web.views.goals import initiative_key_results
 
 
 def get_initiative(request: AuthenticatedHttpRequest, key: str) -> Initiative:
@@ -293,7 +294,9 @@ def render_initiative(
 
     cache_key = _page_cache_key(request, key) if blocked is None and failed is None else None
     title, body = remember(cache_key, build) if cache_key else build()
-    context = {"title": title, "body": body}
+    # The key results it serves: read on every view, outside the cached body (a key result of
+    # another team's goal changes without this initiative's team).
+    context = {"title": title, "body": body, "key_results": initiative_key_results(request, key)}
     return render(request, "initiatives/initiative_detail.html", context, status=status)
 
 
