@@ -62,8 +62,14 @@ def _editor(actor: Any, team_id: int) -> perms.Actor:
 def default_end(starts_on: dt.date, period: str) -> dt.date:
     """The day before the same date ``PERIOD_MONTHS`` later: 1 Jan -> 31 Mar for a quarter."""
     months = starts_on.month - 1 + rules.PERIOD_MONTHS[Period(period)]
-    first = starts_on.replace(year=starts_on.year + months // 12, month=months % 12 + 1, day=1)
-    return first + dt.timedelta(days=starts_on.day - 1) - dt.timedelta(days=1)
+    try:
+        first = starts_on.replace(year=starts_on.year + months // 12, month=months % 12 + 1, day=1)
+        return first + dt.timedelta(days=starts_on.day - 1) - dt.timedelta(days=1)
+    except (ValueError, OverflowError):  # beyond the year 9999
+        message = "The period would end after the year 9999."
+        raise ValidationFailed(
+            message, fields={"ends_on": [message]}, code="invalid_period"
+        ) from None
 
 
 def _check_dates(starts_on: dt.date, ends_on: dt.date) -> None:
