@@ -32,7 +32,9 @@ def test_a_band_has_no_progress():
     assert progress(Direction.BAND, 0, None, 5) is None
 
 
-@pytest.mark.parametrize(("value", "healthy"), [(59.9, False), (60, True), (80, True), (100, True), (100.1, False)])
+@pytest.mark.parametrize(
+    ("value", "healthy"), [(59.9, False), (60, True), (80, True), (100, True), (100.1, False)]
+)
 def test_a_band_monitor_is_healthy_inside_its_band_ends_included(value, healthy):
     assert (
         rules.is_healthy(
@@ -55,7 +57,9 @@ def test_a_band_monitor_is_healthy_inside_its_band_ends_included(value, healthy)
 def test_a_threshold_monitor(direction, value, healthy):
     target = 99.9 if direction == Direction.INCREASE else 5
     assert (
-        rules.is_healthy(direction=direction, target=target, band_low=None, band_high=None, value=value)
+        rules.is_healthy(
+            direction=direction, target=target, band_low=None, band_high=None, value=value
+        )
         is healthy
     )
 
@@ -78,10 +82,20 @@ def test_standing_of_results_and_monitors():
     assert standing(value=45, level="at_risk").code == rules.AT_RISK
     assert standing(value=45, confidence=20).code == rules.OFF_TRACK
     assert standing(value=100, level="").progress == 100
-    band = {"kind": KRKind.MONITOR, "direction": Direction.BAND, "band_low": 60.0, "band_high": 100.0}
+    band = {
+        "kind": KRKind.MONITOR,
+        "direction": Direction.BAND,
+        "band_low": 60.0,
+        "band_high": 100.0,
+    }
     assert standing(value=70, **band).code == rules.HEALTHY
     out = standing(value=50, **band)
-    assert (out.code, out.healthy, out.progress, out.health) == (rules.OUT_OF_BAND, False, None, "off_track")
+    assert (out.code, out.healthy, out.progress, out.health) == (
+        rules.OUT_OF_BAND,
+        False,
+        None,
+        "off_track",
+    )
 
 
 def test_measure_errors():

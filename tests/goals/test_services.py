@@ -22,7 +22,9 @@ def events(verb):
 def test_a_goal_gets_its_period_end_and_one_event(team, people, cloud):
     goal = make_goal(team, people["engineer"], shared_with=[cloud["team"]])
     assert (goal.starts_on, goal.ends_on, goal.owner) == (
-        dt.date(2026, 10, 1), dt.date(2026, 12, 31), people["engineer"]
+        dt.date(2026, 10, 1),
+        dt.date(2026, 12, 31),
+        people["engineer"],
     )
     half = make_goal(team, people["em"], period="half", starts_on=dt.date(2026, 7, 1))
     assert half.ends_on == dt.date(2026, 12, 31)
@@ -120,7 +122,11 @@ def test_one_check_in_per_week_and_a_second_revises_it(goal, people):
     assert again.pk == first.pk
     entry = CheckIn.objects.get()
     assert (entry.week, entry.value, entry.confidence, entry.confidence_level, entry.author) == (
-        "2026-W47", 84, None, "at_risk", people["em"]
+        "2026-W47",
+        84,
+        None,
+        "at_risk",
+        people["em"],
     )
     assert [(r["value"], r["confidence"], r["author"]) for r in entry.revisions] == [
         (82, 70, people["dri"].pk)
@@ -153,8 +159,12 @@ def test_check_in_refusals(goal, people):
     kr = make_result(goal, people["dri"])
     with pytest.raises(NotFound):
         goals.check_in(key_result=kr, actor=people["outsider"], value=1)
-    for bad in ({"value": 1e13}, {"value": 1, "confidence": 101}, {"value": 1, "note": "x" * 20_001},
-                {"value": 1, "confidence_level": "meh"}):  # fmt: skip
+    for bad in (
+        {"value": 1e13},
+        {"value": 1, "confidence": 101},
+        {"value": 1, "note": "x" * 20_001},
+        {"value": 1, "confidence_level": "meh"},
+    ):
         with pytest.raises(ValidationFailed):
             goals.check_in(key_result=kr, actor=people["dri"], **bad)
     goals.goal_update(goal=goal, actor=people["em"], changes={"status": GoalStatus.ACHIEVED})
@@ -173,7 +183,9 @@ def test_initiatives_link_to_key_results_of_their_team_and_shared_goals(goal, pe
     goals.key_result_link(key_result=monitor, initiative=initiative, actor=people["engineer"])
     assert sorted(initiative.key_results.values_list("pk", flat=True)) == [kr.pk, monitor.pk]
     [first, second] = events("initiative.key_results_changed")
-    assert first.initiative_id == initiative.pk and second.after == {"key_results": [kr.pk, monitor.pk]}
+    assert first.initiative_id == initiative.pk and second.after == {
+        "key_results": [kr.pk, monitor.pk]
+    }
     # Linking again changes nothing and records nothing.
     goals.key_result_link(key_result=kr, initiative=initiative, actor=people["engineer"])
     assert len(events("initiative.key_results_changed")) == 2

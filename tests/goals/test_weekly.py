@@ -75,7 +75,9 @@ def test_no_reminder_when_everything_is_checked_in_or_goals_are_closed(plat, peo
     job = JobRun.objects.get(team=plat["team"], kind=JobKind.KR_CHECKIN)
     assert job.note == "Every key result has its check-in."
     # Next week, the goal is achieved: no job at all.
-    goals.goal_update(goal=plat["goal"], actor=people["em"], changes={"status": GoalStatus.ACHIEVED})
+    goals.goal_update(
+        goal=plat["goal"], actor=people["em"], changes={"status": GoalStatus.ACHIEVED}
+    )
     assert not [j for j in tick(utc("2026-11-26 10:00")) if j.kind == JobKind.KR_CHECKIN]
 
 
@@ -83,9 +85,7 @@ def test_a_slot_missed_for_more_than_a_day_is_skipped(plat, mailoutbox):
     assert not [j for j in tick(utc("2026-11-20 10:01")) if j.kind == JobKind.KR_CHECKIN]
 
 
-def test_the_digest_lists_key_results_needing_attention_first_then_missing_check_ins(
-    plat, people
-):
+def test_the_digest_lists_key_results_needing_attention_first_then_missing_check_ins(plat, people):
     with travel(utc("2026-11-17 09:00")):  # 2026-W47; half the quarter has passed
         goals.check_in(key_result=plat["result"], actor=people["dri"], value=81)  # behind
         goals.check_in(key_result=plat["monitor"], actor=people["engineer"], value=40)  # out
@@ -95,7 +95,8 @@ def test_the_digest_lists_key_results_needing_attention_first_then_missing_check
     [section] = [s for s in digest.sections if s.html_template.startswith("goals/")]
     figures = section.data
     assert [r.key_result.title for r in figures.attention] == [
-        "Users on the latest version", "Successful installs"
+        "Users on the latest version",
+        "Successful installs",
     ]
     assert [r.standing.code for r in figures.attention] == ["out_of_band", "behind"]
     assert [r.key_result.title for r in figures.missing] == ["Upgrades succeed"]
