@@ -26,7 +26,7 @@ from initiatives.goals.models import (
 from initiatives.models import Health, Initiative, State, Team
 from initiatives.rules import permissions as perms
 from initiatives.rules.dates import team_today
-from initiatives.rules.exceptions import Conflict, NotFound, ValidationFailed
+from initiatives.rules.exceptions import Conflict, NotAllowed, NotFound, ValidationFailed
 from initiatives.rules.workflow import iso_week
 from initiatives.services.common import (
     apply_changes,
@@ -50,10 +50,14 @@ def _choice(value: str, choices: Any, field: str) -> str:
     return value
 
 
-def _editor(actor: Any, team_id: int) -> perms.Actor:
-    """The actor as an editor of the team's goals: NotFound for non-members, NotAllowed for
-    viewers."""
+def _editor(actor: Any, team_id: int, goal: Goal | None = None) -> perms.Actor:
+    """The actor as an editor of the team's goals: NotAllowed for viewers and for members of
+    a team ``goal`` is shared with (they see it), NotFound for everyone else."""
     who = perms.actor_for(actor, team_id)
+    if not who.is_member and goal is not None:
+        shared = goal.shared_with.filter(memberships__user_id=getattr(actor, "pk", None))
+        if shared.exists():
+            raise NotAllowed(f"Only {goal.team.key}'s members change its goals.")
     perms.ensure_member(who)
     perms.require(rules.can_edit_goals(who), "Viewers cannot change goals.")
     return who
@@ -133,7 +137,7 @@ def goal_update(
     expected_version: int | None = None,
 ) -> Goal:
     reject_unknown(changes, (*GOAL_FIELDS, "shared_with"))
-    _editor(actor, goal.team_id)
+    _editor(actor, goal.team_id, goal)
     goal = Goal.objects.select_for_update(of=("self",)).select_related("team").get(pk=goal.pk)
     check_version(goal, expected_version)
     changes = dict(changes)
@@ -196,7 +200,7 @@ def key_result_create(
     band_low: float | None = None,
     band_high: float | None = None,
 ) -> KeyResult:
-    _editor(actor, goal.team_id)
+    _editor(actor, goal.team_id, goal)
     title = require_text(title, "title", "A key result needs a title.")
     check_text(title=title)
     if len(unit) > 30:
@@ -232,7 +236,7 @@ def key_result_update(
     expected_version: int | None = None,
 ) -> KeyResult:
     reject_unknown(changes, KR_FIELDS)
-    _editor(actor, key_result.goal.team_id)
+    _editor(actor, key_result.goal.team_id, key_result.goal)
     kr = _lock_kr(key_result)
     check_version(kr, expected_version)
     changes = dict(changes)
