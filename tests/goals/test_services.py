@@ -77,8 +77,10 @@ def test_editing_a_goal_records_what_changed_and_checks_the_version(goal, people
         goals.goal_update(goal=goal, actor=people["em"], changes={"team": 3})
     with pytest.raises(NotAllowed):
         goals.goal_update(goal=goal, actor=people["viewer"], changes={"title": "X"})
-    with pytest.raises(NotFound):
+    with pytest.raises(NotAllowed):  # CLOUD sees the goal shared with it, but cannot edit it
         goals.goal_update(goal=goal, actor=cloud["em"], changes={"title": "X"})
+    with pytest.raises(NotFound):
+        goals.goal_update(goal=goal, actor=people["outsider"], changes={"title": "X"})
 
 
 def test_key_results_need_a_measure_that_adds_up(goal, people):
