@@ -135,7 +135,7 @@ def member_team(user: Any, key: str) -> Team:
     )
     if team is None:
         raise NotFound(f"No team {key}.")
-    ROLES.of(user)[team.pk] = team.caller_role  # type: ignore[attr-defined]
+    ROLES.of(user)[team.pk] = team.caller_role
     return team
 
 

@@ -55,7 +55,7 @@ def _editor(actor: Any, team_id: int, goal: Goal | None = None) -> perms.Actor:
     a team ``goal`` is shared with (they see it), NotFound for everyone else."""
     who = perms.actor_for(actor, team_id)
     if not who.is_member and goal is not None:
-        shared = goal.shared_with.filter(memberships__user_id=getattr(actor, "pk", None))
+        shared = goal.shared_with.filter(memberships__user_id=getattr(actor, "pk", 0) or 0)
         if shared.exists():
             raise NotAllowed(f"Only {goal.team.key}'s members change its goals.")
     perms.ensure_member(who)

@@ -200,7 +200,8 @@ def key_result_check_in(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     form = CheckInForm(request.POST)
     if not form.is_valid():
         for name, errors in form.errors.items():
-            messages.error(request, f"{name.replace('_', ' ').capitalize()}: {' '.join(errors)}")
+            text = " ".join(str(e) for e in errors)
+            messages.error(request, f"{name.replace('_', ' ').capitalize()}: {text}")
         return _back(kr)
     outcome = attempt(request, goals.check_in, key_result=kr, actor=request.user,
                       **form.cleaned_data)  # fmt: skip
