@@ -278,10 +278,12 @@ def check_in(
     confidence: int | None = None,
     confidence_level: str = "",
     note: str = "",
+    week: str | None = None,
 ) -> CheckIn:
     """The key result's value this week (the team's week). A second check-in in the same week
     revises the first: the earlier value, confidence, note, author and time go to its
-    ``revisions``."""
+    ``revisions``. ``week``: an EM importing history records an earlier week of the goal's
+    period (the demo data; not offered by the web or the API)."""
     kr = key_result
     who = perms.actor_for(actor, kr.goal.team_id)
     perms.ensure_member(who)
@@ -304,7 +306,14 @@ def check_in(
         _choice(confidence_level, Health, "confidence_level")
     kr = _lock_kr(kr)
     now = timezone.now()
-    week = current_week(kr.goal.team, now)
+    this_week = current_week(kr.goal.team, now)
+    if week is not None and week != this_week:
+        perms.require(who.is_em, "Only an engineering manager records earlier weeks.")
+        first = iso_week(kr.goal.starts_on)
+        if not first <= week < this_week:
+            message = f"Not a past week of the goal's period ({first} to {this_week})."
+            raise ValidationFailed(message, fields={"week": [message]})
+    week = week or this_week
     existing = CheckIn.objects.select_for_update().filter(key_result=kr, week=week).first()
     fields = {"value": value, "confidence": confidence, "confidence_level": confidence_level,
               "note": note}  # fmt: skip
