@@ -227,3 +227,15 @@ def test_link_refusals(goal, people, team):
 
 def test_kinds_are_exposed_as_words(goal, people):
     assert make_monitor(goal, people["dri"]).get_kind_display() == KRKind.MONITOR.label
+
+
+def test_an_em_records_an_earlier_week_of_the_period_and_nobody_else(goal, people):
+    kr = make_result(goal, people["dri"])
+    with travel(utc("2026-11-18 09:00")):  # 2026-W47
+        entry = goals.check_in(key_result=kr, actor=people["em"], value=81, week="2026-W45")
+        assert entry.week == "2026-W45"
+        with pytest.raises(NotAllowed):
+            goals.check_in(key_result=kr, actor=people["dri"], value=81, week="2026-W46")
+        for week in ("2026-W39", "2026-W48"):  # before the goal's period; a week to come
+            with pytest.raises(ValidationFailed):
+                goals.check_in(key_result=kr, actor=people["em"], value=81, week=week)
