@@ -86,7 +86,7 @@ def _check_shared(team: Team, shared_with: Iterable[Team]) -> list[Team]:
     teams = list({t.pk: t for t in shared_with}.values())
     if any(t.pk == team.pk for t in teams):
         message = "A goal is shared with other teams, not with its own."
-        raise ValidationFailed(message, fields={"shared_with": [message]}, code="invalid")
+        raise ValidationFailed(message, fields={"shared_with": [message]}, code="own_team")
     return teams
 
 

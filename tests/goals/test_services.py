@@ -51,8 +51,9 @@ def test_goal_input_is_checked(team, people):
     with pytest.raises(ValidationFailed) as refused:
         make_goal(team, people["em"], owner=people["viewer"])
     assert refused.value.code == "not_contributor"
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as refused:
         make_goal(team, people["em"], shared_with=[team])
+    assert refused.value.code == "own_team"
     with pytest.raises(ValidationFailed) as refused:
         make_goal(team, people["em"], starts_on=dt.date(9999, 12, 1))
     assert refused.value.code == "invalid_period"
