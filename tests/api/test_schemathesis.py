@@ -88,9 +88,9 @@ RULE_REFUSALS = {
         "week_not_open",
         "url_not_public",
         # Goals (initiatives.goals): an end not after the start (or past the year 9999), a
-        # shared team that does not exist or is the goal's own, a measure that does not add up (a target on the
-        # wrong side of the baseline, a band without its ends), a key result the initiative's
-        # team has no goal of.
+        # shared team that does not exist or is the goal's own, a measure that does not add
+        # up (a target on the wrong side of the baseline, a band without its ends), a key
+        # result the initiative's team has no goal of.
         "invalid_period",
         "unknown_team",
         "own_team",
