@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from initiatives.goals import services as goals
-from initiatives.goals.models import Direction, GoalStatus, KRKind, Period
+from initiatives.goals.models import Direction, GoalStatus, KeyResult, KRKind, Period
 from initiatives.models import Initiative, Team
 from initiatives.rules.workflow import iso_week, shift_week
 
@@ -45,7 +45,7 @@ def seed(team: Team, users: dict[str, Any]) -> None:
         goal=reliable, actor=erin, owner=eli, title="Time to recover a service",
         kind=KRKind.RESULT, direction=Direction.DECREASE, unit=" min", baseline=25, target=5,
     )  # fmt: skip
-    series = {
+    series: dict[KeyResult, list[float]] = {
         installs: [84, 86, 87, 89, 90, 92, 93],
         latest: [71, 66, 62, 58, 61, 64, 67],
         uptime: [99.95, 99.92, 99.8, 99.93, 99.97, 99.85, 99.91],
