@@ -1,6 +1,7 @@
 """The digest's "Goals" section (``weekly.digest.register_section``): the team's key results
-of open goals, those needing attention first — results off track or behind, monitors out of
-band, results at risk — then those without a check-in for the digest's week."""
+of open goals as of the end of the digest's week, those needing attention first — results off
+track or behind, monitors out of band, results at risk — then those without a check-in for the
+week."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from initiatives.goals import selectors as reads
 from initiatives.models import Team
 from initiatives.rules.dates import team_today
+from initiatives.rules.workflow import parse_iso_week
 from initiatives.weekly.digest import DigestSection, register_section
 
 LISTED = 15
@@ -29,7 +31,12 @@ class GoalsSection:
 
 
 def goals_figures(team: Team, week: str, now: dt.datetime) -> GoalsSection | None:
-    rows = reads.open_key_results([team.pk], lambda t: team_today(t.tz, now))  # 1 query
+    """The section of ``week``: each key result's latest check-in up to that week, judged on
+    the week's last day (or today, while it lasts). One query."""
+    last_day = parse_iso_week(week) + dt.timedelta(days=6)
+    rows = reads.open_key_results(
+        [team.pk], lambda t: min(team_today(t.tz, now), last_day), up_to_week=week
+    )
     if not rows:
         return None
     attention = sorted(

@@ -44,7 +44,7 @@ def due(teams: list[Team], now: dt.datetime) -> list[tuple[Team, Slot]]:
 def waiting(team: Team, week: str) -> dict[int, list[reads.KRRow]]:
     """The key results without a check-in for ``week``, by owner id."""
     slot = slot_at(team, JobKind.REMINDER, week)
-    rows = reads.open_key_results([team.pk], lambda t: team_today(t.tz, slot))
+    rows = reads.open_key_results([team.pk], lambda t: team_today(t.tz, slot), up_to_week=week)
     by_owner: dict[int, list[reads.KRRow]] = defaultdict(list)
     for row in rows:
         if (row.latest_week or "") < week:

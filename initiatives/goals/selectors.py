@@ -29,19 +29,23 @@ def visible_goals(user: Any) -> QuerySet[Goal]:
     return Goal.objects.filter(Q(team_id__in=teams) | Q(shared_with__in=teams))
 
 
-def _latest(field_name: str) -> Subquery:
-    return Subquery(
-        CheckIn.objects.filter(key_result=OuterRef("pk")).order_by("-week").values(field_name)[:1]
-    )
+def _latest(field_name: str, up_to_week: str | None) -> Subquery:
+    rows = CheckIn.objects.filter(key_result=OuterRef("pk"))
+    if up_to_week:
+        rows = rows.filter(week__lte=up_to_week)
+    return Subquery(rows.order_by("-week").values(field_name)[:1])
 
 
-def with_latest(queryset: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
-    """Key results with their latest check-in's value, confidence and week (no extra query)."""
+def with_latest(
+    queryset: QuerySet[KeyResult], *, up_to_week: str | None = None
+) -> QuerySet[KeyResult]:
+    """Key results with their latest check-in's value, confidence and week (no extra query);
+    ``up_to_week``: the latest as of the end of that ISO week (the digest's)."""
     return queryset.annotate(
-        latest_value=_latest("value"),
-        latest_confidence=_latest("confidence"),
-        latest_level=_latest("confidence_level"),
-        latest_week=_latest("week"),
+        latest_value=_latest("value", up_to_week),
+        latest_confidence=_latest("confidence", up_to_week),
+        latest_level=_latest("confidence_level", up_to_week),
+        latest_week=_latest("week", up_to_week),
     )
 
 
@@ -311,13 +315,17 @@ def key_result_ids_of(initiative: Initiative) -> list[int]:
 # --- The weekly cycle --------------------------------------------------------------------------
 
 
-def open_key_results(team_ids: list[int], today_of: Any) -> list[KRRow]:
+def open_key_results(
+    team_ids: list[int], today_of: Any, *, up_to_week: str | None = None
+) -> list[KRRow]:
     """Every key result of an open goal of the teams whose period has started, with its
-    latest check-in and standing (``today_of(team)``: that team's today). One query."""
+    latest check-in (as of ``up_to_week``, when given) and standing (``today_of(team)``: that
+    team's today). One query."""
     krs = with_latest(
         KeyResult.objects.filter(goal__team_id__in=team_ids, goal__status__in=OPEN_GOAL_STATUSES)
         .select_related("goal__team", "owner")
-        .order_by("goal__team__key", "goal_id", "pk")
+        .order_by("goal__team__key", "goal_id", "pk"),
+        up_to_week=up_to_week,
     )
     rows = []
     for kr in krs:

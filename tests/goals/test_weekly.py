@@ -89,6 +89,9 @@ def test_the_digest_lists_key_results_needing_attention_first_then_missing_check
     with travel(utc("2026-11-17 09:00")):  # 2026-W47; half the quarter has passed
         goals.check_in(key_result=plat["result"], actor=people["dri"], value=81)  # behind
         goals.check_in(key_result=plat["monitor"], actor=people["engineer"], value=40)  # out
+    with travel(utc("2026-11-23 08:00")):  # 2026-W48: after the digest's week, not in it
+        goals.check_in(key_result=plat["other"], actor=people["dri"], value=99)
+        goals.check_in(key_result=plat["monitor"], actor=people["engineer"], value=90)
     with travel(utc("2026-11-23 09:00")):
         digest = build_digest(plat["team"], "2026-W47")
         text = render_digest_text(digest)
