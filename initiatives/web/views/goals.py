@@ -125,7 +125,6 @@ def goal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "row": row,
             "chart": check_in_chart(row),
             "can_check_in": goal.is_open and rules.can_check_in(actor, row.key_result.owner_id),
-            "revised": [c for c in row.check_ins if c.revisions],
         }
         for row in page.key_results
     ]
@@ -138,7 +137,6 @@ def goal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "cards": cards,
             "can_edit": can_edit,
             "kr_form": KeyResultForm(team=goal.team) if can_edit else None,
-            "check_in_form": CheckInForm(),
             "current_week": goals.current_week(goal.team),
         },
     )
