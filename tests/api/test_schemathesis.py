@@ -87,6 +87,18 @@ RULE_REFUSALS = {
         "update_incomplete",
         "week_not_open",
         "url_not_public",
+        # a comment's target or parent that is not a part of this initiative
+        "unknown_target",
+        # triage: what each action needs besides the action (api/v1/intake.py)
+        "team_required",
+        "same_team",
+        "original_required",
+        "self_duplicate",
+        "until_required",
+        "until_out_of_range",
+        "question_required",
+        "into_required",
+        "initiative_required",
         # Goals (initiatives.goals): an end not after the start (or past the year 9999), a
         # shared team that does not exist or is the goal's own, a measure that does not add
         # up (a target on the wrong side of the baseline, a band without its ends), a key
