@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "initiatives.intake",
     "initiatives.collab",
     "initiatives.notifications",
+    "initiatives.goals",
     "axes",
 ]
 
@@ -327,6 +328,10 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "initiatives.notifications.models.Kind",
         "CommentTargetEnum": "initiatives.collab.models.TargetKind",
         "SignoffRequestStatusEnum": "initiatives.collab.models.RequestStatus",
+        "GoalStatusEnum": "initiatives.goals.models.GoalStatus",
+        "GoalPeriodEnum": "initiatives.goals.models.Period",
+        "KeyResultKindEnum": "initiatives.goals.models.KRKind",
+        "KeyResultDirectionEnum": "initiatives.goals.models.Direction",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

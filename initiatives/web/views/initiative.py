@@ -67,6 +67,7 @@ from initiatives.web.inplace import (
 from initiatives.web.templatetags.shipshape import Options, person
 from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
 from initiatives.web.views.collab import discussion
+from initiatives.web.views.goals import initiative_key_results
 
 
 def get_initiative(request: AuthenticatedHttpRequest, key: str) -> Initiative:
@@ -403,7 +404,9 @@ def render_initiative(
     fresh = blocked is None and failed is None and not placed
     cache_key = _page_cache_key(request, key) if fresh else None
     title, body = remember(cache_key, build) if cache_key else build()
-    context = {"title": title, "body": body}
+    # The key results it serves: read on every view, outside the cached body (a key result of
+    # another team's goal changes without this initiative's team).
+    context = {"title": title, "body": body, "key_results": initiative_key_results(request, key)}
     return render(request, "initiatives/initiative_detail.html", context, status=status)
 
 
