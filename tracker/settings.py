@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # htmx itself, served as a static file (static/htmx/htmx.min.js) from its PyPI package.
+    "js_lib_htmx",
     "initiatives",
     "initiatives.api",
     "initiatives.outbox",
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "initiatives.intake",
     "initiatives.collab",
     "initiatives.notifications",
+    "initiatives.goals",
     "axes",
 ]
 
@@ -120,6 +123,7 @@ TEMPLATES = [
                 "shipshape": "initiatives.web.templatetags.shipshape",
                 "collab": "initiatives.web.templatetags.collab",
                 "notifications": "initiatives.web.templatetags.notifications",
+                "inplace": "initiatives.web.templatetags.inplace",
             },
         },
     },
@@ -327,6 +331,10 @@ SPECTACULAR_SETTINGS = {
         "CommentTargetEnum": "initiatives.collab.models.TargetKind",
         "SignoffRequestStatusEnum": "initiatives.collab.models.RequestStatus",
         "SearchKindEnum": "initiatives.search.selectors.KIND_CHOICES",
+        "GoalStatusEnum": "initiatives.goals.models.GoalStatus",
+        "GoalPeriodEnum": "initiatives.goals.models.Period",
+        "KeyResultKindEnum": "initiatives.goals.models.KRKind",
+        "KeyResultDirectionEnum": "initiatives.goals.models.Direction",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

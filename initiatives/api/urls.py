@@ -10,6 +10,7 @@ from initiatives.api.v1 import (
     chat,
     collab,
     evidence,
+    goals,
     initiatives,
     intake,
     notifications,
@@ -115,6 +116,20 @@ v1 = [
     path("teams/<team:key>/rotation/", intake.TeamRotationView.as_view(), name="api-team-rotation"),
     path("teams/<team:key>/on-call/", intake.TeamOnCallView.as_view(), name="api-team-on-call"),
     path("teams/<team:key>/alerts/", intake.TeamAlertsView.as_view(), name="api-team-alerts"),
+    # Goals and key results (initiatives.goals)
+    path("teams/<team:key>/goals/", goals.TeamGoalsView.as_view(), name="api-team-goals"),
+    path("goals/<id:pk>/", goals.GoalDetailView.as_view(), name="api-goal"),
+    path(
+        "goals/<id:pk>/key-results/",
+        goals.GoalKeyResultsView.as_view(),
+        name="api-goal-key-results",
+    ),
+    path("key-results/<id:pk>/", goals.KeyResultDetailView.as_view(), name="api-key-result"),
+    path(
+        "key-results/<id:pk>/check-ins/",
+        goals.CheckInsView.as_view(),
+        name="api-key-result-check-ins",
+    ),
     # Collaboration and notifications (initiatives.collab, initiatives.notifications)
     path(
         "initiatives/<initiative:key>/comments/",

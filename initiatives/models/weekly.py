@@ -14,6 +14,7 @@ class JobKind(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     DIGEST = "digest", "Digest"
     TRIAGE = "triage", "Triage reminder"  # intake's, at the team's triage slot
+    KR_CHECKIN = "kr_checkin", "Key result check-in reminder"  # goals', at the reminder slot
 
 
 class JobStatus(models.TextChoices):

@@ -23,7 +23,7 @@ from initiatives.models import (
 )
 from initiatives.rules.permissions import prime_roles
 from initiatives.selectors.initiatives import InitiativeDetail, initiative_detail
-from initiatives.selectors.pages import team_people, update_due
+from initiatives.selectors.pages import exceptions_made, team_people, update_due
 
 UPDATES_SHOWN = 6
 ACTIVITY_PAGE = 20
@@ -139,7 +139,11 @@ def initiative_page(
     ``all_updates`` lists every weekly update instead of the newest ``UPDATES_SHOWN``;
     ``activity_page`` (from 1, newest first) picks ``ACTIVITY_PAGE`` events of the log."""
     detail = initiative_detail(
-        Initiative.objects.filter(team__memberships__user=user).select_related("dri"), key
+        Initiative.objects.filter(team__memberships__user=user)
+        .select_related("dri")
+        # The overrides made on its way (the sticky bar's mark): a subquery, no query more.
+        .annotate(n_overrides=exceptions_made()["n_overrides"]),
+        key,
     )
     initiative = detail.initiative
     tasks = _task_rows(initiative)

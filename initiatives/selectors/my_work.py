@@ -39,7 +39,6 @@ from initiatives.models import (
     CLOSED_TASK_STATES,
     ActivityEvent,
     ChecklistItem,
-    ChecklistKind,
     Health,
     Initiative,
     ItemStatus,
@@ -51,6 +50,7 @@ from initiatives.models import (
     TaskState,
     Team,
 )
+from initiatives.rules.checklists import RISK_RANK, is_required, stricter_risk
 from initiatives.rules.dates import day_label, team_today
 from initiatives.rules.permissions import SIGNOFF_ROLES_OF, is_contributor
 from initiatives.rules.workflow import (
@@ -61,14 +61,15 @@ from initiatives.rules.workflow import (
     due_status,
     iso_week,
     lapsed_gates,
+    next_gate,
     parse_iso_week,
+    passed_gates,
     shift_week,
 )
 from initiatives.selectors.initiatives import (
     GATE_SHORT_NAMES,
     OPEN_MILESTONE_STATES,
     InitiativeRow,
-    heading_for_gate,
     list_initiatives,
 )
 from initiatives.selectors.pages import OPEN_STATES, update_due
@@ -162,6 +163,8 @@ class SignoffWaiting:
     kind: str
     kind_label: str
     role_label: str
+    title: str = ""  # the initiative's
+    waiting_since: dt.datetime | None = None  # when the initiative entered its state
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,18 +414,12 @@ def _signoffs_waiting(
     grants = _signoff_grants(user, teams)
     if not grants:
         return None
-    # Items of the gate the initiative works towards first (rules.workflow.next_gate).
-    next_gate = Q(kind=ChecklistKind.READY) & heading_for_gate(
-        ChecklistKind.READY, prefix="initiative__"
-    )
-    next_gate |= Q(kind=ChecklistKind.DONE) & heading_for_gate(
-        ChecklistKind.DONE, prefix="initiative__"
-    )
     return (
         ChecklistItem.objects.filter(
             reduce(operator.or_, grants),
+            decidable_now(),
+            required_at_risk(),
             status=ItemStatus.OPEN,
-            initiative__state__in=OPEN_STATES,
         )
         # The DRI cannot sign off their own initiative, nor can a former DRI
         # (permissions.signoff_refusal).
@@ -434,22 +431,65 @@ def _signoffs_waiting(
             "kind",
             "signoff_role",
             "initiative__number",
+            "initiative__title",
+            "initiative__state_changed_at",
             "initiative__team__key",
         )
-        .annotate(
-            gate_rank=Case(When(next_gate, then=Value(0)), default=Value(1)),
-            n_total=_total(),
-        )
+        .annotate(n_total=_total())
+        # Grouped by initiative, the one waiting longest in its state first.
         .order_by(
-            "gate_rank",
-            "initiative__team__key",
-            "initiative__number",
+            "initiative__state_changed_at",
+            "initiative_id",
             "kind",
             "section_position",
             "position",
             "pk",
         )
     )
+
+
+def decidable_now(prefix: str = "initiative__") -> Q:
+    """Items of a gate that can be decided now: the gate the initiative works towards
+    (``rules.workflow.next_gate``) or one it has passed (``passed_gates``: a reopened item is
+    decided again there). Never of a paused, done or cancelled initiative: the DoD of an
+    initiative still in discovery is not the reviewer's business yet."""
+    by_kind: dict[str, list[str]] = {}
+    for state in OPEN_STATES:
+        if state == State.PAUSED:
+            continue
+        gates = {next_gate(state), *passed_gates(state)} - {None}
+        for gate in gates:
+            by_kind.setdefault(str(gate), []).append(state)
+    return reduce(
+        operator.or_,
+        (Q(kind=kind, **{f"{prefix}state__in": states}) for kind, states in by_kind.items()),
+    )
+
+
+def required_at_risk(prefix: str = "initiative__") -> Q:
+    """Items required at the initiative's security risk (``rules.checklists.is_required`` at
+    ``Facts.scaling_risk``, the stricter of the current and the signed level): an optional
+    item (the DoD security approval of a low-risk initiative) waits for nobody. The levels
+    where a risk-scaled item is optional are read off the rule itself."""
+    optional = [
+        Q(**{f"{prefix}security_risk": now, f"{prefix}security_risk_signed": signed})
+        for now in RISK_RANK
+        for signed in RISK_RANK
+        if not is_required(_RISK_SCALED, stricter_risk(now, signed))
+    ]
+    relaxed = reduce(operator.or_, optional) if optional else Q(pk__in=[])
+    return Q(required=True) & (Q(risk_scaled=False) | ~relaxed)
+
+
+@dataclass(frozen=True, slots=True)
+class _RiskScaledItem:
+    """A required risk-scaled item, to ask ``is_required`` at a risk level."""
+
+    required: bool = True
+    risk_scaled: bool = True
+
+
+_RISK_SCALED: Any = _RiskScaledItem()
 
 
 def _signoffs(user: User, teams: list[MyTeam], offset: int, limit: int) -> Section[SignoffWaiting]:
@@ -468,6 +508,8 @@ def _signoffs(user: User, teams: list[MyTeam], offset: int, limit: int) -> Secti
             kind=item.kind,
             kind_label=item.get_kind_display(),
             role_label=item.get_signoff_role_display(),
+            title=item.initiative.title,
+            waiting_since=item.initiative.state_changed_at,
         )
         for item in items
     ]

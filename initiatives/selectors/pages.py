@@ -27,9 +27,11 @@ from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from initiatives.models import (
+    ActivityEvent,
     ChecklistItem,
     Health,
     Initiative,
+    ItemStatus,
     Membership,
     Milestone,
     State,
@@ -183,7 +185,10 @@ def team_board(team: Team, filters: BoardFilters) -> Board:
         .filter(rank__lte=BOARD_COLUMN_LIMIT)
         .values("pk")
     )
-    rows = list_initiatives(Initiative.objects.filter(pk__in=first).order_by(*ordering))
+    rows = list_initiatives(
+        Initiative.objects.filter(pk__in=first).annotate(**exceptions_made()).order_by(*ordering),
+        extra=EXCEPTION_COUNTS,
+    )
     return Board(
         columns=[
             BoardColumn(
@@ -196,6 +201,27 @@ def team_board(team: Team, filters: BoardFilters) -> Board:
         ],
         total=sum(counts.values()),
     )
+
+
+EXCEPTION_COUNTS = ("n_waived", "n_overrides")
+
+
+def exceptions_made() -> dict[str, Any]:
+    """The waived checklist items and the gate overrides of the outer initiative, as
+    annotations (subqueries of the same query): the board card shows them beside its
+    "gate no longer met" marks."""
+    waived = ChecklistItem.objects.filter(initiative_id=OuterRef("pk"), status=ItemStatus.WAIVED)
+    overrides = ActivityEvent.objects.filter(
+        initiative_id=OuterRef("pk"), verb="initiative.gate_overridden"
+    )
+    return {
+        "n_waived": Subquery(
+            waived.order_by().values("initiative_id").annotate(n=Count("pk")).values("n")
+        ),
+        "n_overrides": Subquery(
+            overrides.order_by().values("initiative_id").annotate(n=Count("pk")).values("n")
+        ),
+    }
 
 
 @dataclass

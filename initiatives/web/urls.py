@@ -10,6 +10,7 @@ from initiatives.web.views import (
     collab,
     dashboard,
     evidence,
+    goals,
     initiative,
     intake,
     intake_settings,
@@ -123,6 +124,16 @@ urlpatterns = [
     path(
         "i/<initiative:key>/slips.csv", transfer.initiative_slips_csv, name="initiative-slips-csv"
     ),
+    # Goals and key results
+    path("teams/<team:key>/goals/", goals.team_goals, name="goals-team"),
+    path("teams/<team:key>/goals/new/", goals.goal_create, name="goal-create"),
+    path("goals/<id:pk>/", goals.goal_detail, name="goal-detail"),
+    path("goals/<id:pk>/edit/", goals.goal_edit, name="goal-edit"),
+    path("goals/<id:pk>/key-results/new/", goals.key_result_create, name="key-result-create"),
+    path("key-results/<id:pk>/edit/", goals.key_result_edit, name="key-result-edit"),
+    path("key-results/<id:pk>/check-in/", goals.key_result_check_in, name="key-result-check-in"),
+    path("key-results/<id:pk>/link/", goals.key_result_link, name="key-result-link"),
+    path("key-results/<id:pk>/unlink/", goals.key_result_unlink, name="key-result-unlink"),
     # Intake: asking a team, my requests, a request, the triage queue, the rota, intake tokens
     path("requests/", intake.my_requests, name="intake-my-requests"),
     path("requests/<id:pk>/", intake.request_detail, name="intake-request"),

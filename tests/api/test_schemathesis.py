@@ -20,6 +20,7 @@ Nothing outside this machine is contacted: webhooks may only deliver to loopback
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import socket
 import zlib
@@ -43,6 +44,7 @@ from initiatives import services
 from initiatives.chat.models import ChatDelivery
 from initiatives.chat.services import chat_channel_create
 from initiatives.collab import services as collab
+from initiatives.goals import services as goal_services
 from initiatives.intake import services as intake_services
 from initiatives.models import ChecklistItem
 from initiatives.tokens.services import token_create
@@ -97,6 +99,15 @@ RULE_REFUSALS = {
         "question_required",
         "into_required",
         "initiative_required",
+        # Goals (initiatives.goals): an end not after the start (or past the year 9999), a
+        # shared team that does not exist or is the goal's own, a measure that does not add
+        # up (a target on the wrong side of the baseline, a band without its ends), a key
+        # result the initiative's team has no goal of.
+        "invalid_period",
+        "unknown_team",
+        "own_team",
+        "invalid_measure",
+        "unknown_key_result",
     },
     412: {"stale_write"},
 }
@@ -223,11 +234,18 @@ def world(settings, team, people, keep_connection, loopback_only):
     comment = collab.comment_create(initiative=initiative, actor=em, body="Fuzz me")
     review = ChecklistItem.objects.filter(initiative=initiative, signoff_role="security")[0]
     request = collab.signoff_request_create(item=review, actor=em, reviewer=people["security"])
+    # Goals: a goal of the team with a key result the EM may check in.
+    goal = goal_services.goal_create(
+        team=team, actor=em, title="Easiest to deploy", starts_on=dt.date(2026, 10, 1)
+    )
+    key_result = goal_services.key_result_create(goal=goal, actor=em, title="Installs", target=9)
     ids = {
         "/api/v1/chat-channels/": chat_channel.pk,
         "/api/v1/chat-deliveries/": chat_delivery.pk,
         "/api/v1/requests/": ask.pk,
         "/api/v1/comments/": comment.pk,
+        "/api/v1/goals/": goal.pk,
+        "/api/v1/key-results/": key_result.pk,
         "/api/v1/signoff-requests/": request.pk,
         "/api/v1/checklist-items/": ChecklistItem.objects.filter(initiative=initiative)[0].pk,
         "/api/v1/milestones/": milestone.pk,

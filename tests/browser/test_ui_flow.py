@@ -58,13 +58,14 @@ def test_dri_takes_an_initiative_through_the_ready_gate(
     key = Initiative.objects.get(title="Ephemeral CI runners").key
 
     # Into scoping, then try the gate: it refuses and lists what is missing.
-    page.get_by_role("button", name="Start scoping").click()
+    page.locator("#moves").get_by_role("button", name="Start scoping").click()
     expect(page.locator(".ihead .state")).to_have_text("Scoping")
-    page.get_by_role("button", name="Mark ready").click()
-    blocked = page.locator("section.blocked")
-    expect(blocked).to_contain_text("Missing from the Definition of Ready")
-    expect(blocked.locator("ul.missing li").first).to_be_visible()
-    assert blocked.locator("ul.missing li").count() > 5
+    # "Mark ready" cannot succeed yet: disabled, with what is missing one click away.
+    expect(page.locator("#moves").get_by_role("button", name="Mark ready")).to_be_disabled()
+    page.locator("#moves details.gatewarn > summary").click()
+    missing = page.locator("#moves details.gatewarn ul.missing li")
+    expect(missing.first).to_be_visible()
+    assert missing.count() > 5
 
     # Plan a milestone (an automatic DoR item), tick and waive the rest.
     page.locator("#milestones").get_by_role("link", name="Add milestone").click()
@@ -99,7 +100,7 @@ def test_dri_takes_an_initiative_through_the_ready_gate(
     # The gate is open now: move to ready.
     page.reload()
     expect(page.locator("#checklist-ready")).to_contain_text("✓ met")
-    page.get_by_role("button", name="Mark ready").click()
+    page.locator("#moves").get_by_role("button", name="Mark ready").click()
     expect(page.locator(".ihead .state")).to_have_text("Ready")
     assert Initiative.objects.get(title="Ephemeral CI runners").state == State.READY
 

@@ -3,6 +3,7 @@
 from django.core.management import call_command
 from django.urls import reverse
 
+from initiatives.goals.models import CheckIn, Goal
 from initiatives.models import Initiative, Milestone, Task
 
 
@@ -21,6 +22,13 @@ def test_demo_data_renders_on_every_page(client, db):
         for initiative in initiatives:
             response = client.get(initiative.get_absolute_url())
             assert response.status_code == 200, (username, initiative.key)
+        # Goals: two with key results, check-ins and contributing initiatives.
+        assert client.get(reverse("goals-team", args=["PLAT"])).status_code == 200
+        for goal in Goal.objects.all():
+            page = client.get(reverse("goal-detail", args=[goal.pk])).content.decode()
+            assert "<svg" in page
+            assert "Kubernetes 1.31 upgrade" in page or "OpenTelemetry rollout" in page
+    assert Goal.objects.count() == 2 and CheckIn.objects.exists()
     client.login(username="dana", password="shipshape-demo")
     milestone = Milestone.objects.first()
     task = Task.objects.first()

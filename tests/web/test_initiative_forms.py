@@ -57,10 +57,12 @@ def test_edit_saves_and_stale_version_is_refused(client, people, initiative):
 def test_gate_blocked_move_lists_missing_items(client, people, initiative):
     advance(initiative, people["dri"])
     client.force_login(people["dri"])
-    response = client.post(
-        reverse("initiative-transition", args=[initiative.key]), {"to": State.READY}
-    )
-    assert response.status_code == 409
+    url = reverse("initiative-transition", args=[initiative.key])
+    response = client.post(url, {"to": State.READY}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 409  # htmx: the page with the refusal, swapped in place
+    response = client.post(url, {"to": State.READY}, follow=True)
+    # Without JavaScript: at the page's own URL, at the moves, with the missing items.
+    assert response.redirect_chain == [(f"{initiative.get_absolute_url()}#moves", 303)]
     html = response.content.decode()
     assert "Missing from the Definition of Ready" in html
     missing = response.context["blocked"].missing
@@ -78,9 +80,13 @@ def test_only_em_is_offered_and_may_use_the_override(client, people, initiative)
     assert client.post(url, data).status_code == 403
     client.force_login(people["em"])
     assert "Override the gate" in client.get(initiative.get_absolute_url()).content.decode()
-    response = client.post(url, {"to": State.READY, "override": "on", "reason": ""})
-    assert response.status_code == 400
+    response = client.post(url, {"to": State.READY, "override": "on", "reason": ""}, follow=True)
+    assert response.redirect_chain[-1][1] == 303
     assert "Give a reason" in response.content.decode()
+    hx = client.post(
+        url, {"to": State.READY, "override": "on", "reason": ""}, HTTP_HX_REQUEST="true"
+    )
+    assert hx.status_code == 400 and "Give a reason" in hx.content.decode()
     assert client.post(url, data).status_code == 302
     initiative.refresh_from_db()
     assert initiative.state == State.READY
@@ -90,8 +96,9 @@ def test_only_em_is_offered_and_may_use_the_override(client, people, initiative)
 def test_cancel_asks_for_a_reason(client, people, initiative):
     client.force_login(people["dri"])
     url = reverse("initiative-transition", args=[initiative.key])
-    response = client.post(url, {"to": State.CANCELLED, "reason": ""})
-    assert response.status_code == 400
+    response = client.post(url, {"to": State.CANCELLED, "reason": ""}, follow=True)
+    # Back at the page's own URL, at the refused reason form.
+    assert response.redirect_chain == [(f"{initiative.get_absolute_url()}#move-cancelled", 303)]
     assert response.context["failed"].form.errors["reason"]
     assert client.post(url, {"to": State.CANCELLED, "reason": "Superseded"}).status_code == 302
 
@@ -99,9 +106,9 @@ def test_cancel_asks_for_a_reason(client, people, initiative):
 def test_impossible_move_is_an_error_message(client, people, initiative):
     client.force_login(people["dri"])
     response = client.post(
-        reverse("initiative-transition", args=[initiative.key]), {"to": State.DONE}
+        reverse("initiative-transition", args=[initiative.key]), {"to": State.DONE}, follow=True
     )
-    assert response.status_code == 400
+    assert response.redirect_chain[-1][1] == 303
     assert "cannot move from Discovery to Done" in response.content.decode()
 
 

@@ -20,7 +20,8 @@ from initiatives.models import (
     Task,
     TaskState,
 )
-from initiatives.rules.workflow import iso_week
+from initiatives.rules.checklists import is_required, stricter_risk
+from initiatives.rules.workflow import iso_week, next_gate, passed_gates
 from initiatives.selectors.my_work import OVERVIEW_CAPS, PAGE_SIZE, my_work
 from initiatives.selectors.pages import week_in
 from tests.web.conftest import advance
@@ -136,25 +137,59 @@ def test_odd_section_and_page_values_show_the_overview(client, people, query):
 # --- Sign-offs -------------------------------------------------------------------------------
 
 
-def test_signoffs_are_capped_counted_and_next_gate_first(client, team, people):
+def _decidable(item, initiative) -> bool:
+    """What the sign-off queue should hold, asked of the rules one item at a time."""
+    state = initiative.state
+    if state == State.PAUSED:
+        return False
+    gates = {next_gate(state), *passed_gates(state)}
+    facts_risk = stricter_risk(initiative.security_risk, initiative.security_risk_signed)
+    return item.kind in gates and is_required(item, facts_risk)
+
+
+def test_signoffs_are_only_what_can_be_decided_now_grouped_oldest_first(client, team, people):
     dri, em, security = people["dri"], people["em"], people["security"]
-    delivering = _initiatives(team, dri, 1)[0]
+    delivering = _initiatives(team, dri, 1, title="Delivering")[0]
     advance(delivering, em, to_delivery=True)
+    low = _initiatives(team, dri, 1)[0]
+    advance(low, em, to_delivery=True)
+    Initiative.objects.filter(pk=low.pk).update(security_risk="low")
     scoping = _initiatives(team, dri, 11, state=State.SCOPING)
+    discovery = _initiatives(team, dri, 1)[0]
+    paused = _initiatives(team, dri, 1, state=State.PAUSED, paused_from=State.SCOPING)[0]
+    # The oldest wait first: the scoping ones entered their state earliest.
+    now = timezone.now()
+    for age, row in enumerate(reversed([*scoping, discovery, delivering, low, paused])):
+        Initiative.objects.filter(pk=row.pk).update(state_changed_at=now - dt.timedelta(days=age))
+    by_pk = {i.pk: i for i in Initiative.objects.all()}
     waiting = ChecklistItem.objects.filter(
         signoff_role=SignoffRole.SECURITY, status=ItemStatus.OPEN
     ).exclude(initiative__dri=security)
-    expected = waiting.count()
-    assert expected > OVERVIEW_CAPS["signoffs"]
+    expected = [item for item in waiting if _decidable(item, by_pk[item.initiative_id])]
+    assert len(expected) > 10
     client.force_login(security)
-    section = client.get(reverse("my-work")).context["work"].signoffs
-    assert section.total == expected and len(section.rows) == OVERVIEW_CAPS["signoffs"]
-    # The DoD item of the initiative in delivery comes first; the scoping initiatives' DoR
-    # items before their DoD items.
-    first = section.rows[0]
-    assert (first.initiative_id, first.kind) == (delivering.pk, ChecklistKind.DONE)
-    kinds = [item.kind for item in section.rows[1 : 1 + len(scoping)]]
-    assert kinds == [ChecklistKind.READY] * len(scoping)
+    response = client.get(reverse("my-work"), {"section": "signoffs"})
+    section = response.context["work"].signoffs
+    assert section.total == len(expected)
+    assert {row.pk for row in section.rows} == {item.pk for item in expected}
+    shown = {row.initiative_id for row in section.rows}
+    assert paused.pk not in shown  # paused: nothing to decide
+    # The DoD approval of a low-risk initiative is optional: it waits for nobody.
+    assert not any(r.initiative_id == low.pk and r.kind == ChecklistKind.DONE for r in section.rows)
+    # Discovery and scoping: their DoR only; delivery: the DoD (and a DoR reopened).
+    assert {r.kind for r in section.rows if r.initiative_id == discovery.pk} == {"ready"}
+    assert {r.kind for r in section.rows if r.initiative_id != delivering.pk} <= {
+        "ready",
+        "done",
+    }
+    assert any(r.initiative_id == delivering.pk and r.kind == "done" for r in section.rows)
+    # Grouped by initiative, the longest waiting first, each under its title.
+    order = [r.initiative_id for r in section.rows]
+    groups = [pk for i, pk in enumerate(order) if i == 0 or order[i - 1] != pk]
+    assert len(groups) == len(set(groups))
+    assert groups[0] == scoping[0].pk
+    html = response.content.decode()
+    assert "Bulk 0" in html and "Delivering" in html
     # The DRI does not sign off their own initiatives.
     client.force_login(dri)
     assert client.get(reverse("my-work")).context["work"].signoffs.total == 0
@@ -162,7 +197,7 @@ def test_signoffs_are_capped_counted_and_next_gate_first(client, team, people):
 
 def test_stakeholder_signoffs_are_listed_for_stakeholders_only(client, team, people):
     pm = people["pm"]
-    listed, _not_listed = _initiatives(team, people["dri"], 2, state=State.SCOPING)
+    listed, _not_listed = _initiatives(team, people["dri"], 2, state=State.IN_DELIVERY)
     listed.stakeholders.add(pm)
     section = my_work(pm).signoffs
     stakeholder_items = ChecklistItem.objects.filter(

@@ -16,7 +16,9 @@ BUDGETS = {
     "team-list": 3,
     "team-board": 9,  # +2: intake's header counts (settings, counts), cached after
     "team-table": 9,
-    "initiative-detail": 16,  # 4 for the discussion (views/collab.py)
+    # 4 for the discussion (views/collab.py); 1 for the key results it serves (goals, read
+    # outside the cached body: another team's goal changes without this team's data version).
+    "initiative-detail": 17,
     "initiative-edit": 7,
     "initiative-create": 7,
     "initiative-people": 7,

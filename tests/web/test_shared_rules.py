@@ -23,6 +23,8 @@ from initiatives.models import (
     State,
 )
 from initiatives.rules import permissions, workflow
+from initiatives.rules.checklists import is_required, stricter_risk
+from initiatives.rules.workflow import next_gate, passed_gates
 from initiatives.selectors import pages as read
 from initiatives.selectors.initiatives import GATE_SHORT_NAMES
 from initiatives.selectors.my_work import my_work
@@ -122,6 +124,15 @@ def test_my_work_and_the_board_call_stale_what_the_workflow_calls_stale(team, pe
 # --- Who may sign off ------------------------------------------------------------------------
 
 
+def _decidable_now(item) -> bool:
+    initiative = item.initiative
+    if initiative.state == State.PAUSED:
+        return False
+    gates = {next_gate(initiative.state), *passed_gates(initiative.state)}
+    risk = stricter_risk(initiative.security_risk, initiative.security_risk_signed)
+    return item.kind in gates and is_required(item, risk)
+
+
 def test_the_signoff_queue_lists_exactly_what_each_person_may_tick(team, people):
     dri = people["dri"]
     superuser = member(team, Role.ENGINEER, "root")
@@ -136,7 +147,9 @@ def test_the_signoff_queue_lists_exactly_what_each_person_may_tick(team, people)
     paused.stakeholders.add(superuser)
     # The default checklists ask no EM sign-off: make one, so that the EM row of the grid counts.
     ChecklistItem.objects.filter(
-        pk=ChecklistItem.objects.filter(initiative=listed_on, signoff_role="", rule="")[0].pk
+        pk=ChecklistItem.objects.filter(
+            initiative=listed_on, signoff_role="", rule="", kind="ready", required=True
+        )[0].pk
     ).update(signoff_role=SignoffRole.EM)
 
     items = list(
@@ -147,10 +160,13 @@ def test_the_signoff_queue_lists_exactly_what_each_person_may_tick(team, people)
     grid = [*(people[name] for name in people if name != "outsider"), superuser]
     for user in grid:
         actor = permissions.actor_for(user, team)
+        # What they may tick that can be decided now (the sign-off queue's rule: README
+        # "In-place updates and the page layout").
         may_tick = {
             item.pk
             for item in items
             if permissions.tick_refusal(actor, item, item.initiative) is None
+            and _decidable_now(item)
         }
         listed = {row.pk for row in my_work(user, section="signoffs").signoffs.rows}
         assert listed == may_tick, user.username

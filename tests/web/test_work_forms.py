@@ -28,8 +28,10 @@ def test_tick_needing_a_link_shows_the_error_beside_the_field_and_keeps_input(
     response = client.post(
         reverse("checklist-item-tick", args=[item.pk]), {"evidence": "javascript:alert(1)"}
     )
-    assert response.status_code == 400
-    html = response.content.decode()
+    # Without JavaScript: back to the page's own URL at the item (a reload posts nothing).
+    assert response.status_code == 303
+    assert response.url == f"{initiative.get_absolute_url()}#item-{item.pk}"
+    html = client.get(response.url).content.decode()
     assert "Enter a valid http(s) URL." in html
     assert 'value="javascript:alert(1)"' in html  # what was typed is kept (escaped, inert)
     item.refresh_from_db()
@@ -59,9 +61,14 @@ def test_waive_needs_a_reason_and_reopen_undoes_it(client, people, initiative):
     item = open_item(initiative, signoff_role="", rule="")
     client.force_login(people["dri"])
     url = reverse("checklist-item-waive", args=[item.pk])
-    response = client.post(url, {"reason": "  "})
-    assert response.status_code == 400
+    response = client.post(url, {"reason": "  "}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400  # htmx: the page at once, swapped in place
     assert "Say why this item does not apply." in response.content.decode()
+    response = client.post(url, {"reason": "  "}, follow=True)
+    assert response.redirect_chain == [(f"{initiative.get_absolute_url()}#item-{item.pk}", 303)]
+    assert "Say why this item does not apply." in response.content.decode()
+    # Shown once: a reload of the page shows it clean.
+    assert "Say why" not in client.get(initiative.get_absolute_url()).content.decode()
     client.post(url, {"reason": "Internal tool"})
     item.refresh_from_db()
     assert item.status == ItemStatus.WAIVED

@@ -23,6 +23,7 @@ from initiatives.api.serializers.common import (
     iso_datetime,
     user_ref,
 )
+from initiatives.api.serializers.goals import KeyResultIdsField
 from initiatives.api.serializers.work import MilestoneSerializer, milestone_out
 from initiatives.models import (
     ChecklistItem,
@@ -205,6 +206,11 @@ class InitiativeDetailSerializer(InitiativeSerializer):
     stakeholders = UserRefSerializer(many=True)
     milestones = MilestoneSerializer(many=True)
     transitions = TransitionOptionSerializer(many=True)
+    key_results = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Ids of the key results (of its team's goals or goals shared with it) it "
+        "contributes to.",
+    )
 
 
 class InitiativeCreateSerializer(serializers.Serializer):
@@ -249,6 +255,11 @@ class InitiativeUpdateSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text="An EM importing history: allow a target date in the past.",
+    )
+    key_results = KeyResultIdsField(
+        required=False,
+        help_text="Replace the key results it contributes to (ids of key results of its team's "
+        "goals or of goals shared with it; another is `unknown_key_result`).",
     )
 
 

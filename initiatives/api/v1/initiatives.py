@@ -31,6 +31,8 @@ from initiatives.api.serializers.initiatives import (
     team_out,
 )
 from initiatives.api.v1.base import ApiView, cached_read, expected_version, with_etag
+from initiatives.goals.selectors import key_result_ids_of
+from initiatives.goals.services import initiative_key_results_set
 from initiatives.models import ChecklistItem, Initiative, Team
 from initiatives.rules.exceptions import NotFound
 from initiatives.selectors.checklists import facts_for
@@ -75,7 +77,9 @@ def detail_response(view: ApiView, key: str, status_code: int = status.HTTP_200_
         initiative = initiative_detail(view.visible_initiatives(), key)
     except Initiative.DoesNotExist:
         raise NotFound(f"No initiative {key}.") from None
-    response = Response(initiative_detail_out(initiative), status=status_code)
+    body = initiative_detail_out(initiative)
+    body["key_results"] = key_result_ids_of(initiative.initiative)  # 1 query
+    response = Response(body, status=status_code)
     return with_etag(response, initiative.initiative)
 
 
@@ -137,6 +141,11 @@ class InitiativeDetailView(ApiView):
         changes = self.validated(InitiativeUpdateSerializer, partial=True)
         reason = changes.pop("reason", "")
         backfill = changes.pop("backfill", False)
+        key_results = changes.pop("key_results", None)
+        if key_results is not None:
+            initiative_key_results_set(
+                initiative=initiative, actor=self.caller, key_results=key_results
+            )
         services.initiative_update(
             initiative=initiative,
             actor=self.caller,

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from initiatives import services
 from initiatives.audit.maintenance import rewrite_times
+from initiatives.goals import demo as goals_demo
 from initiatives.intake import demo as intake_demo
 from initiatives.models import (
     ActivityEvent,
@@ -246,6 +247,7 @@ class Demo:
         for initiative in Initiative.objects.filter(team=self.team):
             self.backdate(initiative)
         intake_demo.seed(self.team, u)  # a rotation and a few requests (intake)
+        goals_demo.seed(self.team, u)  # two goals, their key results and check-ins (goals)
 
     def create(
         self,

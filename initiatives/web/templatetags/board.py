@@ -46,15 +46,40 @@ def lapsed_chips(initiative: Initiative) -> SafeString:
 
 
 @register.simple_tag
+def exception_chips(overrides: int | None, waived: int | None) -> SafeString:
+    """The exceptions made on the way: gate overrides and waived items (README "In-place
+    updates and the page layout")."""
+    chips = []
+    if overrides:
+        chips.append(
+            format_html(
+                '<span class="chip overridden" title="A gate was passed by an engineering '
+                "manager's override\">{}</span>",
+                "Overridden" if overrides == 1 else f"Overridden {overrides} times",
+            )
+        )
+    if waived:
+        chips.append(
+            format_html(
+                '<span class="chip waived" title="Checklist items waived, with a reason">'
+                "{} waived</span>",
+                waived,
+            )
+        )
+    return mark_safe("".join(chips))  # each chip is escaped by format_html
+
+
+@register.simple_tag
 def board_card(row: InitiativeRow) -> SafeString:
     """One card: key, title, health, stale, DRI, current milestone and the gate it works on."""
     url = row.get_absolute_url()
     stale = (
         mark_safe('<span class="chip stale" title="No update for two weeks">Stale</span>')
         if row.stale
-        else ""
+        else mark_safe("")  # a plain "" would make the chips added below escaped text
     )
     stale += lapsed_chips(row.initiative)
+    stale += exception_chips(row.extra.get("n_overrides"), row.extra.get("n_waived"))
     current = row.current_milestone
     milestone = (
         format_html("<span>⚑ {} {}</span>", current.title, date_format(current.due_date, "j M"))

@@ -25,6 +25,7 @@ from initiatives.rules.exceptions import (
     NotFound,
     ValidationFailed,
 )
+from initiatives.web.inplace import say
 
 T = TypeVar("T")
 
@@ -73,11 +74,20 @@ def attempt(
     /,
     *,
     form: forms.Form | None = None,
+    anchor: str = "",
     **kwargs: Any,
 ) -> Done[T] | Refused:
     """Call ``service(**kwargs)``; see the module docstring for what happens to its errors.
-    Without a form, refusals become an error message for the next page. ``if outcome.ok:``
+    Without a form, refusals become an error message for the next page (placed next to
+    ``anchor`` of the initiative page when given: ``web/inplace.py``). ``if outcome.ok:``
     tells a Done from a Refused (for the type checker too)."""
+
+    def report(text: str) -> None:
+        if anchor:
+            say(request, messages.ERROR, text, anchor)
+        else:
+            messages.error(request, text)
+
     try:
         return Done(value=service(**kwargs))
     except NotAllowed as error:
@@ -86,7 +96,7 @@ def attempt(
         raise Http404(error.message) from error
     except ValidationFailed as error:
         if form is None:
-            messages.error(request, _describe(error))
+            report(_describe(error))
         else:
             for name, field_messages in error.fields.items():
                 form.add_error(name if name in form.fields else None, list(field_messages))
@@ -94,12 +104,13 @@ def attempt(
                 form.add_error(None, error.message)
         return Refused(error=error)
     except GateBlocked as error:
-        messages.error(request, error.message)
+        if not anchor:  # placed, the page lists the missing items next to the move instead
+            messages.error(request, error.message)
         return Refused(error=error)
     except ApplicationError as error:
         # Conflict, InvalidTransition, StaleWrite: the input was fine but the moment was not.
         if form is None:
-            messages.error(request, error.message)
+            report(error.message)
         else:
             form.add_error(None, error.message)
         return Refused(error=error)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,8 +36,10 @@ from initiatives.rules.checklists import GateResult, is_required, rule_met
 from initiatives.rules.dates import DateMoves, change_kind, date_moves, team_today
 from initiatives.rules.exceptions import GateBlocked
 from initiatives.rules.workflow import (
+    FORWARD,
     MilestoneTransition,
     due_status,
+    milestone_start_refusal,
     milestone_transitions_from,
     transitions_from,
 )
@@ -46,10 +48,26 @@ from initiatives.selectors import pages as read
 from initiatives.selectors.initiatives import InitiativeDetail, MilestoneRow
 from initiatives.selectors.versions import half_hour, read_key, remember, team_version
 from initiatives.web import params
-from initiatives.web.forms import InitiativeCreateForm, InitiativeForm, PersonForm, TransitionForm
+from initiatives.web.forms import (
+    InitiativeCreateForm,
+    InitiativeForm,
+    PersonForm,
+    TickForm,
+    TransitionForm,
+    WaiveForm,
+)
+from initiatives.web.inplace import (
+    blocked_from,
+    placed_messages,
+    rebuild,
+    say,
+    stash_refusal,
+    take_refusal,
+)
 from initiatives.web.templatetags.shipshape import Options, person
 from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
 from initiatives.web.views.collab import discussion
+from initiatives.web.views.goals import initiative_key_results
 
 
 def get_initiative(request: AuthenticatedHttpRequest, key: str) -> Initiative:
@@ -101,6 +119,21 @@ class Checklist:
     label: str
     gate: Any
     sections: list[Section]
+    open: bool = True  # expanded: the gate is the one worked on now (``_checklist_open``)
+    waived: int = 0
+
+
+# Where an initiative stands for its checklists: a paused one as where it was paused from.
+_WORKS_ON_DOR = {State.DISCOVERY, State.SCOPING}
+_WORKS_ON_DOD = {State.IN_DELIVERY, State.DONE}
+
+
+def _checklist_open(kind: str, state: str, gate: Any) -> bool:
+    """The DoR is open while it is worked on (discovery, scoping) and whenever it is not met;
+    once ready and met it folds away. The DoD stays folded until delivery."""
+    if kind == ChecklistKind.READY:
+        return state in _WORKS_ON_DOR or not getattr(gate, "met", True)
+    return state in _WORKS_ON_DOD
 
 
 def _pk_urls(name: str) -> Callable[[int], str]:
@@ -165,16 +198,40 @@ class _ItemActions:
 
 
 def _checklists(
-    page: page_read.InitiativePage, actor: perms.Actor, failed: Failed | None
+    page: page_read.InitiativePage,
+    actor: perms.Actor,
+    failed: Failed | None,
+    *,
+    placed: dict[str, Any],
+    blocked: GateBlocked | None,
 ) -> list[Checklist]:
     actions = _ItemActions(page, actor, failed)
     by_kind: dict[str, dict[str, Section]] = defaultdict(dict)
+    # A checklist holding the answer to what was just done (a message, a refused form, an item
+    # a refused move is missing) is shown open, whatever the state.
+    wanted: set[str] = set()
+    waived: dict[str, int] = defaultdict(int)
     for item in page.items:
         sections = by_kind[item.kind]
         sections.setdefault(item.section, Section(item.section)).items.append(actions.view(item))
-    gates = page.initiative.gates
+        if f"item-{item.pk}" in placed or (failed is not None and failed.target == item.pk):
+            wanted.add(item.kind)
+        if item.status == ItemStatus.WAIVED:
+            waived[item.kind] += 1
+    if blocked is not None:
+        wanted.add(blocked.gate)
+    initiative = page.initiative
+    state = initiative.paused_from if initiative.state == State.PAUSED else initiative.state
+    gates = initiative.gates
     return [
-        Checklist(kind, label, gates.of(kind), list(by_kind[kind].values()))
+        Checklist(
+            kind,
+            label,
+            gates.of(kind),
+            list(by_kind[kind].values()),
+            open=kind in wanted or _checklist_open(kind, state, gates.of(kind)),
+            waived=waived[kind],
+        )
         for kind, label in ChecklistKind.choices
     ]
 
@@ -202,7 +259,55 @@ def _transitions(initiative: InitiativeDetail, actor: perms.Actor) -> list[dict[
         missing = gate.missing if isinstance(gate, GateResult) else []
         for entry in missing:
             entry.setdefault("anchor", f"item-{entry['id']}")
-        moves.append({"move": move, "gate": gate, "blocked": bool(gate and not gate.met)})
+        blocked = bool(gate and not gate.met)
+        moves.append(
+            {
+                "move": move,
+                "gate": gate,
+                "blocked": blocked,
+                # Certain to be refused: the gate it passes is not met. A move that re-checks
+                # a gate passed before may still go through on an earlier override's word
+                # (the service decides): it stays offered.
+                "disabled": blocked and not move.recheck,
+                "forward": move.target == FORWARD.get(initiative.state)
+                or (initiative.state == State.PAUSED and move.target != State.CANCELLED),
+            }
+        )
+    # The forward move first: it is the page's primary action.
+    moves.sort(key=lambda m: not m["forward"])
+    return moves
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneMove:
+    """A milestone move as offered: ``refusal`` says why it cannot succeed now (shown beside
+    the disabled button and read out with it), empty when it can."""
+
+    move: MilestoneTransition
+    refusal: str = ""
+
+    @property
+    def target(self) -> str:
+        return self.move.target
+
+    @property
+    def label(self) -> str:
+        return self.move.label
+
+
+def _milestone_moves(row: MilestoneRow, initiative_state: str) -> list[MilestoneMove]:
+    """The rules' moves of a milestone: Start only while the initiative is in delivery (it
+    would always be refused before: not offered); Complete disabled while tasks are open."""
+    moves = []
+    for move in milestone_transitions_from(row.milestone.state):
+        refusal = ""
+        starts = move.target == MilestoneState.IN_PROGRESS and row.milestone.state == "planned"
+        if starts and milestone_start_refusal(initiative_state):
+            continue
+        if move.target == MilestoneState.DONE and row.tasks_closed < row.tasks_total:
+            still_open = row.tasks_total - row.tasks_closed
+            refusal = f"Close every task of the milestone first ({still_open} open)."
+        moves.append(MilestoneMove(move, refusal))
     return moves
 
 
@@ -212,7 +317,7 @@ class MilestoneView:
 
     row: MilestoneRow
     overdue: bool
-    moves: list[MilestoneTransition]
+    moves: list[MilestoneMove]
     move_url: str
     edit_url: str
     date_moves: DateMoves  # its slips and pull-ins (``rules.dates``)
@@ -240,7 +345,7 @@ def _milestones(initiative: InitiativeDetail, can_manage: bool) -> list[Mileston
                 )
                 for slip in row.slips
             ],
-            moves=milestone_transitions_from(row.milestone.state) if can_manage else [],
+            moves=_milestone_moves(row, initiative.state) if can_manage else [],
             move_url=move_url(row.milestone.pk),
             edit_url=edit_url(row.milestone.pk),
         )
@@ -284,17 +389,66 @@ def render_initiative(
     blocked: GateBlocked | None = None,
     failed: Failed | None = None,
 ) -> HttpResponse:
-    """The initiative page; ``blocked`` and ``failed`` redisplay a refused POST in place."""
+    """The initiative page; ``blocked`` and ``failed`` redisplay a refused POST in place
+    (an htmx request), or the refusal stashed by the POST that redirected here (``refused``).
+    Messages placed at an element of the page are printed there (``web/inplace.py``)."""
+    if request.method == "GET" and blocked is None and failed is None:
+        blocked, failed = _restore(request, key)
+    placed = placed_messages(request)
 
     def build() -> tuple[str, str]:
-        context = _page_context(request, key, blocked=blocked, failed=failed)
+        context = _page_context(request, key, blocked=blocked, failed=failed, placed=placed)
         body = render_to_string("initiatives/_initiative_body.html", context, request=request)
         return f"{context['initiative'].key} {context['initiative'].title}", mark_safe(body)
 
-    cache_key = _page_cache_key(request, key) if blocked is None and failed is None else None
+    fresh = blocked is None and failed is None and not placed
+    cache_key = _page_cache_key(request, key) if fresh else None
     title, body = remember(cache_key, build) if cache_key else build()
-    context = {"title": title, "body": body}
+    # The key results it serves: read on every view, outside the cached body (a key result of
+    # another team's goal changes without this initiative's team).
+    context = {"title": title, "body": body, "key_results": initiative_key_results(request, key)}
     return render(request, "initiatives/initiative_detail.html", context, status=status)
+
+
+_REFUSABLE_FORMS: dict[str, type[forms.Form]] = {
+    "transition": TransitionForm,
+    "tick": TickForm,
+    "waive": WaiveForm,
+}
+
+
+def _restore(request: HttpRequest, key: str) -> tuple[GateBlocked | None, Failed | None]:
+    """The refused form stashed by the POST that redirected here, rebuilt as it was."""
+    refusal = take_refusal(request, key)
+    if refusal is None or refusal.name not in _REFUSABLE_FORMS:
+        return None, None
+    data = QueryDict(mutable=True)
+    for name, values in refusal.data.items():
+        data.setlist(name, values)
+    form = rebuild(_REFUSABLE_FORMS[refusal.name](data), refusal.errors)
+    return blocked_from(refusal.blocked), Failed(refusal.name, form, refusal.target)
+
+
+def refused(
+    request: AuthenticatedHttpRequest,
+    key: str,
+    status: int,
+    failed: Failed,
+    anchor: str,
+    *,
+    blocked: GateBlocked | None = None,
+) -> HttpResponse:
+    """The answer to a refused form of the initiative page: to htmx, the page with the form
+    and its errors (status kept; htmx swaps the part in place); to a plain browser, a redirect
+    to the page's own URL at the form, which shows it refused once (no resubmit on reload)."""
+    if getattr(request, "htmx", False):
+        return render_initiative(request, key, status=status, blocked=blocked, failed=failed)
+    stash_refusal(
+        request, key, name=failed.name, target=failed.target, form=failed.form, blocked=blocked
+    )
+    response = HttpResponseRedirect(f"{reverse('initiative-detail', args=[key])}#{anchor}")
+    response.status_code = 303
+    return response
 
 
 def _page_context(
@@ -303,6 +457,7 @@ def _page_context(
     *,
     blocked: GateBlocked | None,
     failed: Failed | None,
+    placed: dict[str, Any],
 ) -> dict[str, Any]:
     try:
         page = page_read.initiative_page(
@@ -330,7 +485,8 @@ def _page_context(
         "initiative": initiative,
         "page": page,
         "actor": actor,
-        "checklists": _checklists(page, actor, failed),
+        "checklists": _checklists(page, actor, failed, placed=placed, blocked=blocked),
+        "placed": placed,
         "transitions": _transitions(initiative, actor),
         "milestones": _milestones(initiative, can_milestones),
         "tasks": _tasks(page, can_tasks),
@@ -436,14 +592,14 @@ def initiative_transition(request: AuthenticatedHttpRequest, key: str) -> HttpRe
     initiative = get_initiative(request, key)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return render_initiative(
-            request, key, status=400, failed=Failed("transition", form, request.POST.get("to"))
-        )
+        failed = Failed("transition", form, request.POST.get("to"))
+        return refused(request, initiative.key, 400, failed, "moves")
     data = form.cleaned_data
     outcome = attempt(
         request,
         services.initiative_transition,
         form=form,
+        anchor="moves",
         initiative=initiative,
         to=data["to"],
         actor=request.user,
@@ -451,14 +607,18 @@ def initiative_transition(request: AuthenticatedHttpRequest, key: str) -> HttpRe
         override=data["override"],
     )
     if outcome.ok:
-        messages.success(request, f"{initiative.key} is now {outcome.value.get_state_display()}.")
-        return redirect(initiative)
-    return render_initiative(
-        request,
-        key,
-        status=outcome.status,
-        blocked=outcome.gate_blocked,
-        failed=Failed("transition", form, data["to"]),
+        state = outcome.value.get_state_display()
+        say(request, messages.SUCCESS, f"{initiative.key} is now {state}.", "moves")
+        return HttpResponseRedirect(f"{initiative.get_absolute_url()}#moves")
+    failed = Failed("transition", form, data["to"])
+    # Back at the refused form itself: the override's or the reason's, else the moves.
+    anchor = "moves"
+    if outcome.gate_blocked is None and data["override"]:
+        anchor = f"override-{data['to']}"
+    elif outcome.gate_blocked is None and form.has_error("reason"):
+        anchor = f"move-{data['to']}"
+    return refused(
+        request, initiative.key, outcome.status, failed, anchor, blocked=outcome.gate_blocked
     )
 
 

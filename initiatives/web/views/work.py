@@ -24,8 +24,9 @@ from initiatives.web.forms import (
     TickForm,
     WaiveForm,
 )
+from initiatives.web.inplace import say
 from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
-from initiatives.web.views.initiative import Failed, get_initiative, render_initiative
+from initiatives.web.views.initiative import Failed, get_initiative, refused
 
 User = get_user_model()
 
@@ -60,12 +61,12 @@ def checklist_item_tick(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         evidence=form.cleaned_data.get("evidence", ""),
         note=form.cleaned_data.get("note", ""),
     )
+    anchor = f"item-{item.pk}"
     if outcome.ok:
-        messages.success(request, f"Done: {item.text}.")
-        return _back(initiative.get_absolute_url(), f"item-{item.pk}")
-    return render_initiative(
-        request, initiative.key, status=outcome.status, failed=Failed("tick", form, item.pk)
-    )
+        verb = "Signed off" if item.signoff_role else "Done"
+        say(request, messages.SUCCESS, f"{verb}: {item.text}.", anchor)
+        return _back(initiative.get_absolute_url(), anchor)
+    return refused(request, initiative.key, outcome.status, Failed("tick", form, item.pk), anchor)
 
 
 @login_required
@@ -82,12 +83,12 @@ def checklist_item_waive(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         actor=request.user,
         reason=form.cleaned_data.get("reason", ""),
     )
+    anchor = f"item-{item.pk}"
     if outcome.ok:
-        messages.success(request, f"Waived: {item.text}.")
-        return _back(item.initiative.get_absolute_url(), f"item-{item.pk}")
-    return render_initiative(
-        request, item.initiative.key, status=outcome.status, failed=Failed("waive", form, item.pk)
-    )
+        say(request, messages.SUCCESS, f"Waived: {item.text}.", anchor)
+        return _back(item.initiative.get_absolute_url(), anchor)
+    failed = Failed("waive", form, item.pk)
+    return refused(request, item.initiative.key, outcome.status, failed, anchor)
 
 
 @login_required
@@ -96,16 +97,18 @@ def checklist_item_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     item = _item(request, pk)
     form = ReopenForm(request.POST)
     form.is_valid()
+    anchor = f"item-{item.pk}"
     outcome = attempt(
         request,
         services.checklist_item_reopen,
+        anchor=anchor,
         item=item,
         actor=request.user,
         note=form.cleaned_data.get("note", ""),
     )
     if outcome.ok:
-        messages.success(request, f"Reopened: {item.text}.")
-    return _back(item.initiative.get_absolute_url(), f"item-{item.pk}")
+        say(request, messages.SUCCESS, f"Reopened: {item.text}.", anchor)
+    return _back(item.initiative.get_absolute_url(), anchor)
 
 
 # --- Milestones ------------------------------------------------------------------------------
@@ -135,8 +138,9 @@ def milestone_create(request: AuthenticatedHttpRequest, key: str) -> HttpRespons
             **form.cleaned_data,
         )
         if outcome.ok:
-            messages.success(request, f"Planned milestone “{outcome.value.title}”.")
-            return _back(initiative.get_absolute_url(), "milestones")
+            anchor = f"milestone-{outcome.value.pk}"
+            say(request, messages.SUCCESS, f"Planned milestone “{outcome.value.title}”.", anchor)
+            return _back(initiative.get_absolute_url(), anchor)
         status = outcome.status
     return render(
         request,
@@ -169,8 +173,9 @@ def milestone_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             slip_reason=slip_reason,
         )
         if outcome.ok:
-            messages.success(request, f"Saved milestone “{outcome.value.title}”.")
-            return _back(initiative.get_absolute_url(), f"milestone-{milestone.pk}")
+            anchor = f"milestone-{milestone.pk}"
+            say(request, messages.SUCCESS, f"Saved milestone “{outcome.value.title}”.", anchor)
+            return _back(initiative.get_absolute_url(), anchor)
         status = outcome.status
     return render(
         request,
@@ -190,13 +195,20 @@ def milestone_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def milestone_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     milestone = _milestone(request, pk)
     to = request.POST.get("to", "")
+    anchor = f"milestone-{milestone.pk}"
     outcome = attempt(
-        request, services.milestone_transition, milestone=milestone, actor=request.user, to=to
+        request,
+        services.milestone_transition,
+        anchor=anchor,
+        milestone=milestone,
+        actor=request.user,
+        to=to,
     )
     if outcome.ok:
         label = MilestoneState(outcome.value.state).label
-        messages.success(request, f"Milestone “{milestone.title}” is now {label.lower()}.")
-    return _back(milestone.initiative.get_absolute_url(), f"milestone-{milestone.pk}")
+        text = f"Milestone “{milestone.title}” is now {label.lower()}."
+        say(request, messages.SUCCESS, text, anchor)
+    return _back(milestone.initiative.get_absolute_url(), anchor)
 
 
 # --- Tasks -----------------------------------------------------------------------------------
@@ -230,7 +242,7 @@ def task_create(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             **form.cleaned_data,
         )
         if outcome.ok:
-            messages.success(request, f"Added task “{outcome.value.title}”.")
+            say(request, messages.SUCCESS, f"Added task “{outcome.value.title}”.", "tasks")
             return _back(initiative.get_absolute_url(), "tasks")
         status = outcome.status
     return render(
@@ -268,8 +280,9 @@ def task_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             changes=changes,
         )
         if outcome.ok:
-            messages.success(request, f"Saved task “{outcome.value.title}”.")
-            return _back(initiative.get_absolute_url(), f"task-{task.pk}")
+            anchor = f"task-{task.pk}"
+            say(request, messages.SUCCESS, f"Saved task “{outcome.value.title}”.", anchor)
+            return _back(initiative.get_absolute_url(), anchor)
         status = outcome.status
     return render(
         request,
@@ -284,19 +297,22 @@ def task_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def task_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The quick change from the initiative page's task list: state and assignee."""
     task = _task(request, pk)
+    anchor = f"task-{task.pk}"
     form = TaskMoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a task state.")
-        return _back(task.initiative.get_absolute_url(), f"task-{task.pk}")
+        say(request, messages.ERROR, "Choose a task state.", anchor)
+        return _back(task.initiative.get_absolute_url(), anchor)
     changes: dict[str, object] = {"state": form.cleaned_data["state"]}
     if "assignee" in request.POST:
         assignee_id = form.cleaned_data["assignee"]
         # An unknown id becomes "nobody here"; the service checks team membership.
         changes["assignee"] = User.objects.filter(pk=assignee_id).first() if assignee_id else None
-    outcome = attempt(request, services.task_update, task=task, actor=request.user, changes=changes)
+    outcome = attempt(
+        request, services.task_update, anchor=anchor, task=task, actor=request.user, changes=changes
+    )
     if outcome.ok:
-        messages.success(request, f"Updated task “{task.title}”.")
-    return _back(task.initiative.get_absolute_url(), f"task-{task.pk}")
+        say(request, messages.SUCCESS, f"Updated task “{task.title}”.", anchor)
+    return _back(task.initiative.get_absolute_url(), anchor)
 
 
 # --- Weekly status update --------------------------------------------------------------------
@@ -334,7 +350,7 @@ def status_update(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             **form.cleaned_data,
         )
         if outcome.ok:
-            messages.success(request, f"Posted the {outcome.value.week} update.")
+            say(request, messages.SUCCESS, f"Posted the {outcome.value.week} update.", "updates")
             return _back(initiative.get_absolute_url(), "updates")
         status = outcome.status
     return render(

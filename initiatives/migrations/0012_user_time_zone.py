@@ -9,7 +9,7 @@ import initiatives.models.team
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("initiatives", "0010_notifications_email_delivery"),
+        ("initiatives", "0011_goals_kr_checkin_job_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
