@@ -29,13 +29,13 @@
   ["progress", "risks", "next_week"].forEach(function (name) {
     var area = form.querySelector("textarea[name=" + name + "]");
     if (!area) return;
-    var label = form.querySelector("label[for=" + area.id + "]");
     var box = document.createElement("div");
     box.className = "mdpreview prose";
     box.id = area.id + "-preview";
     box.setAttribute("role", "region");
     box.setAttribute("aria-live", "polite");
-    box.setAttribute("aria-label", "Preview of " + (label ? label.textContent.trim().replace(/:$/, "") : name));
+    // Named without the field's label, so that the label still names the field alone.
+    box.setAttribute("aria-label", "Preview, as the page will show it");
     area.insertAdjacentElement("afterend", box);
     var timer = null;
     var last = null;

@@ -77,5 +77,6 @@ def test_slash_focuses_search_and_two_word_prefixes_find_an_initiative(
     expect(page).to_have_url(re.compile(rf"/i/{initiative.key}/update/$"))
     risks = page.get_by_role("textbox", name=re.compile("^Risks"))
     risks.fill("| Risk | Owner |\n| --- | --- |\n| **Vendor** | pat |")
-    preview = page.get_by_role("region", name=re.compile("Preview of Risks"))
+    preview = page.locator("#id_risks-preview")
+    expect(preview).to_have_attribute("aria-label", "Preview, as the page will show it")
     expect(preview.locator("table strong")).to_have_text("Vendor")
