@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "initiatives.intake",
     "initiatives.collab",
     "initiatives.notifications",
+    "initiatives.policies",
     "axes",
 ]
 
