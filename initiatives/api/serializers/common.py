@@ -99,9 +99,26 @@ class MissingItemSerializer(serializers.Serializer):
 GATES = ["ready", "done"]
 
 
+class PolicyBreachSerializer(serializers.Serializer):
+    policy = serializers.ChoiceField(choices=["wip_team", "wip_dri", "pairing"])
+    limit = serializers.IntegerField(help_text="The team's limit (pairing: people needed).")
+    current = serializers.IntegerField(help_text="In delivery now (pairing: people on it).")
+    blocking = serializers.ListField(
+        child=serializers.CharField(), help_text="The initiatives to finish first (rank order)."
+    )
+    detail = serializers.CharField(help_text="The refusal as a sentence.")
+
+
 class GateBlockedSerializer(ErrorBodySerializer):
-    gate = serializers.ChoiceField(choices=GATES)
+    gate = serializers.ChoiceField(
+        choices=[*GATES, "in_delivery"],
+        help_text="`in_delivery`: the start of delivery, where the team's policies are part of "
+        "the gate (then `missing` lists any DoR items too).",
+    )
     missing = MissingItemSerializer(many=True)
+    policies = PolicyBreachSerializer(
+        many=True, required=False, help_text="The team policies refusing the start of delivery."
+    )
 
 
 class StaleWriteSerializer(ErrorBodySerializer):

@@ -32,6 +32,7 @@ from initiatives.api.serializers.initiatives import (
 )
 from initiatives.api.v1.base import ApiView, cached_read, expected_version, with_etag
 from initiatives.models import ChecklistItem, Initiative, Team
+from initiatives.policies.services import initiative_rerank
 from initiatives.rules.exceptions import NotFound
 from initiatives.selectors.checklists import facts_for
 from initiatives.selectors.initiatives import initiative_detail, list_initiatives
@@ -137,6 +138,12 @@ class InitiativeDetailView(ApiView):
         changes = self.validated(InitiativeUpdateSerializer, partial=True)
         reason = changes.pop("reason", "")
         backfill = changes.pop("backfill", False)
+        rank = changes.pop("rank", None)
+        if rank is not None:
+            initiative_rerank(initiative=initiative, actor=self.caller, rank=rank)
+            if not changes:
+                return detail_response(self, key)
+            initiative.refresh_from_db()
         services.initiative_update(
             initiative=initiative,
             actor=self.caller,
