@@ -18,7 +18,9 @@ def test_racing_starts_cannot_pass_the_team_limit(team, people):
     dris = [people["dri"], people["engineer"], people["pm"], people["em"]]
     for _ in range(3):  # several rounds: a lucky ordering must not hide a race
         waiting = [ready(team, d, people["em"]) for d in dris]
-        results = run_concurrently([lambda i=i, d=d: start(i, d) for i, d in zip(waiting, dris)])
+        results = run_concurrently(
+            [lambda i=i, d=d: start(i, d) for i, d in zip(waiting, dris, strict=True)]
+        )
         started = [r for r in results if isinstance(r, Initiative)]
         refused = [r for r in results if isinstance(r, GateBlocked)]
         assert len(started) + len(refused) == len(dris), results
