@@ -91,18 +91,24 @@ def _link(pk: int, initiative: Initiative, task_title: str | None) -> Link:
     )
 
 
-def dependencies_of(initiative: Initiative | int, viewer: Any) -> Dependencies:
+def dependencies_of(initiative: Initiative, viewer: Any) -> Dependencies:
     """Both sides of an initiative's blocked-by links, as ``viewer`` may see them: blockers
     are visible to whoever marked them (but a blocker in a team the viewer is not in shows
-    only as counted); dependants in the viewer's teams by name, the rest counted. Two
-    queries."""
-    pk = initiative if isinstance(initiative, int) else initiative.pk
-    visible = set(viewer.memberships.values_list("team_id", flat=True)) if viewer else set()
-    rows = (
+    only by key); dependants in the viewer's teams by name, the rest counted. One query;
+    two when a link crosses teams."""
+    pk = initiative.pk
+    rows = list(
         Dependency.objects.filter(Q(initiative_id=pk) | Q(blocker_id=pk))
         .select_related("initiative__team", "blocker__team", "task")
         .order_by("created_at", "pk")
     )
+    # The viewer sees this initiative's team; other teams' only when a link leads there.
+    visible = {initiative.team_id}
+    if any(
+        r.initiative.team_id != initiative.team_id or r.blocker.team_id != initiative.team_id
+        for r in rows
+    ):
+        visible |= set(viewer.memberships.values_list("team_id", flat=True))
     blocked_by, blocking, hidden = [], [], 0
     for row in rows:
         if row.initiative_id == pk:
@@ -128,9 +134,12 @@ def you_are_blocking(user: Any, limit: int = 20) -> list[tuple[Initiative, list[
         .select_related("blocker__team", "initiative__team")
         .order_by("blocker__team__key", "blocker__number", "pk")
     )
+    picked = list(rows[: limit * 10])
+    if not picked:
+        return []
     visible = set(user.memberships.values_list("team_id", flat=True))
     found: dict[int, tuple[Initiative, list[str]]] = {}
-    for row in rows[: limit * 10]:
+    for row in picked:
         entry = found.setdefault(row.blocker_id, (row.blocker, []))
         label = row.initiative.key if row.initiative.team_id in visible else "another team"
         if label not in entry[1]:

@@ -46,8 +46,9 @@ def lapsed_chips(initiative: Initiative) -> SafeString:
 
 
 @register.simple_tag
-def board_card(row: InitiativeRow) -> SafeString:
-    """One card: key, title, health, stale, DRI, current milestone and the gate it works on."""
+def board_card(row: InitiativeRow, extra: SafeString | str = "") -> SafeString:
+    """One card: key, title, health, stale, DRI, current milestone and the gate it works on;
+    ``extra``: the priority moves, for managers sorting by rank."""
     url = row.get_absolute_url()
     stale = (
         mark_safe('<span class="chip stale" title="No update for two weeks">Stale</span>')
@@ -65,7 +66,7 @@ def board_card(row: InitiativeRow) -> SafeString:
         '<li class="boardcard health-border-{}">'
         '<a class="key" href="{}">{}</a><a class="title" href="{}">{}</a>'
         '<div class="meta">{}{}</div>'
-        '<div class="meta muted"><span>{}</span>{}</div>{}</li>',
+        '<div class="meta muted"><span>{}</span>{}</div>{}{}</li>',
         row.health or "none",
         url,
         row.key,
@@ -76,4 +77,5 @@ def board_card(row: InitiativeRow) -> SafeString:
         person(row.dri),
         milestone,
         _gate_bar(row),
+        extra,
     )

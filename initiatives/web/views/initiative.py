@@ -31,6 +31,7 @@ from initiatives.models import (
     TaskState,
     Team,
 )
+from initiatives.policies.selectors import dependencies_of
 from initiatives.rules import permissions as perms
 from initiatives.rules.checklists import GateResult, is_required, rule_met
 from initiatives.rules.dates import DateMoves, change_kind, date_moves, team_today
@@ -354,6 +355,9 @@ def _page_context(
         "failed": failed,
         # Comments, reactions, following and sign-off requests (views/collab.py).
         "discussion": discussion(request, page, actor),
+        # Blocked by / blocking (initiatives.policies).
+        "dependencies": dependencies_of(model, request.user),
+        "can_block": writable and perms.can_mark_blocked(actor, model),
     }
 
 
