@@ -119,6 +119,7 @@ TEMPLATES = [
                 "shipshape": "initiatives.web.templatetags.shipshape",
                 "collab": "initiatives.web.templatetags.collab",
                 "notifications": "initiatives.web.templatetags.notifications",
+                "policies": "initiatives.web.templatetags.policies",
             },
         },
     },
