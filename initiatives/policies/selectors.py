@@ -150,7 +150,7 @@ def you_are_blocking(user: Any, limit: int = 20) -> list[tuple[Initiative, list[
 def blockers_at_risk(initiative_ids: list[int], today: dt.date) -> dict[int, list[str]]:
     """For the digest: each of ``initiative_ids`` with its open blockers that are red (off
     track) or overdue (target date passed, or an open milestone past its delivery date), by
-    key. Two queries."""
+    key. One query (none without ``initiative_ids``)."""
     if not initiative_ids:
         return {}
     overdue = Milestone.objects.filter(
