@@ -191,18 +191,23 @@ class PolicyFlow:
 
 
 def policy_flow(team_ids: list[int], since: dt.datetime, limit: int = 10) -> PolicyFlow:
-    """Three queries whatever the number of teams or events."""
+    """Two queries whatever the number of teams or events (three when a team has a WIP
+    limit)."""
     policies = {
         p.team_id: p
         for p in TeamPolicy.objects.filter(team_id__in=team_ids, wip_team__isnull=False)
         .select_related("team")
         .order_by("team__key")
     }
-    counts = dict(
-        Initiative.objects.filter(team_id__in=list(policies), state=State.IN_DELIVERY)
-        .values_list("team_id")
-        .annotate(n=Count("pk"))
-        .order_by()
+    counts = (
+        dict(
+            Initiative.objects.filter(team_id__in=list(policies), state=State.IN_DELIVERY)
+            .values_list("team_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        if policies
+        else {}
     )
     breaches = []
     for team_id, policy in policies.items():
