@@ -78,10 +78,9 @@ class GateBlocked(ApplicationError):
         missing: list[dict[str, Any]],
         policies: list[dict[str, Any]] | None = None,
     ):
-        data: dict[str, Any] = {"gate": gate, "missing": missing}
-        if policies:
-            data["policies"] = policies
-        super().__init__(message, data=data)
+        super().__init__(
+            message, data={"gate": gate, "missing": missing, "policies": policies or []}
+        )
         self.gate = gate
         self.missing = missing
         self.policies = policies or []

@@ -117,7 +117,8 @@ class GateBlockedSerializer(ErrorBodySerializer):
     )
     missing = MissingItemSerializer(many=True)
     policies = PolicyBreachSerializer(
-        many=True, required=False, help_text="The team policies refusing the start of delivery."
+        many=True,
+        help_text="The team policies refusing the start of delivery (empty at other gates).",
     )
 
 
