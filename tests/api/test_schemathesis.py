@@ -45,6 +45,7 @@ from initiatives.chat.services import chat_channel_create
 from initiatives.collab import services as collab
 from initiatives.intake import services as intake_services
 from initiatives.models import ChecklistItem
+from initiatives.policies.services import dependency_add
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
 from initiatives.webhooks.services import webhook_endpoint_create
@@ -211,7 +212,11 @@ def world(settings, team, people, keep_connection, loopback_only):
     comment = collab.comment_create(initiative=initiative, actor=em, body="Fuzz me")
     review = ChecklistItem.objects.filter(initiative=initiative, signoff_role="security")[0]
     request = collab.signoff_request_create(item=review, actor=em, reviewer=people["security"])
+    # Team policies (initiatives.policies): the initiative is blocked by another one.
+    blocker = make_initiative(team, dri, title="Blocker")
+    link = dependency_add(initiative=initiative, actor=em, blocker_key=blocker.key)
     ids = {
+        "/api/v1/initiatives/": link.pk,  # /initiatives/{key}/blocked-by/{id}/
         "/api/v1/chat-channels/": chat_channel.pk,
         "/api/v1/chat-deliveries/": chat_delivery.pk,
         "/api/v1/requests/": ask.pk,
