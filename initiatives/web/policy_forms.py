@@ -46,7 +46,6 @@ class DependencyForm(forms.Form):
 
     def __init__(self, *args, tasks=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["task"].choices = [
-            ("", "The whole initiative"),
-            *((t.pk, t.title) for t in tasks),
-        ]
+        field = self.fields["task"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "The whole initiative"), *((t.pk, t.title) for t in tasks)]
