@@ -7,12 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from initiatives.models import (
     ActivityEvent,
     Health,
     Initiative,
+    Membership,
     Milestone,
     MilestoneState,
     State,
@@ -127,21 +128,22 @@ def dependencies_of(initiative: Initiative, viewer: Any) -> Dependencies:
 
 def you_are_blocking(user: Any, limit: int = 20) -> list[tuple[Initiative, list[str]]]:
     """My work's "You are blocking": the user's open initiatives (as DRI) that others wait
-    for, each with the keys waiting (in teams the user can see, others counted as "other").
-    Two queries."""
+    for, each with the keys waiting (in teams the user can see; others as "another team").
+    One query."""
     rows = (
         Dependency.objects.filter(blocker__dri=user, blocker__state__in=OPEN_STATES)
         .select_related("blocker__team", "initiative__team")
+        .annotate(
+            visible=Exists(
+                Membership.objects.filter(team_id=OuterRef("initiative__team_id"), user=user)
+            )
+        )
         .order_by("blocker__team__key", "blocker__number", "pk")
     )
-    picked = list(rows[: limit * 10])
-    if not picked:
-        return []
-    visible = set(user.memberships.values_list("team_id", flat=True))
     found: dict[int, tuple[Initiative, list[str]]] = {}
-    for row in picked:
+    for row in rows[: limit * 10]:
         entry = found.setdefault(row.blocker_id, (row.blocker, []))
-        label = row.initiative.key if row.initiative.team_id in visible else "another team"
+        label = row.initiative.key if row.visible else "another team"  # type: ignore[attr-defined]
         if label not in entry[1]:
             entry[1].append(label)
     return list(found.values())[:limit]
