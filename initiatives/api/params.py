@@ -54,6 +54,28 @@ def _problem(data: Any) -> tuple[str, str] | None:
     return None
 
 
+def _cleaned_text(text: str) -> str:
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def cleaned(data: Any, depth: int = 1) -> Any:
+    """``data`` without NUL characters and lone surrogates (each becomes ``?``), in keys and
+    strings; nesting past ``MAX_DEPTH`` is refused as by ``StrictJSONParser``."""
+    if depth > MAX_DEPTH:
+        raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.")
+    if isinstance(data, str):
+        return _cleaned_text(data)
+    if isinstance(data, dict):
+        return {_cleaned_text(str(k)): cleaned(v, depth + 1) for k, v in data.items()}
+    if isinstance(data, list):
+        return [cleaned(item, depth + 1) for item in data]
+    return data
+
+
 class StrictJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
@@ -65,3 +87,15 @@ class StrictJSONParser(JSONParser):
             where, message = problem
             raise ValidationError({where: [message]})
         return data
+
+
+class LenientJSONParser(JSONParser):
+    """For bodies that machines send as they are (an alert source's webhook): characters no
+    database can store are dropped rather than refused."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.") from None
+        return cleaned(data)

@@ -89,6 +89,9 @@ class AutoSchema(SpectacularAutoSchema):
             extra["403"] = {"description": "Not allowed (`forbidden`), or a session without CSRF."}
         for code, response in extra.items():
             operation["responses"].setdefault(code, {**response, "content": body})
+        if getattr(self.view, "request_body_required", False) and "requestBody" in operation:
+            # A raw request schema (not a serializer) that still needs a body.
+            operation["requestBody"]["required"] = True
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "query":
                 parameter["schema"] = refused_text(parameter["schema"], blank=True)

@@ -72,7 +72,8 @@ def _clean_url(url: str) -> str:
     url = (url or "").strip()
     refusal = url_refusal(url) if url else "Paste the channel's incoming-webhook URL."
     if refusal:
-        raise ValidationFailed(fields={"webhook_url": [refusal.replace("Webhooks", "Messages")]})
+        message = refusal.replace("Webhooks", "Messages")
+        raise ValidationFailed(message, fields={"webhook_url": [message]}, code="url_not_public")
     if len(url) > 500:
         raise ValidationFailed(fields={"webhook_url": ["At most 500 characters."]})
     return url

@@ -124,12 +124,15 @@ def resolve_target(initiative: Initiative, target_kind: str, target_id: int | No
         raise ValidationFailed(fields={"target": ["Choose what the comment is about."]})
     if target_kind == TargetKind.INITIATIVE:
         if target_id not in (None, initiative.pk):
-            raise ValidationFailed(fields={"target_id": ["Not this initiative."]})
+            raise ValidationFailed(
+                fields={"target_id": ["Not this initiative."]}, code="unknown_target"
+            )
         return initiative.pk
     model = TARGET_MODELS[target_kind]
     if target_id is None or not model.objects.filter(pk=target_id, initiative=initiative).exists():
         raise ValidationFailed(
-            fields={"target_id": [f"No such {TargetKind(target_kind).label.lower()} here."]}
+            fields={"target_id": [f"No such {TargetKind(target_kind).label.lower()} here."]},
+            code="unknown_target",
         )
     return target_id
 
@@ -160,7 +163,8 @@ def comment_create(
         if parent is not None:
             if parent.initiative_id != locked.pk:
                 raise ValidationFailed(
-                    fields={"parent": ["That comment is on another initiative."]}
+                    fields={"parent": ["That comment is on another initiative."]},
+                    code="unknown_target",
                 )
             replied_to = parent
             parent = parent.parent or parent

@@ -316,7 +316,9 @@ def request_triage(
             moment = _as_moment(until, locked.team)
             if not now < moment <= now + rules.MAX_SNOOZE:
                 message = "Snooze until a moment in the next 90 days."
-                raise ValidationFailed(message, fields={"until": [message]})
+                raise ValidationFailed(
+                    message, fields={"until": [message]}, code="until_out_of_range"
+                )
             locked.snoozed_until = moment
             locked.resolution_note = reason or ""
             after["until"] = moment.isoformat()
@@ -335,7 +337,9 @@ def request_triage(
                     fields={"team": ["Name the team to route to."]}, code="team_required"
                 )
             if team.pk == locked.team_id:
-                raise ValidationFailed(fields={"team": ["The request is already with this team."]})
+                raise ValidationFailed(
+                    fields={"team": ["The request is already with this team."]}, code="same_team"
+                )
             locked.resolution_note = require_text(
                 reason, "reason", "Add a note for the other team.", code="reason_required"
             )
@@ -395,7 +399,9 @@ def request_triage(
 
 def _check_original(request: IntakeRequest, original: IntakeRequest, actor: Any) -> None:
     if original.pk == request.pk:
-        raise ValidationFailed(fields={"original": ["A request cannot repeat itself."]})
+        raise ValidationFailed(
+            fields={"original": ["A request cannot repeat itself."]}, code="self_duplicate"
+        )
     if original.team_id != request.team_id:
         raise NotFound(f"No request {original.pk} in {request.team.key}.")
 
@@ -454,7 +460,9 @@ def _accept(request: IntakeRequest, accept: Accept, actor: Any) -> Initiative:
         return initiative
     if accept.initiative is None or accept.initiative.team_id != request.team_id:
         message = "Name an initiative of this team."
-        raise ValidationFailed(message, fields={"initiative": [message]})
+        raise ValidationFailed(
+            message, fields={"initiative": [message]}, code="initiative_required"
+        )
     request.initiative = accept.initiative
     if accept.into == "task":
         request.task = task_create(

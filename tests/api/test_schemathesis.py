@@ -86,6 +86,18 @@ RULE_REFUSALS = {
         "update_incomplete",
         "week_not_open",
         "url_not_public",
+        # a comment's target or parent that is not a part of this initiative
+        "unknown_target",
+        # triage: what each action needs besides the action (api/v1/intake.py)
+        "team_required",
+        "same_team",
+        "original_required",
+        "self_duplicate",
+        "until_required",
+        "until_out_of_range",
+        "question_required",
+        "into_required",
+        "initiative_required",
     },
     412: {"stale_write"},
 }

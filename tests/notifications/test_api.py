@@ -38,6 +38,9 @@ def test_unread_filter_and_marking_read(clients, initiative, people, after_commi
     # Someone else's ids are ignored, as if they did not exist.
     other = clients["security"].post("/api/v1/notifications/read/", {"ids": ids}, format="json")
     assert other.json() == {"marked": 0, "unread": 0}
+    # Neither ids nor all: nothing to mark.
+    none = client.post("/api/v1/notifications/read/", {}, format="json")
+    assert none.json() == {"marked": 0, "unread": 2}
     assert client.post("/api/v1/notifications/read/", {"all": True}, format="json").json() == {
         "marked": 2,
         "unread": 0,
@@ -45,7 +48,7 @@ def test_unread_filter_and_marking_read(clients, initiative, people, after_commi
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"ids": "1"}, {"ids": [0]}, {"ids": ["x"]}, {"all": "maybe"}, {"every": True}]
+    "body", [{"ids": "1"}, {"ids": [0]}, {"ids": ["x"]}, {"all": "maybe"}, {"every": True}]
 )
 def test_bad_mark_read_input_is_a_400(clients, body):
     response = clients["engineer"].post("/api/v1/notifications/read/", body, format="json")

@@ -261,6 +261,6 @@ def test_people_who_can_sign_off_nothing_skip_the_signoff_query(
     client.force_login(people["engineer"])
     # Session and user (2), the teams' versions, memberships, DRI rows, tasks, milestones, the
     # teams one is on call for (intake), requests for you (collab).
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("my-work"))
     assert "Nothing waits for your sign-off" in response.content.decode()

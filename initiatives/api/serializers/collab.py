@@ -81,6 +81,8 @@ class CommentCreateSerializer(serializers.Serializer):
 
 
 class CommentUpdateSerializer(serializers.Serializer):
+    partial_on_patch = False  # the body is the whole edit
+
     body = serializers.CharField(max_length=20_000)
 
 

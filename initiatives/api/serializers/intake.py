@@ -4,7 +4,9 @@ describing those shapes (see ``serializers.common``), and the input serializers.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.core.validators import URLValidator
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -98,14 +100,20 @@ class RequestSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class LinkField(serializers.URLField):
+    """An http(s) link of at most 500 characters (what ``intake.services`` keeps)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=500, **kwargs)
+        self.validators.append(URLValidator(schemes=["http", "https"]))
+
+
 class RequestCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
     category = serializers.ChoiceField(choices=Category.choices, default=Category.QUESTION)
     impact = serializers.ChoiceField(choices=Impact.choices, default=Impact.MEDIUM)
-    links = serializers.ListField(
-        child=serializers.CharField(max_length=500), required=False, max_length=MAX_LINKS
-    )
+    links = serializers.ListField(child=LinkField(), required=False, max_length=MAX_LINKS)
 
 
 class RequestUpdateSerializer(serializers.Serializer):
@@ -113,9 +121,7 @@ class RequestUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     impact = serializers.ChoiceField(choices=Impact.choices, required=False)
-    links = serializers.ListField(
-        child=serializers.CharField(max_length=500), required=False, max_length=MAX_LINKS
-    )
+    links = serializers.ListField(child=LinkField(), required=False, max_length=MAX_LINKS)
     assignee = UsernameField(required=False, allow_null=True)
 
 
@@ -268,8 +274,10 @@ class GenericAlertSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200)
     fingerprint = serializers.CharField(max_length=200)
-    severity = serializers.CharField(required=False, help_text="critical, high, warning, info…")
-    source = serializers.CharField(required=False)  # type: ignore[assignment]  # a wire name that shadows a DRF attribute (the metaclass moves it)
+    severity = serializers.CharField(
+        required=False, allow_blank=True, help_text="critical, high, warning, info…"
+    )
+    source = serializers.CharField(required=False, allow_blank=True)  # type: ignore[assignment]  # a wire name that shadows a DRF attribute (the metaclass moves it)
     url = serializers.URLField(required=False)
     status = serializers.ChoiceField(choices=["firing", "resolved"], required=False)
-    description = serializers.CharField(required=False)
+    description = serializers.CharField(required=False, allow_blank=True)

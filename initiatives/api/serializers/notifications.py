@@ -53,11 +53,6 @@ class MarkReadSerializer(serializers.Serializer):
     )
     all = serializers.BooleanField(required=False)
 
-    def validate(self, attrs: dict) -> dict:
-        if not attrs.get("all") and "ids" not in attrs:
-            raise serializers.ValidationError({"ids": ["Give the ids, or all: true."]})
-        return attrs
-
 
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many were unread and are now read.")

@@ -30,7 +30,7 @@ from initiatives.api.serializers.collab import (
 from initiatives.api.v1.base import ApiView, expected_version, with_etag
 from initiatives.collab import selectors as read
 from initiatives.collab import services as collab
-from initiatives.collab.models import Comment, SignoffRequest, TargetKind
+from initiatives.collab.models import REACTIONS, Comment, SignoffRequest, TargetKind
 from initiatives.models import ChecklistItem
 from initiatives.rules.exceptions import NotFound, ValidationFailed
 
@@ -58,7 +58,11 @@ class InitiativeCommentsView(CommentMixin):
         "the list to one thread.",
         parameters=[
             OpenApiParameter("target", enum=TargetKind.values, required=False),
-            OpenApiParameter("target_id", int, required=False),
+            OpenApiParameter(
+                "target_id",
+                {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                required=False,
+            ),
         ],
         responses={200: CommentSerializer(many=True), **errors(400, 404)},
     )
@@ -100,7 +104,10 @@ class InitiativeCommentsView(CommentMixin):
         if "parent" in data:
             parent = Comment.objects.filter(pk=data["parent"], initiative=initiative).first()
             if parent is None:
-                raise ValidationFailed(fields={"parent": ["No such comment on this initiative."]})
+                raise ValidationFailed(
+                    fields={"parent": ["No such comment on this initiative."]},
+                    code="unknown_target",
+                )
         comment = collab.comment_create(
             initiative=initiative,
             actor=self.caller,
@@ -171,9 +178,9 @@ class CommentReactionsView(CommentMixin):
 
     @extend_schema(
         summary="Take back your reaction",
-        description="The emoji in the body or as `?emoji=`.",
-        parameters=[OpenApiParameter("emoji", str, required=False)],
-        request=ReactionInputSerializer,
+        description="The emoji as `?emoji=`.",
+        parameters=[OpenApiParameter("emoji", enum=list(REACTIONS), required=True)],
+        request=None,
         responses={200: ReactionsSerializer, **errors(400, 403, 404)},
     )
     def delete(self, request: Request, pk: int) -> Response:

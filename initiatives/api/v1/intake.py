@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import authentication, status
 from rest_framework.permissions import AllowAny
@@ -14,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from initiatives.api.params import LenientJSONParser
 from initiatives.api.schema import IF_MATCH, errors
 from initiatives.api.serializers.common import ErrorSerializer
 from initiatives.api.serializers.intake import (
@@ -31,6 +31,7 @@ from initiatives.api.serializers.intake import (
     rotation_out,
 )
 from initiatives.api.v1.base import ApiView, expected_version, with_etag
+from initiatives.api.validation import NOT_BLANK, url_pattern
 from initiatives.intake import alerts, rules
 from initiatives.intake import rotation as rotation_services
 from initiatives.intake import selectors as reads
@@ -217,7 +218,8 @@ class TeamRotationView(IntakeView):
         unknown = [n for n in names if n not in users]
         if unknown:
             raise ValidationFailed(
-                fields={"members": [f"Not a contributor of {team.key}: {', '.join(unknown[:5])}."]}
+                fields={"members": [f"Not a contributor of {team.key}: {', '.join(unknown[:5])}."]},
+                code="not_contributor",
             )
         rotation_services.rotation_set(
             team=team, actor=self.caller, members=[users[n] for n in names], **data
@@ -247,8 +249,43 @@ class IntakeTokenAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="intake"'
 
 
+_ALERT_TEXT = {"type": "string", "maxLength": 200, "pattern": NOT_BLANK}
+# Either body the view reads: Alertmanager's webhook (any JSON with a list of ``alerts``: each
+# entry is read for what it has) or a generic alert. Characters no database stores (NUL, lone
+# surrogates) are dropped from either, not refused: the sender is a machine.
+ALERT_BODY = {
+    "anyOf": [
+        {
+            "title": "AlertmanagerWebhook",
+            "type": "object",
+            "required": ["alerts"],
+            "properties": {
+                "alerts": {"type": "array", "maxItems": 200, "items": {"type": "object"}},
+                "status": {"type": "string"},
+            },
+        },
+        {
+            "title": "GenericAlert",
+            "type": "object",
+            "required": ["title", "fingerprint"],
+            "properties": {
+                "title": _ALERT_TEXT,
+                "fingerprint": _ALERT_TEXT,
+                "severity": {"type": "string"},
+                "source": {"type": "string"},
+                "url": {"type": "string", "pattern": url_pattern(("http", "https"), blank=False)},
+                "status": {"type": "string", "enum": ["firing", "resolved"]},
+                "description": {"type": "string"},
+            },
+        },
+    ]
+}
+
+
 class TeamAlertsView(IntakeView):
     authentication_classes = [IntakeTokenAuthentication]
+    parser_classes = [LenientJSONParser]
+    request_body_required = True
     permission_classes = [AllowAny]
     serializer_class = AlertsAcceptedSerializer
 
@@ -259,7 +296,7 @@ class TeamAlertsView(IntakeView):
         "webhook JSON as it is sent, or `{title, severity, source, fingerprint, url, status}`. "
         "A firing alert opens a CAT2 request for the person on call, or folds into the open "
         "one with its fingerprint; `resolved` closes it while nobody has triaged it.",
-        request=OpenApiTypes.OBJECT,
+        request={"application/json": ALERT_BODY},
         responses={
             202: AlertsAcceptedSerializer,
             **errors(400, 404),

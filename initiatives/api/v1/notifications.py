@@ -28,7 +28,12 @@ class NotificationListView(ApiView):
     @extend_schema(
         summary="Your notifications, newest first",
         parameters=[
-            OpenApiParameter("unread", bool, required=False, description="Only unread ones."),
+            OpenApiParameter(
+                "unread",
+                enum=["true", "false", "1", "0"],
+                required=False,
+                description="Only unread ones.",
+            ),
             OpenApiParameter("kind", enum=Kind.values, required=False),
         ],
         responses={200: NotificationSerializer(many=True), **errors(400)},
@@ -54,14 +59,14 @@ class NotificationReadView(ApiView):
     @extend_schema(
         summary="Mark notifications read",
         description='`{"ids": [...]}` marks those of yours (other ids are ignored); '
-        '`{"all": true}` marks every one.',
+        '`{"all": true}` marks every one; neither marks none.',
         request=MarkReadSerializer,
         responses={200: MarkedSerializer, **errors(400)},
     )
     def post(self, request: Request) -> Response:
         data = self.validated(MarkReadSerializer)
         marked = services.notifications_mark_read(
-            actor=self.caller, ids=data.get("ids"), everything=bool(data.get("all"))
+            actor=self.caller, ids=data.get("ids", []), everything=bool(data.get("all"))
         )
         return Response({"marked": marked, "unread": read.unread_count(self.caller)})
 
