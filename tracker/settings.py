@@ -326,6 +326,9 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "initiatives.notifications.models.Kind",
         "CommentTargetEnum": "initiatives.collab.models.TargetKind",
         "SignoffRequestStatusEnum": "initiatives.collab.models.RequestStatus",
+        "GateEnum": "initiatives.api.serializers.common.GATES",
+        "BlockedGateEnum": "initiatives.api.serializers.common.BLOCKED_GATES",
+        "PolicyEnum": "initiatives.api.serializers.common.POLICIES",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

@@ -95,12 +95,15 @@ class MissingItemSerializer(serializers.Serializer):
     why = serializers.CharField()
 
 
-# The gates by name (one enum in the schema: ``GateEnum``).
+# The gates by name (one enum in the schema: ``GateEnum``); a refusal names the start of
+# delivery too, where the team's policies are part of the gate (``BlockedGateEnum``).
 GATES = ["ready", "done"]
+BLOCKED_GATES = [*GATES, "in_delivery"]
+POLICIES = ["wip_team", "wip_dri", "pairing"]
 
 
 class PolicyBreachSerializer(serializers.Serializer):
-    policy = serializers.ChoiceField(choices=["wip_team", "wip_dri", "pairing"])
+    policy = serializers.ChoiceField(choices=POLICIES)
     limit = serializers.IntegerField(help_text="The team's limit (pairing: people needed).")
     current = serializers.IntegerField(help_text="In delivery now (pairing: people on it).")
     blocking = serializers.ListField(
@@ -111,7 +114,7 @@ class PolicyBreachSerializer(serializers.Serializer):
 
 class GateBlockedSerializer(ErrorBodySerializer):
     gate = serializers.ChoiceField(
-        choices=[*GATES, "in_delivery"],
+        choices=BLOCKED_GATES,
         help_text="`in_delivery`: the start of delivery, where the team's policies are part of "
         "the gate (then `missing` lists any DoR items too).",
     )
