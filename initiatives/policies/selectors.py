@@ -143,7 +143,7 @@ def you_are_blocking(user: Any, limit: int = 20) -> list[tuple[Initiative, list[
     found: dict[int, tuple[Initiative, list[str]]] = {}
     for row in rows[: limit * 10]:
         entry = found.setdefault(row.blocker_id, (row.blocker, []))
-        label = row.initiative.key if row.visible else "another team"  # type: ignore[attr-defined]
+        label = row.initiative.key if row.visible else "another team"
         if label not in entry[1]:
             entry[1].append(label)
     return list(found.values())[:limit]
