@@ -69,6 +69,8 @@ def test_rank_is_read_and_written(clients, team, people):
     assert response.status_code == 200 and response.json()["rank"] == 1
     ranks = dict(Initiative.objects.values_list("number", "rank"))
     assert ranks == {a.number: 2, b.number: 3, c.number: 1}
+    listed = clients["viewer"].get("/api/v1/initiatives/", {"ordering": "rank"}).json()
+    assert [row["key"] for row in listed["results"]] == [c.key, a.key, b.key]
     refused = clients["dri"].patch(f"/api/v1/initiatives/{a.key}/", {"rank": 1}, format="json")
     assert refused.status_code == 403
     assert (
