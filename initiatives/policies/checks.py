@@ -33,13 +33,16 @@ def team_settings(team_id: int) -> PolicySettings:
     return settings_of(TeamPolicy.objects.filter(team_id=team_id).first())
 
 
-def delivery_breaches(initiative: Initiative, source: str, target: str) -> list[Breach]:
+def delivery_breaches(
+    initiative: Initiative, source: str, target: str, *, lock: bool = True
+) -> list[Breach]:
     """The policies refusing ``initiative``'s move from ``source`` to ``target`` (only moves
     that start delivery are checked). Called inside the transition's transaction with the
     initiative locked: when the team has a policy, this takes the team's row lock first, so
     two concurrent starts in one team count one after the other (the second sees the first
     once it has committed) and a limit cannot be passed by racing. One query without a
-    policy; four at most with them."""
+    policy; four at most with them. ``lock=False``: a preview for the initiative page (what a
+    start would meet now), which takes no lock and decides nothing."""
     if (source, target) not in STARTS_DELIVERY:
         return []
     settings = team_settings(initiative.team_id)
@@ -47,7 +50,8 @@ def delivery_breaches(initiative: Initiative, source: str, target: str) -> list[
         return []
     # The lock every writer of the team takes at the end (``record``), taken now: nothing
     # commits a start in this team between the count below and this transaction's end.
-    list(Team.objects.select_for_update().filter(pk=initiative.team_id).values_list("pk"))
+    if lock:
+        list(Team.objects.select_for_update().filter(pk=initiative.team_id).values_list("pk"))
     delivering: list[Delivering] = []
     if settings.wip_team or settings.wip_dri:
         rows = (

@@ -68,6 +68,21 @@ def test_a_refused_start_shows_the_sentence(client, team, people):
     assert second.state == State.READY
 
 
+def test_the_page_warns_before_the_start_and_offers_the_override(client, team, people):
+    set_policy(team, wip_team=1)
+    first = ready(team, people["dri"], people["em"])
+    start(first, people["dri"])
+    second = ready(team, people["engineer"], people["em"])
+    client.force_login(people["engineer"])
+    html = client.get(second.get_absolute_url()).content.decode()
+    assert f"Finish {first.key} first" in html and "Override and move" not in html
+    client.force_login(people["em"])
+    html = client.get(second.get_absolute_url()).content.decode()
+    assert f"Finish {first.key} first" in html and "Override and move" in html
+    client.force_login(people["viewer"])
+    assert f"Finish {first.key} first" not in client.get(second.get_absolute_url()).content.decode()
+
+
 def test_rank_moves_without_javascript(client, team, people):
     a, b, c = (make_initiative(team, people["dri"], title=t) for t in ("A", "B", "C"))
     client.force_login(people["em"])
