@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "initiatives.collab",
     "initiatives.notifications",
     "initiatives.goals",
+    "initiatives.policies",
     "axes",
 ]
 
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "collab": "initiatives.web.templatetags.collab",
                 "notifications": "initiatives.web.templatetags.notifications",
                 "inplace": "initiatives.web.templatetags.inplace",
+                "policies": "initiatives.web.templatetags.policies",
             },
         },
     },
@@ -335,6 +337,9 @@ SPECTACULAR_SETTINGS = {
         "GoalPeriodEnum": "initiatives.goals.models.Period",
         "KeyResultKindEnum": "initiatives.goals.models.KRKind",
         "KeyResultDirectionEnum": "initiatives.goals.models.Direction",
+        "GateEnum": "initiatives.api.serializers.common.GATES",
+        "BlockedGateEnum": "initiatives.api.serializers.common.BLOCKED_GATES",
+        "PolicyEnum": "initiatives.api.serializers.common.POLICIES",
     },
     # Ids in API paths (``initiatives.api.urls.IdConverter``).
     "PATH_CONVERTER_OVERRIDES": {

@@ -78,6 +78,7 @@ class InitiativeFilter(filters.FilterSet):
             ("state", "state"),
             ("health", "health"),
             ("number", "number"),
+            ("rank", "rank"),
         )
     )
 

@@ -14,6 +14,7 @@ from initiatives.api.v1 import (
     initiatives,
     intake,
     notifications,
+    policies,
     portfolio,
     search,
     transfer,
@@ -28,6 +29,17 @@ v1 = [
     path("teams/<team:key>/export/", transfer.TeamExportView.as_view(), name="api-team-export"),
     path("teams/<team:key>/webhooks/", webhooks.TeamWebhooksView.as_view(), name="api-webhooks"),
     path("initiatives/", initiatives.InitiativeListView.as_view(), name="api-initiatives"),
+    path("teams/<team:key>/policies/", policies.TeamPolicyView.as_view(), name="api-team-policies"),
+    path(
+        "initiatives/<initiative:key>/blocked-by/",
+        policies.DependenciesView.as_view(),
+        name="api-initiative-blocked-by",
+    ),
+    path(
+        "initiatives/<initiative:key>/blocked-by/<id:pk>/",
+        policies.DependencyDetailView.as_view(),
+        name="api-initiative-blocked-by-link",
+    ),
     path(
         "initiatives/<initiative:key>/",
         initiatives.InitiativeDetailView.as_view(),

@@ -75,6 +75,10 @@ class Initiative(models.Model):
     dor_satisfied = models.PositiveSmallIntegerField(default=0, editable=False)
     dod_required = models.PositiveSmallIntegerField(default=0, editable=False)
     dod_satisfied = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Priority within the team: 1 first. A new initiative goes last (its number); moves
+    # rotate the ranks between two places under the team's row lock
+    # (``policies.services.initiative_rerank``), so they stay unique.
+    rank = models.IntegerField(default=0)
     # Incremented by every service that edits the initiative; the API's ETag.
     version = models.PositiveIntegerField(default=1, editable=False)
     state_changed_at = models.DateTimeField(auto_now_add=True)
@@ -87,6 +91,7 @@ class Initiative(models.Model):
         ordering = ["team__key", "number"]
         constraints = [
             models.UniqueConstraint(fields=["team", "number"], name="initiative_unique_number"),
+            models.UniqueConstraint(fields=["team", "rank"], name="initiative_unique_rank"),
             choices_check("state", State),
             models.CheckConstraint(
                 condition=models.Q(health__in=["", *Health.values]), name="initiative_health_valid"

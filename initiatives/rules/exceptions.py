@@ -63,15 +63,27 @@ class InvalidTransition(ApplicationError):
 
 
 class GateBlocked(ApplicationError):
-    """A gated transition whose checklist is not met; ``missing`` lists the items."""
+    """A gated transition whose checklist is not met; ``missing`` lists the items. At the
+    start of delivery the team's policies are part of the gate (``gate="in_delivery"``):
+    ``policies`` lists those refusing it (``rules.policies.Breach.as_dict``)."""
 
     code = "gate_blocked"
     http_status = 409
 
-    def __init__(self, message: str, *, gate: str, missing: list[dict[str, Any]]):
-        super().__init__(message, data={"gate": gate, "missing": missing})
+    def __init__(
+        self,
+        message: str,
+        *,
+        gate: str,
+        missing: list[dict[str, Any]],
+        policies: list[dict[str, Any]] | None = None,
+    ):
+        super().__init__(
+            message, data={"gate": gate, "missing": missing, "policies": policies or []}
+        )
         self.gate = gate
         self.missing = missing
+        self.policies = policies or []
 
 
 class Conflict(ApplicationError):

@@ -202,6 +202,22 @@ def can_override_gate(actor: Actor) -> bool:
     return actor.is_em
 
 
+def can_set_policies(actor: Actor) -> bool:
+    """The team's policies (WIP limits, pairing) are its EM's to set."""
+    return actor.is_em
+
+
+def can_rank(actor: Actor) -> bool:
+    """The team's priority order is its managers' (EM, PM) to change."""
+    return actor.is_manager
+
+
+def can_mark_blocked(actor: Actor, initiative: Initiative) -> bool:
+    """Who says an initiative (or one of its tasks) is blocked by another: whoever may edit
+    it (its DRI, an EM or a PM)."""
+    return can_edit_initiative(actor, initiative)
+
+
 def can_edit_fields(actor: Actor, initiative: Initiative, fields: set[str]) -> bool:
     """Editing the initiative: its DRI or a manager; a security member may change the
     security risk alone (a risk decision, ``risk_change_refusal``)."""

@@ -86,7 +86,9 @@ class BoardFilters:
     sort: str = "key"
 
 
-SORT_COLUMNS = ("key", "title", "dri", "state", "health", "milestone", "dor", "dod", "updated")
+SORT_COLUMNS = (
+    "key", "rank", "title", "dri", "state", "health", "milestone", "dor", "dod", "updated",
+)  # fmt: skip
 # The board shows this many cards per column (in the chosen order) and links to the table for
 # the rest; the table shows pages of TABLE_PAGE_SIZE rows.
 BOARD_COLUMN_LIMIT = 10
@@ -113,6 +115,8 @@ def _sort_expression(column: str) -> Any:
     ).order_by("due_date", "position", "pk")
     return {
         "key": F("number"),
+        # Priority within the team (``Initiative.rank``, 1 first).
+        "rank": F("rank"),
         "title": Lower("title"),
         "dri": Lower("dri__username"),
         "state": _rank(State.values, "state"),
@@ -181,8 +185,8 @@ def team_board(team: Team, filters: BoardFilters) -> Board:
     counts = dict(queryset.order_by().values_list("state").annotate(n=Count("pk")))
     ordering = board_ordering(filters.sort)
     first = (
-        queryset.annotate(rank=Window(RowNumber(), partition_by=[F("state")], order_by=ordering))
-        .filter(rank__lte=BOARD_COLUMN_LIMIT)
+        queryset.annotate(place=Window(RowNumber(), partition_by=[F("state")], order_by=ordering))
+        .filter(place__lte=BOARD_COLUMN_LIMIT)
         .values("pk")
     )
     rows = list_initiatives(

@@ -21,10 +21,12 @@ from initiatives.models import (
     State,
     Team,
 )
+from initiatives.policies.checks import delivery_breaches
 from initiatives.rules import permissions as perms
 from initiatives.rules.checklists import Facts
 from initiatives.rules.dates import refuse_past_date, team_today
 from initiatives.rules.exceptions import GateBlocked, InvalidTransition, ValidationFailed
+from initiatives.rules.policies import DELIVERY_GATE
 from initiatives.rules.workflow import GATE_NAMES, find_transition, gates_checked
 from initiatives.selectors.checklists import evaluate
 from initiatives.services.checklists import snapshot_checklists, store_gate_progress
@@ -99,6 +101,7 @@ def initiative_create(
     full_clean(initiative, exclude=["number"])
     with transaction.atomic():
         initiative.number = _allocate_number(team)
+        initiative.rank = initiative.number  # last: numbers only grow
         initiative.save()
         initiative.members.set(members)
         initiative.stakeholders.set(stakeholders)
@@ -275,7 +278,8 @@ def initiative_transition(
     """Move the initiative to ``to``.
 
     Refuses with InvalidTransition (no such move), NotAllowed (the actor may not), a
-    ValidationFailed (reason missing) or GateBlocked listing the missing checklist items.
+    ValidationFailed (reason missing) or GateBlocked listing the missing checklist items and,
+    when it starts delivery, the team's policies refusing it (``policies.checks``).
     An engineering manager passes a blocked gate only with ``override=True`` and a reason.
     The row is locked: of two concurrent moves, the second sees the first's result."""
     check_text(reason=reason)
@@ -299,6 +303,8 @@ def initiative_transition(
             )
         missing: list[dict[str, Any]] = []
         covered: list[int] = []
+        # The team's policies (WIP limits, pairing) are part of the gate into delivery.
+        breaches = [b.as_dict() for b in delivery_breaches(locked, locked.state, to)]
         if move.gate:
             for kind in gates_checked(move):
                 unmet = evaluate(locked, kind).missing
@@ -306,14 +312,27 @@ def initiative_transition(
                     answered, unmet = _covered_by_override(locked, unmet)
                     covered += answered
                 if unmet and not override:
-                    raise GateBlocked(
+                    message = (
                         f"{locked.key} cannot move to {State(to).label}: {len(unmet)} required "
-                        f"item(s) of the {GATE_NAMES[kind]} are not met.",
-                        gate=kind,
-                        missing=unmet,
+                        f"item(s) of the {GATE_NAMES[kind]} are not met."
                     )
+                    if breaches:
+                        raise GateBlocked(
+                            f"{message} {' '.join(b['detail'] for b in breaches)}",
+                            gate=DELIVERY_GATE,
+                            missing=unmet,
+                            policies=breaches,
+                        )
+                    raise GateBlocked(message, gate=kind, missing=unmet)
                 missing += unmet
-            if missing:
+            if breaches and not override:
+                raise GateBlocked(
+                    " ".join(b["detail"] for b in breaches),
+                    gate=DELIVERY_GATE,
+                    missing=[],
+                    policies=breaches,
+                )
+            if missing or breaches:
                 perms.require(
                     perms.can_override_gate(who), "Only an engineering manager can override a gate."
                 )
@@ -338,14 +357,20 @@ def initiative_transition(
             after["reason"] = reason
         if covered:
             after["covered_by_override"] = covered
-        if missing:
-            after["gate"] = move.gate
+        if missing or breaches:
+            after["gate"] = move.gate if missing else DELIVERY_GATE
             after["overridden_items"] = [item["id"] for item in missing]
+            passed = [f"{len(missing)} item(s) missing"] if missing else []
+            if breaches:
+                after["overridden_policies"] = [
+                    {k: b[k] for k in ("policy", "limit", "current")} for b in breaches
+                ]
+                passed.append("policies " + ", ".join(b["policy"] for b in breaches))
             record(
                 actor=actor,
                 verb="initiative.gate_overridden",
-                summary=f"Overrode the {move.gate} gate of {locked.key} ({len(missing)} item(s) "
-                f"missing): {reason}",
+                summary=f"Overrode the {after['gate']} gate of {locked.key} "
+                f"({'; '.join(passed)}): {reason}",
                 initiative=locked,
                 target=locked,
                 before=before,

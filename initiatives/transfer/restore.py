@@ -194,6 +194,7 @@ class Restorer:
             dri_history=[self.user_id(name) for name in row.get("dri_history", []) if name],
             **_values(row, INITIATIVE_FIELDS, "state_changed_at", "created_at", "updated_at"),
         )
+        initiative.rank = initiative.number  # the priority order is not in the file: by number
         initiative.full_clean(exclude=["team", "dri"], validate_unique=False)
         initiative.save()
         self.stamp(initiative, row)

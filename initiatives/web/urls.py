@@ -17,6 +17,7 @@ from initiatives.web.views import (
     integrations,
     notifications,
     pages,
+    policies,
     preview,
     profile,
     search,
@@ -50,6 +51,15 @@ urlpatterns = [
         "i/<initiative:key>/people/remove/",
         initiative.initiative_person_remove,
         name="initiative-person-remove",
+    ),
+    # Team policies, priority moves and blocked-by links (views/policies.py)
+    path("teams/<team:key>/policies/", policies.team_policies, name="team-policies"),
+    path("i/<initiative:key>/rank/", policies.initiative_rank, name="initiative-rank"),
+    path("i/<initiative:key>/blocked-by/", policies.dependency_add, name="dependency-add"),
+    path(
+        "i/<initiative:key>/blocked-by/<id:pk>/remove/",
+        policies.dependency_remove,
+        name="dependency-remove",
     ),
     # Milestones, tasks, checklist items and the weekly update
     path("i/<initiative:key>/update/", work.status_update, name="status-update"),

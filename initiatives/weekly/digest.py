@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from initiatives.models import (
     StatusUpdate,
     Team,
 )
+from initiatives.policies.selectors import blockers_at_risk
 from initiatives.rules import colours
 from initiatives.rules.dates import DateMoves, team_today
 from initiatives.rules.text import markdown_to_text
@@ -51,7 +52,7 @@ from initiatives.rules.workflow import (
 )
 from initiatives.selectors import portfolio
 from initiatives.selectors.initiatives import InitiativeRow
-from initiatives.selectors.portfolio import DueMilestone, GateWait, worst_first
+from initiatives.selectors.portfolio import DueMilestone, GateWait
 from initiatives.weekly import selectors as reads
 from initiatives.weekly.mail import RenderedEmail
 from initiatives.weekly.schedule import check_digest_week, slot_at, week_bounds
@@ -162,6 +163,9 @@ class DigestRow:
     last_update_week: str  # the latest update of the week or before, "" when none
     last_health: str  # its health
     stale: bool  # as of the week (``rules.workflow.is_stale``)
+    # Its blockers that are red or overdue on the digest's day (initiatives.policies):
+    # "at risk from PLAT-7".
+    at_risk_from: tuple[str, ...] = ()
 
     @property
     def state_label(self) -> str:
@@ -375,8 +379,15 @@ def build_digest(team: Team, week: str, *, now: dt.datetime | None = None) -> Di
         )
         for row in initiatives
     ]
-    # This week's health, worst first, as the dashboard sorts its red and yellow.
-    rows.sort(key=lambda r: worst_first(r.health, r.initiative))
+    # Red or overdue blockers (blocked-by links): "at risk from PLAT-7". 0 or 1 query.
+    at_risk = blockers_at_risk([row.pk for row in initiatives], today)
+    if at_risk:
+        rows = [replace(r, at_risk_from=tuple(at_risk.get(r.initiative.pk, ()))) for r in rows]
+    # This week's health, worst first, as the dashboard sorts its red and yellow; within
+    # each health group in the team's priority order (``Initiative.rank``).
+    rows.sort(
+        key=lambda r: (health_rank(r.health), r.initiative.initiative.rank, r.initiative.number)
+    )
     counts = {h: sum(1 for r in rows if r.health == h) for h in Health.values}
     counts["missing"] = sum(1 for r in rows if not r.health)
     # Waiting at a gate at the end of the week: in the same state now as then (the missing

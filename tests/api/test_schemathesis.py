@@ -47,6 +47,7 @@ from initiatives.collab import services as collab
 from initiatives.goals import services as goal_services
 from initiatives.intake import services as intake_services
 from initiatives.models import ChecklistItem
+from initiatives.policies.services import dependency_add
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
 from initiatives.webhooks.services import webhook_endpoint_create
@@ -239,7 +240,11 @@ def world(settings, team, people, keep_connection, loopback_only):
         team=team, actor=em, title="Easiest to deploy", starts_on=dt.date(2026, 10, 1)
     )
     key_result = goal_services.key_result_create(goal=goal, actor=em, title="Installs", target=9)
+    # Team policies (initiatives.policies): the initiative is blocked by another one.
+    blocker = make_initiative(team, dri, title="Blocker")
+    link = dependency_add(initiative=initiative, actor=em, blocker_key=blocker.key)
     ids = {
+        "/api/v1/initiatives/": link.pk,  # /initiatives/{key}/blocked-by/{id}/
         "/api/v1/chat-channels/": chat_channel.pk,
         "/api/v1/chat-deliveries/": chat_delivery.pk,
         "/api/v1/requests/": ask.pk,

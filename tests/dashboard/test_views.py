@@ -18,8 +18,9 @@ from tests.factories import TeamFactory, make_initiative
 
 TEAM_DASHBOARD = reverse("team-dashboard", kwargs={"key": "PLAT"})
 # Session and user (2), the viewer's teams (1), the portfolio summary (12); the page's intake
-# section one more for teams without requests (at most three with).
-QUERY_BUDGET = 13
+# section one more for teams without requests (at most three with); the Flow section's team
+# policies two (WIP limits, policy overrides; policies.selectors.policy_flow).
+QUERY_BUDGET = 15
 
 
 @pytest.fixture

@@ -33,12 +33,13 @@ from initiatives.models import ActivityEvent, ChecklistItem, Health, State, Task
 from initiatives.notifications import fanout
 from initiatives.notifications.models import Kind, Notification
 from initiatives.notifications.services import unsubscribe_token as notification_unsubscribe
+from initiatives.policies.services import dependency_add
 from initiatives.rules.workflow import shift_week
 from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
 from initiatives.webhooks.services import webhook_endpoint_create
 from initiatives.weekly.digest import unsubscribe_token
-from tests.factories import make_milestone
+from tests.factories import make_initiative, make_milestone
 
 ROLES = ("anonymous", "viewer", "engineer", "dri", "em", "security", "outsider")
 
@@ -179,6 +180,49 @@ ROUTES: dict[str, Route] = {
         API_DRI_EM_WRITE,
     ),
     "api-initiative-checklists": Route(r("api-initiative-checklists", "key"), API_MEMBER_READ),
+    # --- Team policies, priority, blocked-by (initiatives.policies) ---
+    "api-team-policies": Route(
+        r("api-team-policies", "team"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"wip_team": 3}),
+        API_EM_ONLY,
+    ),
+    "api-initiative-blocked-by": Route(
+        r("api-initiative-blocked-by", "key"),
+        API_MEMBER_READ,
+        ("POST", lambda fx: {"blocker": fx["free_blocker"]}),
+        created(API_DRI_EM_WRITE),
+    ),
+    "api-initiative-blocked-by-link": Route(
+        r("api-initiative-blocked-by-link", "key", "dependency"),
+        API_POST_ONLY,
+        ("DELETE", lambda fx: {}),
+        by_role(401, 403, 403, 204, 204, 403, 404),
+    ),
+    "team-policies": Route(
+        r("team-policies", "team"),
+        WEB_MEMBER_READ,
+        ("POST", lambda fx: {"wip_team": "3", "pairing_min": "2"}),
+        WEB_EM_ONLY_POST,
+    ),
+    "initiative-rank": Route(
+        r("initiative-rank", "key"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"direction": "up"}),
+        WEB_EM_ONLY_POST,
+    ),
+    "dependency-add": Route(
+        r("dependency-add", "key"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"blocker": fx["free_blocker"]}),
+        WEB_DRI_EM_POST,
+    ),
+    "dependency-remove": Route(
+        r("dependency-remove", "key", "dependency"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {}),
+        WEB_DRI_EM_POST,
+    ),
     "api-initiative-milestones": Route(
         r("api-initiative-milestones", "key"),
         API_MEMBER_READ,
@@ -752,7 +796,13 @@ def world(team, people, initiative) -> dict[str, Any]:
         health=Health.ON_TRACK,
         week=shift_week(services.current_week(initiative), -1),
     )
+    # Team policies: the initiative is blocked by one initiative; another is free to link.
+    blocker = make_initiative(team, dri, title="Blocker")
+    free = make_initiative(team, dri, title="Another blocker")
+    link = dependency_add(initiative=initiative, actor=dri, blocker_key=blocker.key)
     return {
+        "dependency": link.pk,
+        "free_blocker": free.key,
         "chat_channel": chat_channel.pk,
         "chat_delivery": chat_delivery.pk,
         "request": ask.pk,

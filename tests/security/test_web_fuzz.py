@@ -31,6 +31,7 @@ from initiatives.models import ActivityEvent, ChecklistItem
 from initiatives.notifications import fanout
 from initiatives.notifications.models import Notification
 from initiatives.notifications.services import unsubscribe_token as notification_unsubscribe
+from initiatives.policies.services import dependency_add
 from initiatives.tokens.services import token_create
 from initiatives.weekly.digest import unsubscribe_token
 from tests.factories import make_initiative, make_milestone
@@ -206,7 +207,11 @@ def world(team, people):
     update = services.status_update_post(initiative=initiative, actor=dri, health="on_track")
     review = ChecklistItem.objects.filter(initiative=initiative, signoff_role="security")[0]
     request = collab.signoff_request_create(item=review, actor=dri, reviewer=people["security"])
+    # Team policies: the initiative is blocked by another one (a link to remove).
+    blocker = make_initiative(team, dri, title="Blocker")
+    link = dependency_add(initiative=initiative, actor=dri, blocker_key=blocker.key)
     ids = {
+        "blocked-by/": link.pk,
         "chat/channels/": channel.pk,
         "chat/deliveries/": chat_delivery.pk,
         "requests/": ask.pk,

@@ -278,9 +278,9 @@ def test_my_work_query_count_does_not_grow_with_the_data(
     params = {"section": section, "page": 2} if section else {}
     # Session and user (2), the teams' versions (the cache key), memberships, DRI rows,
     # sign-offs, tasks, milestones; the overview also asks which teams one is on call for
-    # (intake) and the requests for you (collab); a section page runs memberships and its own
-    # list (plus a count when past the end).
-    budget = 8 if section else 10
+    # (intake), the requests for you (collab) and what one is blocking (policies); a section
+    # page runs memberships and its own list (plus a count when past the end).
+    budget = 8 if section else 11
     with django_assert_max_num_queries(budget):
         response = client.get(reverse("my-work"), params)
     assert response.status_code == 200
@@ -295,7 +295,8 @@ def test_people_who_can_sign_off_nothing_skip_the_signoff_query(
     _initiatives(team, people["dri"], 3, state=State.SCOPING)
     client.force_login(people["engineer"])
     # Session and user (2), the teams' versions, memberships, DRI rows, tasks, milestones, the
-    # teams one is on call for (intake), requests for you (collab).
-    with django_assert_max_num_queries(9):
+    # teams one is on call for (intake), requests for you (collab), what one is blocking
+    # (policies).
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("my-work"))
     assert "Nothing waits for your sign-off" in response.content.decode()

@@ -12,13 +12,16 @@ from tests.web.conftest import populate
 BUDGETS = {
     # The first view; a cached one runs 3 (+1 intake's on-call duties, +1 requests for you).
     "my-work": 10,
-    "my-work-security": 10,
+    "my-work-security": 11,  # +1: "You are blocking" (policies.selectors.you_are_blocking)
     "team-list": 3,
-    "team-board": 9,  # +2: intake's header counts (settings, counts), cached after
+    # +2: intake's header counts (settings, counts), +1: the team's WIP limit for the In
+    # delivery column's header (policies.selectors.wip_count); cached after
+    "team-board": 10,
     "team-table": 9,
     # 4 for the discussion (views/collab.py); 1 for the key results it serves (goals, read
-    # outside the cached body: another team's goal changes without this team's data version).
-    "initiative-detail": 17,
+    # outside the cached body: another team's goal changes without this team's data version);
+    # 1 for blocked-by links (policies).
+    "initiative-detail": 18,
     "initiative-edit": 7,
     "initiative-create": 7,
     "initiative-people": 7,

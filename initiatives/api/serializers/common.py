@@ -95,13 +95,34 @@ class MissingItemSerializer(serializers.Serializer):
     why = serializers.CharField()
 
 
-# The gates by name (one enum in the schema: ``GateEnum``).
+# The gates by name (one enum in the schema: ``GateEnum``); a refusal names the start of
+# delivery too, where the team's policies are part of the gate (``BlockedGateEnum``).
 GATES = ["ready", "done"]
+BLOCKED_GATES = [*GATES, "in_delivery"]
+POLICIES = ["wip_team", "wip_dri", "pairing"]
+
+
+class PolicyBreachSerializer(serializers.Serializer):
+    policy = serializers.ChoiceField(choices=POLICIES)
+    limit = serializers.IntegerField(help_text="The team's limit (pairing: people needed).")
+    current = serializers.IntegerField(help_text="In delivery now (pairing: people on it).")
+    blocking = serializers.ListField(
+        child=serializers.CharField(), help_text="The initiatives to finish first (rank order)."
+    )
+    detail = serializers.CharField(help_text="The refusal as a sentence.")
 
 
 class GateBlockedSerializer(ErrorBodySerializer):
-    gate = serializers.ChoiceField(choices=GATES)
+    gate = serializers.ChoiceField(
+        choices=BLOCKED_GATES,
+        help_text="`in_delivery`: the start of delivery, where the team's policies are part of "
+        "the gate (then `missing` lists any DoR items too).",
+    )
     missing = MissingItemSerializer(many=True)
+    policies = PolicyBreachSerializer(
+        many=True,
+        help_text="The team policies refusing the start of delivery (empty at other gates).",
+    )
 
 
 class StaleWriteSerializer(ErrorBodySerializer):

@@ -96,6 +96,7 @@ def initiative_row(
         "key": initiative.key,
         "team": initiative.team.key,
         "number": initiative.number,
+        "rank": initiative.rank,
         "title": initiative.title,
         "summary": initiative.summary,
         "state": initiative.state,
@@ -168,6 +169,7 @@ class InitiativeSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="KEY-N, e.g. PLAT-12.")
     team = serializers.CharField(help_text="The team's key.")
     number = serializers.IntegerField()
+    rank = serializers.IntegerField(help_text="Priority within the team: 1 first.")
     title = serializers.CharField()
     summary = serializers.CharField()
     state = serializers.ChoiceField(choices=State.choices)
@@ -244,6 +246,13 @@ class InitiativeUpdateSerializer(serializers.Serializer):
     target_date = serializers.DateField(required=False, allow_null=True)
     security_risk = serializers.ChoiceField(
         choices=SecurityRisk.choices, required=False, allow_blank=True
+    )
+    rank = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2_000_000_000,
+        help_text="Move to this place in the team's priority order (1 first; beyond the last: "
+        "last). An EM or a PM only.",
     )
     reason = serializers.CharField(
         required=False,

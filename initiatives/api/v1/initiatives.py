@@ -34,6 +34,7 @@ from initiatives.api.v1.base import ApiView, cached_read, expected_version, with
 from initiatives.goals.selectors import key_result_ids_of
 from initiatives.goals.services import initiative_key_results_set
 from initiatives.models import ChecklistItem, Initiative, Team
+from initiatives.policies.services import initiative_rerank
 from initiatives.rules.exceptions import NotFound
 from initiatives.selectors.checklists import facts_for
 from initiatives.selectors.initiatives import initiative_detail, list_initiatives
@@ -146,6 +147,12 @@ class InitiativeDetailView(ApiView):
             initiative_key_results_set(
                 initiative=initiative, actor=self.caller, key_results=key_results
             )
+        rank = changes.pop("rank", None)
+        if rank is not None:
+            initiative_rerank(initiative=initiative, actor=self.caller, rank=rank)
+            if not changes:
+                return detail_response(self, key)
+            initiative.refresh_from_db()
         services.initiative_update(
             initiative=initiative,
             actor=self.caller,

@@ -176,6 +176,7 @@ class Seeder:
                 Initiative(
                     team=team,
                     number=numbers[team.pk],
+                    rank=numbers[team.pk],
                     title=f"Initiative {i}: {self.rng.choice(['Migrate', 'Harden', 'Automate'])} "
                     f"{self.rng.choice(['CI', 'clusters', 'DNS', 'secrets', 'billing'])}",
                     summary="Benchmark initiative.",

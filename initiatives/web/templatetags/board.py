@@ -70,8 +70,9 @@ def exception_chips(overrides: int | None, waived: int | None) -> SafeString:
 
 
 @register.simple_tag
-def board_card(row: InitiativeRow) -> SafeString:
-    """One card: key, title, health, stale, DRI, current milestone and the gate it works on."""
+def board_card(row: InitiativeRow, extra: SafeString | str = "") -> SafeString:
+    """One card: key, title, health, stale, DRI, current milestone and the gate it works on;
+    ``extra``: the priority moves, for managers sorting by rank."""
     url = row.get_absolute_url()
     stale = (
         mark_safe('<span class="chip stale" title="No update for two weeks">Stale</span>')
@@ -90,7 +91,7 @@ def board_card(row: InitiativeRow) -> SafeString:
         '<li class="boardcard health-border-{}">'
         '<a class="key" href="{}">{}</a><a class="title" href="{}">{}</a>'
         '<div class="meta">{}{}</div>'
-        '<div class="meta muted"><span>{}</span>{}</div>{}</li>',
+        '<div class="meta muted"><span>{}</span>{}</div>{}{}</li>',
         row.health or "none",
         url,
         row.key,
@@ -101,4 +102,5 @@ def board_card(row: InitiativeRow) -> SafeString:
         person(row.dri),
         milestone,
         _gate_bar(row),
+        extra,
     )

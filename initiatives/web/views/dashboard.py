@@ -6,6 +6,7 @@ JSON at ``/api/v1/portfolio/`` (``api.v1.portfolio``). Every figure comes from
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,12 +25,16 @@ from initiatives.dashboard.summary import (
     summary_for_teams,
 )
 from initiatives.models import Health, State, Team
+from initiatives.policies.selectors import policy_flow
 from initiatives.rules.permissions import is_contributor
 from initiatives.rules.workflow import DUE_SOON_DAYS
 from initiatives.selectors.portfolio import MemberTeam, member_teams
 from initiatives.selectors.versions import newest_event_id, read_key, remember
 from initiatives.transfer.lists import safe_cell
 from initiatives.web.views.intake import dashboard_intake
+
+# The Flow section lists the policy overrides of this many days.
+POLICY_FLOW_DAYS = 90
 
 STATE_COLORS = {
     State.DISCOVERY: "#8c959f",
@@ -217,6 +222,11 @@ def _body_context(
         "active_total": sum(summary["now"]["by_health"].values()),
         "due_soon_days": DUE_SOON_DAYS,
         "intake": dashboard_intake(teams),
+        # Flow: WIP limit breaches and policy overrides (initiatives.policies).
+        "policy_flow": policy_flow(
+            [t.pk for t in teams], timezone.now() - dt.timedelta(days=POLICY_FLOW_DAYS)
+        ),
+        "policy_flow_days": POLICY_FLOW_DAYS,
     }
 
 

@@ -31,6 +31,8 @@ from initiatives.models import (
     TaskState,
     Team,
 )
+from initiatives.policies.checks import delivery_breaches
+from initiatives.policies.selectors import dependencies_of
 from initiatives.rules import permissions as perms
 from initiatives.rules.checklists import GateResult, is_required, rule_met
 from initiatives.rules.dates import DateMoves, change_kind, date_moves, team_today
@@ -510,7 +512,24 @@ def _page_context(
         "failed": failed,
         # Comments, reactions, following and sign-off requests (views/collab.py).
         "discussion": discussion(request, page, actor),
+        # What the team's policies would say to starting delivery now (initiatives.policies).
+        "policy_warnings": _policy_warnings(model, actor) if writable else [],
+        # Blocked by / blocking (initiatives.policies).
+        "dependencies": dependencies_of(model, request.user),
+        "can_block": writable and perms.can_mark_blocked(actor, model),
     }
+
+
+def _policy_warnings(initiative: Initiative, actor: perms.Actor) -> list[str]:
+    """The sentences of the policies a start of delivery would meet now, for whoever may make
+    it (no query unless the initiative is ready, or paused on its way back to delivery)."""
+    starts = initiative.state == State.READY or (
+        initiative.state == State.PAUSED and initiative.paused_from == State.IN_DELIVERY
+    )
+    if not starts or not perms.can_transition(actor, initiative):
+        return []
+    breaches = delivery_breaches(initiative, initiative.state, State.IN_DELIVERY, lock=False)
+    return [b.sentence for b in breaches]
 
 
 @login_required

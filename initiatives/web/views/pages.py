@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from initiatives.collab.selectors import requests_for
 from initiatives.intake.selectors import on_call_duties
 from initiatives.models import Health, Membership, State, Team
+from initiatives.policies.selectors import wip_count, you_are_blocking
 from initiatives.rules import permissions as perms
 from initiatives.selectors import my_work as my_work_read
 from initiatives.selectors import pages as read
@@ -57,6 +58,8 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
             "work": work,
             "on_call": [] if work.section else on_call_duties(request.user),
             "requests": requests,
+            # "You are blocking": the viewer's initiatives others wait for (policies).
+            "blocking": [] if work.section else you_are_blocking(request.user),
         }
         html = render_to_string("initiatives/_my_work_body.html", context, request=request)
         return mark_safe(html)
@@ -93,17 +96,21 @@ def _listing(
     """The board or the table page, rendered, and how many initiatives match. Kept in the
     cache under the team's data version, the team's current week (stale and update-due flags
     change with it) and the query string; a hit costs one query."""
+    # Managers see the priority moves when sorted by rank: a separate cached copy.
+    can_rank = filters.sort == "rank" and perms.can_rank(perms.actor_for(request.user, team))
     key = read_key(
         "team-listing",
         team.pk,
         newest_event_id([team.pk]),
         read.week_in(team),
         view,
+        can_rank,
         sorted(request.GET.lists()),
     )
 
     def build() -> tuple[int, str]:
-        context: dict[str, Any] = {"team": team, "filters": filters}
+        context: dict[str, Any] = {"team": team, "filters": filters, "can_rank": can_rank}
+        context["here"] = request.get_full_path()
         if view == "table":
             table = read.team_table(team, filters, request.GET.get("page"))
             context.update(page=table.page, rows=table.rows, total=table.page.paginator.count)
@@ -112,6 +119,11 @@ def _listing(
         else:
             board = read.team_board(team, filters)
             context.update(board=board, total=board.total)
+            # The In delivery column's header: its count against the team's WIP limit (the
+            # column's own count unless a filter narrows it).
+            unfiltered = not any([filters.state, filters.health, filters.dri, filters.q])
+            column = next(c for c in board.columns if c.state == State.IN_DELIVERY)
+            context["wip"] = wip_count(team, column.total if unfiltered else None)
             html = render_to_string("initiatives/_board.html", context, request=request)
         return context["total"], mark_safe(html)
 
