@@ -418,6 +418,10 @@ LOGIN_SLOWDOWN_SECONDS = env_int("LOGIN_SLOWDOWN_SECONDS", 5)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Personal access tokens: active (not revoked, not expired) tokens a user may hold at once.
 API_MAX_TOKENS_PER_USER = env_int("API_MAX_TOKENS_PER_USER", 20)
+# A verified personal access token is remembered by each process for this long (README
+# "Security"): a token revoked, or a user deactivated, in another process is refused by this
+# one at the latest this many seconds later (at once in the process that revoked it). 0: off.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
 # Password reset requests: per client address and per account, per hour.
 PASSWORD_RESET_RATE_PER_ADDRESS = env_int("PASSWORD_RESET_RATE_PER_ADDRESS", 10)
 PASSWORD_RESET_RATE_PER_ACCOUNT = env_int("PASSWORD_RESET_RATE_PER_ACCOUNT", 3)
