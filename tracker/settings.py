@@ -129,9 +129,11 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 60),
+        # Checked only after DB_HEALTH_CHECK_IDLE_SECONDS of idleness (tracker/connections.py).
         conn_health_checks=True,
     )
 }
+DB_HEALTH_CHECK_IDLE_SECONDS = env_int("DB_HEALTH_CHECK_IDLE_SECONDS", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers with the web server, worker and beat side by side.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
