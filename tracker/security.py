@@ -74,11 +74,12 @@ def cache_redis_url() -> str | None:
 def count_hit(key: str, window: int) -> int:
     """Add one to the counter ``key`` (created for ``window`` seconds); the new count.
 
-    On Redis one atomic round trip (INCR and EXPIRE in a pipeline), under the cache's own key
+    On Redis one round trip (INCR and EXPIRE pipelined, without MULTI/EXEC: two commands, not
+    four), under the cache's own key
     (prefix and version); elsewhere Django's add-or-incr."""
     url = cache_redis_url()
     if url is not None:
-        pipe = redis_client(url).pipeline()
+        pipe = redis_client(url).pipeline(transaction=False)
         full_key = caches["default"].make_key(key)
         pipe.incr(full_key)
         # Callers put the window in the key, so pushing its expiry on is harmless (and needs
