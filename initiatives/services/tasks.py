@@ -7,18 +7,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from initiatives.models import (
     CLOSED_TASK_STATES,
     Initiative,
+    Membership,
     Milestone,
     MilestoneState,
     Task,
     TaskState,
 )
 from initiatives.rules import permissions as perms
-from initiatives.rules.exceptions import Conflict, ValidationFailed
+from initiatives.rules.permissions import prime_roles
+from initiatives.rules.exceptions import Conflict, NotFound, ValidationFailed
 from initiatives.rules.workflow import delivery_task_refusal
 from initiatives.services.checklists import store_gate_progress
 from initiatives.services.common import (
@@ -106,22 +109,55 @@ def task_create(
     return task
 
 
+def _lock_initiative_of_task(task_id: int, actor: Any) -> Initiative:
+    """The initiative of task ``task_id``, locked (with its team, not locked), and the actor's
+    role in its team read in the same statement: one query, the initiative's row read once.
+    The initiative is locked before the task, the order every service keeps."""
+    role = Membership.objects.filter(team_id=OuterRef("team_id"), user_id=actor.pk).values("role")
+    rows = (
+        Initiative.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .annotate(caller_role=Subquery(role[:1]))
+        .filter(tasks__pk=task_id)
+        .order_by()[:1]
+    )
+    initiative = next(iter(rows), None)
+    if initiative is None:
+        raise NotFound(f"No task {task_id}.")
+    role_now = initiative.caller_role  # type: ignore[attr-defined]
+    member = Membership(user_id=actor.pk, team_id=initiative.team_id, role=role_now)
+    prime_roles(actor, initiative.team_id, [member] if role_now else [])
+    return initiative
+
+
 def task_update(
     *,
-    task: Task,
+    task: Task | int,
     actor: Any,
     changes: Mapping[str, Any],
     expected_version: int | None = None,
 ) -> Task:
-    """Edit, assign or move a task."""
+    """Edit, assign or move a task (``task``: the row or its id; it is read again, locked).
+
+    The initiative and the task are each read once, with their locks (initiative first); the
+    caller's role comes with the initiative and is checked before the task is locked; only the
+    changed columns are written."""
     reject_unknown(changes, EDITABLE_FIELDS)
     check_text(**changes)
+    task_id = task if isinstance(task, int) else task.pk
     with transaction.atomic():
-        initiative = lock_initiative(task.initiative_id)
+        initiative = _lock_initiative_of_task(task_id, actor)
         _require_manage(actor, initiative)
+        if changes.get("assignee") is not None:
+            ensure_team_member(
+                changes["assignee"], initiative.team_id, "assignee", allow_viewer=False
+            )
         locked = (
-            Task.objects.select_for_update(of=("self",)).select_related("milestone").get(pk=task.pk)
+            Task.objects.select_for_update(of=("self",))
+            .select_related("milestone", "assignee")
+            .get(pk=task_id)
         )
+        locked.initiative = initiative
         check_version(locked, expected_version)
         before, after = {}, {}
         for name, value in changes.items():
@@ -133,10 +169,6 @@ def task_update(
                 before[name], after[name] = getattr(locked, name), value
         if not after:
             return locked
-        if "assignee" in after:
-            ensure_team_member(
-                after["assignee"], initiative.team_id, "assignee", allow_viewer=False
-            )
         scope_change = False
         if "milestone" in after:
             scope_change = _check_milestone(initiative, after["milestone"])
@@ -153,13 +185,16 @@ def task_update(
             )
         for name, value in after.items():
             setattr(locked, name, value)
+        changed = [*after, "version", "updated_at"]
         if "state" in after:
             locked.closed_at = timezone.now() if new_state in CLOSED_TASK_STATES else None
+            changed.append("closed_at")
         if scope_change:
             locked.scope_change = True
+            changed.append("scope_change")
         full_clean(locked)
         locked.version += 1
-        locked.save()
+        locked.save(update_fields=changed)
         if "state" in after and (before["state"] in CLOSED_TASK_STATES) != (
             new_state in CLOSED_TASK_STATES
         ):
