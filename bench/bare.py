@@ -31,7 +31,9 @@ class BareHandler(WSGIHandler):
         self._view_middleware: list[Any] = []
         self._template_response_middleware: list[Any] = []
         self._exception_middleware: list[Any] = []
-        self._middleware_chain = convert_exception_to_response(self._get_response)
+        self._middleware_chain = convert_exception_to_response(
+            self._get_response  # type: ignore[attr-defined]
+        )
 
     def get_response(self, request: HttpRequest) -> Any:
         request.urlconf = __name__  # type: ignore[attr-defined]

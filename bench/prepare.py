@@ -50,7 +50,11 @@ def bare_status(path: str) -> int:
 
     statuses: list[str] = []
     environ = RequestFactory().get(path).environ
-    body = application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        statuses.append(status)
+
+    body = application(environ, start_response)
     b"".join(body)
     return int(statuses[0].split()[0])
 

@@ -253,7 +253,8 @@ def main() -> int:
             if op.auth == "token":
                 headers = {"Authorization": f"Bearer {prepared['token']}"}
             elif op.auth == "session":
-                headers = {"Cookie": f"sessionid={prepared['session']}; csrftoken={prepared['csrf']}"}
+                cookie = f"sessionid={prepared['session']}; csrftoken={prepared['csrf']}"
+                headers = {"Cookie": cookie}
             if op.body:
                 headers["Content-Type"] = "application/json"
             op.result = drive(op, port, headers, duration, concurrency)

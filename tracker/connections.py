@@ -29,11 +29,12 @@ def _skip_recent_health_checks(**kwargs: Any) -> None:
     idle = getattr(settings, "DB_HEALTH_CHECK_IDLE_SECONDS", 5)
     now = _clock()
     for conn in connections.all(initialized_only=True):
-        if conn.connection is None or not conn.health_check_enabled or conn.health_check_done:
+        enabled = getattr(conn, "health_check_enabled", False)
+        if conn.connection is None or not enabled or getattr(conn, "health_check_done", True):
             continue
         last = getattr(conn, _LAST_FINISHED, None)
         if last is not None and now - last < idle:
-            conn.health_check_done = True  # Django's check is skipped for this request
+            conn.health_check_done = True  # type: ignore[attr-defined]  # skipped this request
 
 
 def _note_finished(**kwargs: Any) -> None:

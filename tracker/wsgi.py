@@ -20,7 +20,9 @@ if os.environ.get("SHIPSHAPE_BENCH_ENDPOINTS") == "1":
 
     _app = application
 
-    def application(environ, start_response):  # type: ignore[no-redef]
+    def _dispatch(environ, start_response):
         if environ.get("PATH_INFO") == _BARE_PATH:
             return _bare(environ, start_response)
         return _app(environ, start_response)
+
+    application = _dispatch  # type: ignore[assignment]

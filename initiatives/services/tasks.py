@@ -7,21 +7,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from initiatives.models import (
     CLOSED_TASK_STATES,
     Initiative,
-    Membership,
     Milestone,
     MilestoneState,
     Task,
     TaskState,
 )
 from initiatives.rules import permissions as perms
-from initiatives.rules.permissions import prime_roles
-from initiatives.rules.exceptions import Conflict, NotFound, ValidationFailed
+from initiatives.rules.exceptions import Conflict, ValidationFailed
 from initiatives.rules.workflow import delivery_task_refusal
 from initiatives.services.checklists import store_gate_progress
 from initiatives.services.common import (
@@ -31,6 +28,7 @@ from initiatives.services.common import (
     ensure_writable,
     full_clean,
     lock_initiative,
+    lock_initiative_as,
     member_actor,
     record,
     reject_unknown,
@@ -109,27 +107,6 @@ def task_create(
     return task
 
 
-def _lock_initiative_of_task(task_id: int, actor: Any) -> Initiative:
-    """The initiative of task ``task_id``, locked (with its team, not locked), and the actor's
-    role in its team read in the same statement: one query, the initiative's row read once.
-    The initiative is locked before the task, the order every service keeps."""
-    role = Membership.objects.filter(team_id=OuterRef("team_id"), user_id=actor.pk).values("role")
-    rows = (
-        Initiative.objects.select_for_update(of=("self",))
-        .select_related("team")
-        .annotate(caller_role=Subquery(role[:1]))
-        .filter(tasks__pk=task_id)
-        .order_by()[:1]
-    )
-    initiative = next(iter(rows), None)
-    if initiative is None:
-        raise NotFound(f"No task {task_id}.")
-    role_now = initiative.caller_role  # type: ignore[attr-defined]
-    member = Membership(user_id=actor.pk, team_id=initiative.team_id, role=role_now)
-    prime_roles(actor, initiative.team_id, [member] if role_now else [])
-    return initiative
-
-
 def task_update(
     *,
     task: Task | int,
@@ -146,7 +123,9 @@ def task_update(
     check_text(**changes)
     task_id = task if isinstance(task, int) else task.pk
     with transaction.atomic():
-        initiative = _lock_initiative_of_task(task_id, actor)
+        initiative = lock_initiative_as(
+            actor, Initiative.objects.filter(tasks__pk=task_id), f"No task {task_id}."
+        )
         _require_manage(actor, initiative)
         if changes.get("assignee") is not None:
             ensure_team_member(

@@ -89,9 +89,7 @@ def event_payload(event: ActivityEvent, event_type: str, event_id: uuid.UUID) ->
     }
 
 
-def enqueue_event(
-    activity_id: int, endpoint_ids: list[int] | None = None
-) -> list[WebhookDelivery]:
+def enqueue_event(activity_id: int, endpoint_ids: list[int] | None = None) -> list[WebhookDelivery]:
     """Create a delivery per active endpoint subscribed to the event, and queue them:
     ``endpoint_ids``, the endpoints subscribed when the event was recorded, or (none given)
     those subscribed now."""

@@ -61,7 +61,7 @@ def test_bad_tokens_answer_401(db, header):
 
 
 def test_revoked_and_expired_tokens_stop_working(people):
-    row, token = token_create(user=people["dri"], name="old", expires_in_days=1)
+    _, token = token_create(user=people["dri"], name="old", expires_in_days=1)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get(TEAMS).status_code == 200

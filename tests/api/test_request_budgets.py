@@ -92,3 +92,26 @@ def test_a_write_looks_up_webhook_subscriptions_once(
     lookups = [q for q in queries if 'FROM "shipshape_api_webhookendpoint"' in q]
     assert len(lookups) == 1, lookups
     assert WebhookDelivery.objects.filter(event_type="status_update.posted").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected", "budget"),
+    [
+        # Reads the initiative (locked, with the caller's role) once, revises or creates the
+        # update (a revision row when revising), sets the initiative's health, the audit
+        # event (three), the webhook subscriptions, the notifications' outbox row.
+        (
+            "post",
+            "/api/v1/initiatives/PLAT-1/updates/",
+            {"health": "on_track", "progress": "Moving"},
+            200,
+            10,
+        ),
+        ("post", "/api/v1/initiatives/PLAT-1/transition/", {"to": "ready"}, 409, 4),
+    ],
+)
+def test_write_budgets(warm, method, path, body, expected, budget):
+    status, queries = counted(warm, method, path, body)
+    assert status == expected
+    assert len(queries) <= budget, "\n".join(q[:100] for q in queries)
+    print(f"QUERIES {method} {path}: {len(queries)}", *[q[:90] for q in queries], sep="\n  ")

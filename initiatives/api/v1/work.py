@@ -250,12 +250,15 @@ class InitiativeUpdatesView(ApiView):
         },
     )
     def post(self, request: Request, key: str) -> Response:
-        initiative = self.get_initiative(key)
         data = self.validated(StatusUpdateCreateSerializer)
-        update = services.status_update_post(initiative=initiative, actor=self.caller, **data)
+        # By key: the service reads the initiative once, locked, with the caller's role (404
+        # outside the caller's teams).
+        update = services.status_update_post(initiative=key, actor=self.caller, **data)
         # Serialized as the service returned it (its author is the caller): no second read.
         code = status.HTTP_201_CREATED if update.revision == 1 else status.HTTP_200_OK
-        return Response(status_update_out(update, initiative_key=initiative.key), status=code)
+        return Response(
+            status_update_out(update, initiative_key=update.initiative.key), status=code
+        )
 
 
 class UpdateListView(ApiView):
