@@ -12,7 +12,8 @@ from statistics import median
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q, Value
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, F, FloatField, Func, Q, Value
 from django.utils import timezone
 
 from initiatives.dashboard.common import (
@@ -138,14 +139,6 @@ def history_section(
 ItemKey = tuple[str, str, str]
 
 
-class _Median(Aggregate):
-    """PostgreSQL's exact median (``percentile_cont(0.5)``), as ``statistics.median``."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
 def decided_items(
     team_ids: list[int],
 ) -> tuple[dict[ItemKey, int], dict[ItemKey, tuple[int, float]]]:
@@ -153,8 +146,10 @@ def decided_items(
     waived, and how many ticks it had with their median days from the initiative's creation
     (automatic items are never ticked, so they only count when waived).
 
-    On PostgreSQL one GROUP BY query returns a row per distinct item (tens), not the teams'
-    thousands of decided items; elsewhere the items are read and counted here."""
+    On PostgreSQL one GROUP BY query returns a row per distinct item (tens) with its tick
+    durations in days, not the teams' thousands of decided items with two timestamps each
+    (the median is taken here, as on the other path); elsewhere the items are read and
+    counted here."""
     decided = ChecklistItem.objects.filter(
         initiative__team_id__in=team_ids, status__in=(ItemStatus.WAIVED, ItemStatus.DONE)
     ).order_by()
@@ -163,25 +158,27 @@ def decided_items(
     )
     waived: dict[ItemKey, int] = defaultdict(int)
     if connection.vendor == "postgresql":
-        day_count = Func(
+        # Exact seconds (to the microsecond), made days here as ``common.days`` makes them.
+        seconds = Func(
             F("decided_at"),
             F("initiative__created_at"),
             arg_joiner=" - ",
-            # As ``common.days``: days to one decimal.
-            template="ROUND((EXTRACT(EPOCH FROM (%(expressions)s)) / 86400)::numeric, 1)",
+            template="EXTRACT(EPOCH FROM (%(expressions)s))",
             output_field=FloatField(),
         )
         grouped = decided.values_list("kind", "section", "text").annotate(
             n_waived=Count("pk", filter=Q(status=ItemStatus.WAIVED)),
-            n_ticked=Count("pk", filter=ticked),
-            median_days=_Median(day_count, filter=ticked),
+            tick_seconds=ArrayAgg(seconds, filter=ticked, default=Value([])),
         )
         ticks: dict[ItemKey, tuple[int, float]] = {}
-        for kind, section, text, n_waived, n_ticked, median_days in grouped:
+        for kind, section, text, n_waived, durations in grouped:
             if n_waived:
                 waived[(kind, section, text)] = n_waived
-            if n_ticked:
-                ticks[(kind, section, text)] = (n_ticked, float(median_days))
+            if durations:
+                ticks[(kind, section, text)] = (
+                    len(durations),
+                    median([round(float(s) / 86400, 1) for s in durations]),
+                )
         return waived, ticks
     tick_days: dict[ItemKey, list[float]] = defaultdict(list)
     rows = decided.values_list(
