@@ -11,8 +11,8 @@ from collections import defaultdict
 from statistics import median
 from typing import Any
 
-from django.db import connection
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
 from django.db.models import Count, F, FloatField, Func, Q, Value
 from django.utils import timezone
 
