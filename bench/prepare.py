@@ -22,7 +22,7 @@ from django.core.cache import cache  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
@@ -42,6 +42,21 @@ def session_for(user: Any) -> str:
     session.create()
     assert session.session_key is not None  # create() gave it one
     return session.session_key
+
+
+def bare_status(path: str) -> int:
+    """The status of ceiling 0 (``bench.bare``), called as gunicorn calls it."""
+    from bench.bare import application
+
+    statuses: list[str] = []
+    environ = RequestFactory().get(path).environ
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        statuses.append(status)
+
+    body = application(environ, start_response)
+    b"".join(body)
+    return int(statuses[0].split()[0])
 
 
 def timed(fn, repeat: int = 5) -> dict[str, float]:
@@ -105,6 +120,7 @@ def main() -> None:
 
     key, bkey = largest.key, blocked.key
     operations: list[dict[str, Any]] = [
+        dict(name="ceiling 0 bare Django view", kind="ceiling", path="/bench/zero/", auth="none"),
         dict(name="ceiling (a) minimal JSON", kind="ceiling", path="/bench/ping/"),
         dict(name="ceiling (b) DRF list of 50", kind="ceiling", path="/bench/users/"),
         dict(
@@ -183,6 +199,13 @@ def main() -> None:
 
     client = Client()
     for op in operations:
+        if op.get("auth") == "none":  # ceiling 0: no middleware, served beside the test client
+            with CaptureQueriesContext(connection) as queries:
+                status = bare_status(op["path"])
+            if status != 200:
+                raise SystemExit(f"{op['name']}: {status}")
+            op["queries"] = len(queries)
+            continue
         headers = {"Authorization": f"Bearer {token}"}
         if op.get("auth") == "session":
             client.force_login(user)

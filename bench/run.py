@@ -43,7 +43,7 @@ class Operation:
     method: str = "GET"
     path: str = ""
     body: str = ""
-    auth: str = "token"  # token or session
+    auth: str = "token"  # token, session or none
     expect: int = 200
     target: str = ""  # the target it is held to, for the table
     queries: int | None = None
@@ -163,28 +163,44 @@ def drive(
     return json.loads(line)
 
 
+def ratio(rps: float, ceiling: float | None) -> float:
+    return rps / ceiling if ceiling else 0.0
+
+
 def table(ops: list[Operation], ceilings: dict[str, float]) -> str:
     rows = [
-        "| operation | req/s | p50 ms | p95 ms | p99 ms | errors | queries | vs (a) | vs (b) "
-        "| target |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| operation | req/s | p50 ms | p95 ms | p99 ms | errors | queries | vs 0 | vs (a) "
+        "| vs (b) | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for op in ops:
         r = op.result
         if op.kind == "job":
             rows.append(
                 f"| {op.name} | — | {r['median_ms']:.0f} | {r['max_ms']:.0f} | — | 0 | "
-                f"{op.queries if op.queries is not None else '—'} | — | — | {op.target} |"
+                f"{op.queries if op.queries is not None else '—'} | — | — | — | {op.target} |"
             )
             continue
-        a = r["rps"] / ceilings["a"] if ceilings.get("a") else 0
-        b = r["rps"] / ceilings["b"] if ceilings.get("b") else 0
+        zero = ratio(r["rps"], ceilings.get("0"))
+        a = ratio(r["rps"], ceilings.get("a"))
+        b = ratio(r["rps"], ceilings.get("b"))
         rows.append(
             f"| {op.name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
-            f"{r['errors']} | {op.queries if op.queries is not None else '—'} | {a:.0%} | {b:.0%} "
-            f"| {op.target} |"
+            f"{r['errors']} | {op.queries if op.queries is not None else '—'} | {zero:.0%} "
+            f"| {a:.0%} | {b:.0%} | {op.target} |"
         )
     return "\n".join(rows)
+
+
+def summary(op: Operation, ceilings: dict[str, float]) -> dict[str, Any]:
+    """An operation as results.json carries it: its wrk figures, and flat ``rps``, ``p95_ms``,
+    ``queries`` and ``ratio_ceiling0`` (None for the jobs, which wrk does not drive)."""
+    row = asdict(op)
+    measured = op.kind != "job"
+    row["rps"] = round(op.result["rps"], 1) if measured else None
+    row["p95_ms"] = round(op.result["p95"], 1) if measured else None
+    row["ratio_ceiling0"] = round(ratio(op.result["rps"], ceilings["0"]), 4) if measured else None
+    return row
 
 
 def machine() -> str:
@@ -233,11 +249,12 @@ def main() -> int:
             if op.kind == "job":
                 op.result = prepared["jobs"][op.name]
                 continue
-            headers = (
-                {"Authorization": f"Bearer {prepared['token']}"}
-                if op.auth == "token"
-                else {"Cookie": f"sessionid={prepared['session']}; csrftoken={prepared['csrf']}"}
-            )
+            headers = {}
+            if op.auth == "token":
+                headers = {"Authorization": f"Bearer {prepared['token']}"}
+            elif op.auth == "session":
+                cookie = f"sessionid={prepared['session']}; csrftoken={prepared['csrf']}"
+                headers = {"Cookie": cookie}
             if op.body:
                 headers["Content-Type"] = "application/json"
             op.result = drive(op, port, headers, duration, concurrency)
@@ -251,6 +268,7 @@ def main() -> int:
         shutil.rmtree(var_dir, ignore_errors=True)
 
     ceilings = {
+        "0": next(op.result["rps"] for op in ops if op.name.startswith("ceiling 0")),
         "a": next(op.result["rps"] for op in ops if op.name.startswith("ceiling (a)")),
         "b": next(op.result["rps"] for op in ops if op.name.startswith("ceiling (b)")),
     }
@@ -263,14 +281,17 @@ def main() -> int:
         "concurrency": concurrency,
         "seed_seconds": round(seed_seconds, 1),
         "seeded": seeded,
+        "ceiling0_rps": ceilings["0"],
         "ceilings_rps": ceilings,
-        "operations": [asdict(op) for op in ops],
+        "operations": [summary(op, ceilings) for op in ops],
     }
     (out_dir / "results.json").write_text(json.dumps(results, indent=2))
     header = (
         f"Machine: {results['machine']}. Dataset: {seeded} (seeding took {seed_seconds:.0f} s). "
         f"wrk at concurrency {concurrency} for {duration} s per operation, gunicorn with "
-        f"2 workers, DEBUG off, persistent connections.\n\n"
+        f"2 workers, DEBUG off, persistent connections. Ceiling 0 (a bare Django view without "
+        f"middleware, same server): {ceilings['0']:.0f} req/s; vs 0, (a) and (b) are each "
+        f"row's throughput as a percentage of the ceilings of this run.\n\n"
     )
     (out_dir / "results.md").write_text(header + markdown + "\n")
     print()

@@ -32,7 +32,7 @@ def test_bench_smoke_run_measures_every_operation(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
     operations = {op["name"]: op for op in results["operations"]}
-    assert len(operations) == 15
+    assert len(operations) == 16
     for name, op in operations.items():
         if op["kind"] == "job":
             assert op["result"]["median_ms"] > 0, name
@@ -42,3 +42,9 @@ def test_bench_smoke_run_measures_every_operation(tmp_path):
         assert op["queries"] is not None and op["queries"] <= 25, (name, op["queries"])
     table = (tmp_path / "results.md").read_text()
     assert "ceiling (a) minimal JSON" in table and "| operation |" in table
+    assert "ceiling 0 bare Django view" in table
+    assert results["ceiling0_rps"] > 0
+    for op in results["operations"]:
+        if op["kind"] != "job":
+            assert {"rps", "p95_ms", "queries", "ratio_ceiling0"} <= set(op), op["name"]
+    assert operations["ceiling 0 bare Django view"]["queries"] == 0

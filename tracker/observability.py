@@ -183,6 +183,10 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # Loaded once per handler, before any request: database health checks only after idle.
+        from tracker.connections import install
+
+        install()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")

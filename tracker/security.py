@@ -18,7 +18,7 @@ import redis
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -60,8 +60,11 @@ def redis_client(url: str) -> redis.Redis:
 
 def cache_redis_url() -> str | None:
     """The Redis server the default cache writes to, or None when the cache is not Redis.
-    Django's RedisCache writes to the first of its ``LOCATION`` servers."""
-    if not isinstance(cache, RedisCache):
+    Django's RedisCache writes to the first of its ``LOCATION`` servers.
+
+    The check is on the backend itself (``caches["default"]``): ``django.core.cache.cache`` is
+    a proxy object, never an instance of any backend class."""
+    if not isinstance(caches["default"], RedisCache):
         return None
     location = settings.CACHES["default"]["LOCATION"]
     servers = location.split(",") if isinstance(location, str) else list(location)
@@ -71,12 +74,13 @@ def cache_redis_url() -> str | None:
 def count_hit(key: str, window: int) -> int:
     """Add one to the counter ``key`` (created for ``window`` seconds); the new count.
 
-    On Redis one atomic round trip (INCR and EXPIRE in a pipeline), under the cache's own key
+    On Redis one round trip (INCR and EXPIRE pipelined, without MULTI/EXEC: two commands, not
+    four), under the cache's own key
     (prefix and version); elsewhere Django's add-or-incr."""
     url = cache_redis_url()
     if url is not None:
-        pipe = redis_client(url).pipeline()
-        full_key = cache.make_key(key)
+        pipe = redis_client(url).pipeline(transaction=False)
+        full_key = caches["default"].make_key(key)
         pipe.incr(full_key)
         # Callers put the window in the key, so pushing its expiry on is harmless (and needs
         # no Redis 7 ``NX``).

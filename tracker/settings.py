@@ -137,9 +137,11 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 60),
+        # Checked only after DB_HEALTH_CHECK_IDLE_SECONDS of idleness (tracker/connections.py).
         conn_health_checks=True,
     )
 }
+DB_HEALTH_CHECK_IDLE_SECONDS = env_int("DB_HEALTH_CHECK_IDLE_SECONDS", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers with the web server, worker and beat side by side.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -434,6 +436,10 @@ LOGIN_SLOWDOWN_SECONDS = env_int("LOGIN_SLOWDOWN_SECONDS", 5)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Personal access tokens: active (not revoked, not expired) tokens a user may hold at once.
 API_MAX_TOKENS_PER_USER = env_int("API_MAX_TOKENS_PER_USER", 20)
+# A verified personal access token is remembered by each process for this long (README
+# "Security"): a token revoked, or a user deactivated, in another process is refused by this
+# one at the latest this many seconds later (at once in the process that revoked it). 0: off.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
 # Password reset requests: per client address and per account, per hour.
 PASSWORD_RESET_RATE_PER_ADDRESS = env_int("PASSWORD_RESET_RATE_PER_ADDRESS", 10)
 PASSWORD_RESET_RATE_PER_ACCOUNT = env_int("PASSWORD_RESET_RATE_PER_ACCOUNT", 3)

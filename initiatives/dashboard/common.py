@@ -4,11 +4,13 @@ and the plain-data form of a person and of an initiative."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from initiatives.models import Health, Initiative, State
 from initiatives.selectors.initiatives import InitiativeRow
@@ -100,12 +102,31 @@ def person(user) -> dict[str, Any]:
     return {"username": user.username, "name": user.get_full_name() or user.username}
 
 
-def initiative_url(key: str, name: str = "initiative-detail") -> str:
-    """The web page of initiative ``key`` (a plain path if the web UI names it otherwise)."""
+_SAMPLE_KEY = "ZZSAMPLE-999999999"
+
+
+@functools.lru_cache(maxsize=64)
+def _url_pattern(name: str, prefix: str, urlconf: Any) -> str | None:
     try:
-        return reverse(name, kwargs={"key": key})
+        url = reverse(name, kwargs={"key": _SAMPLE_KEY})
     except NoReverseMatch:
-        return f"/i/{key}/"
+        return None
+    return url if url.count(_SAMPLE_KEY) == 1 else None
+
+
+def initiative_url(key: str, name: str = "initiative-detail") -> str:
+    """The web page of initiative ``key`` (a plain path if the web UI names it otherwise).
+
+    Reversed once per URL name (script prefix and URLconf), then filled in: a dashboard lists
+    hundreds of initiatives, and a key (letters, digits, one dash) needs no quoting."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    pattern = _url_pattern(name, get_script_prefix(), urlconf)
+    if pattern is None:
+        try:
+            return reverse(name, kwargs={"key": key})
+        except NoReverseMatch:
+            return f"/i/{key}/"
+    return pattern.replace(_SAMPLE_KEY, key)
 
 
 def brief(row: Initiative | InitiativeRow) -> dict[str, Any]:

@@ -242,9 +242,15 @@ def dates_section(
     for milestone in moved:
         per_initiative[milestone.initiative_id] += milestone.moves
     moved.sort(key=lambda m: (-abs(m.moves.net_days), -m.slip_count, m.due_date, m.pk))
-    slips = sorted(
-        ({**brief(rows_by_id[pk]), **moves_figures(moves)} for pk, moves in per_initiative.items()),
-        key=lambda s: (-s["slip_days"], -s["slip_count"], -s["pull_in_days"], s["key"]),
+    # Sorted on the figures; the initiative's brief is built for the rows shown only.
+    slipped = sorted(
+        per_initiative.items(),
+        key=lambda item: (
+            -item[1].slip_days,
+            -item[1].slips,
+            -item[1].pull_in_days,
+            rows_by_id[item[0]].key,
+        ),
     )
 
     end = today + dt.timedelta(days=TIMELINE_DAYS)
@@ -291,7 +297,7 @@ def dates_section(
         today=team_days,
     )
     totals.update(
-        milestones_due=len(due), slips_by_initiative=len(slips), timeline=len(timeline_rows)
+        milestones_due=len(due), slips_by_initiative=len(slipped), timeline=len(timeline_rows)
     )
     chart_rows = CHART_ROWS if limit is not None else None
     return {
@@ -311,7 +317,10 @@ def dates_section(
             }
             for m in bounded(due, limit)
         ],
-        "slips_by_initiative": bounded(slips, limit),
+        "slips_by_initiative": [
+            {**brief(rows_by_id[pk]), **moves_figures(moves)}
+            for pk, moves in bounded(slipped, limit)
+        ],
         "most_moved_milestones": [
             {
                 "initiative": rows_by_id[m.initiative_id].key,

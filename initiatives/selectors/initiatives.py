@@ -8,6 +8,7 @@ items) for the few rows that need them, in two queries."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -30,7 +31,7 @@ from initiatives.models import (
     Task,
     Team,
 )
-from initiatives.models.initiative import InitiativeQuerySet
+from initiatives.models.initiative import ACTIVE_STATES, InitiativeQuerySet
 from initiatives.rules.checklists import (
     Facts,
     GateProgress,
@@ -319,14 +320,22 @@ def list_initiatives(
     return rows
 
 
+@functools.lru_cache(maxsize=64)
+def _week_at(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    """The ISO week of ``moment`` in ``tz`` (a list asks it once per team, not once per row)."""
+    return iso_week(timezone.localtime(moment, tz).date())
+
+
 def stale(initiative: Initiative, now: dt.datetime | None = None) -> bool:
+    if initiative.state not in ACTIVE_STATES:
+        return False  # as ``is_stale`` says, without working out any week
     tz = initiative.team.tz
     now = now or timezone.now()
     return is_stale(
         state=initiative.state,
         last_update_week=initiative.last_update_week,
         created_week=iso_week(timezone.localtime(initiative.created_at, tz).date()),
-        current_week=iso_week(timezone.localtime(now, tz).date()),
+        current_week=_week_at(now, tz),
     )
 
 

@@ -7,14 +7,14 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from initiatives.audit.chain import chain_of, seal
 from initiatives.models import ActivityEvent, Initiative, Membership, State, Team
-from initiatives.rules.exceptions import Conflict, StaleWrite, ValidationFailed
+from initiatives.rules.exceptions import Conflict, NotFound, StaleWrite, ValidationFailed
 from initiatives.rules.limits import text_errors
-from initiatives.rules.permissions import Actor, actor_for, ensure_member, require
+from initiatives.rules.permissions import Actor, actor_for, ensure_member, prime_roles, require
 from initiatives.services.publish import publish
 
 
@@ -24,6 +24,28 @@ def lock_initiative(initiative: Initiative | int) -> Initiative:
     pk = initiative if isinstance(initiative, int) else initiative.pk
     # ``of=("self",)``: the joined team row is read, not locked.
     return Initiative.objects.select_for_update(of=("self",)).select_related("team").get(pk=pk)
+
+
+def lock_initiative_as(actor: Any, queryset: Any, missing: str) -> Initiative:
+    """The one initiative of ``queryset`` (an ``Initiative`` queryset: by key, by a task...),
+    locked, with its team (not locked) and ``actor``'s role in that team read in the same
+    statement and remembered for the permission checks: the row is read once, with its lock.
+    NotFound(``missing``) when there is none; a non-member is refused by the caller's
+    ``member_actor`` (NotFound too)."""
+    role = Membership.objects.filter(team_id=OuterRef("team_id"), user_id=actor.pk).values("role")
+    rows = (
+        queryset.select_for_update(of=("self",))
+        .select_related("team")
+        .annotate(caller_role=Subquery(role[:1]))
+        .order_by()[:1]
+    )
+    initiative = next(iter(rows), None)
+    if initiative is None:
+        raise NotFound(missing)
+    role_now = initiative.caller_role
+    member = Membership(user_id=actor.pk, team_id=initiative.team_id, role=role_now)
+    prime_roles(actor, initiative.team_id, [member] if role_now else [])
+    return initiative
 
 
 def member_actor(user: Any, initiative: Initiative) -> Actor:

@@ -29,6 +29,7 @@ from initiatives.services.common import (
     ensure_writable,
     full_clean,
     lock_initiative,
+    lock_initiative_as,
     member_actor,
     record,
     reject_unknown,
@@ -109,20 +110,34 @@ def task_create(
 
 def task_update(
     *,
-    task: Task,
+    task: Task | int,
     actor: Any,
     changes: Mapping[str, Any],
     expected_version: int | None = None,
 ) -> Task:
-    """Edit, assign or move a task."""
+    """Edit, assign or move a task (``task``: the row or its id; it is read again, locked).
+
+    The initiative and the task are each read once, with their locks (initiative first); the
+    caller's role comes with the initiative and is checked before the task is locked; only the
+    changed columns are written."""
     reject_unknown(changes, EDITABLE_FIELDS)
     check_text(**changes)
+    task_id = task if isinstance(task, int) else task.pk
     with transaction.atomic():
-        initiative = lock_initiative(task.initiative_id)
-        _require_manage(actor, initiative)
-        locked = (
-            Task.objects.select_for_update(of=("self",)).select_related("milestone").get(pk=task.pk)
+        initiative = lock_initiative_as(
+            actor, Initiative.objects.filter(tasks__pk=task_id), f"No task {task_id}."
         )
+        _require_manage(actor, initiative)
+        if changes.get("assignee") is not None:
+            ensure_team_member(
+                changes["assignee"], initiative.team_id, "assignee", allow_viewer=False
+            )
+        locked = (
+            Task.objects.select_for_update(of=("self",))
+            .select_related("milestone", "assignee")
+            .get(pk=task_id)
+        )
+        locked.initiative = initiative
         check_version(locked, expected_version)
         before, after = {}, {}
         for name, value in changes.items():
@@ -134,10 +149,6 @@ def task_update(
                 before[name], after[name] = getattr(locked, name), value
         if not after:
             return locked
-        if "assignee" in after:
-            ensure_team_member(
-                after["assignee"], initiative.team_id, "assignee", allow_viewer=False
-            )
         scope_change = False
         if "milestone" in after:
             scope_change = _check_milestone(initiative, after["milestone"])
@@ -154,13 +165,16 @@ def task_update(
             )
         for name, value in after.items():
             setattr(locked, name, value)
+        changed = [*after, "version", "updated_at"]
         if "state" in after:
             locked.closed_at = timezone.now() if new_state in CLOSED_TASK_STATES else None
+            changed.append("closed_at")
         if scope_change:
             locked.scope_change = True
+            changed.append("scope_change")
         full_clean(locked)
         locked.version += 1
-        locked.save()
+        locked.save(update_fields=changed)
         if "state" in after and (before["state"] in CLOSED_TASK_STATES) != (
             new_state in CLOSED_TASK_STATES
         ):

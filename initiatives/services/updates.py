@@ -16,6 +16,7 @@ from initiatives.services.common import (
     check_text,
     ensure_writable,
     lock_initiative,
+    lock_initiative_as,
     member_actor,
     record,
 )
@@ -32,7 +33,7 @@ def current_week(initiative_or_team: Any, now: dt.datetime | None = None) -> str
 
 def status_update_post(
     *,
-    initiative: Initiative,
+    initiative: Initiative | str,
     actor: Any,
     health: str,
     progress: str = "",
@@ -44,15 +45,22 @@ def status_update_post(
     via: str = "",
 ) -> StatusUpdate:
     """Post this week's update, or revise it if one exists (the earlier text is kept).
+    ``initiative``: the row, or (the API) its key, read once, locked, with the caller's role.
     ``via``: the chat it came from, recorded on the audit event (``common.record``)."""
     check_text(progress=progress, risks=risks, next_week=next_week)
+    refusal = "Only the DRI or an engineering manager can post this initiative's update."
+    if isinstance(initiative, Initiative):
+        # Refused before anything is locked (the pages and chat read the caller's role with
+        # the initiative); checked again on the locked row.
+        perms.require(perms.can_post_update(member_actor(actor, initiative), initiative), refusal)
     with transaction.atomic():
-        locked = lock_initiative(initiative)
+        if isinstance(initiative, Initiative):
+            locked = lock_initiative(initiative)
+        else:  # a key (the API): the row and the caller's role read once, locked
+            missing = f"No initiative {initiative}."
+            locked = lock_initiative_as(actor, Initiative.objects.by_key(initiative), missing)
         who = member_actor(actor, locked)
-        perms.require(
-            perms.can_post_update(who, locked),
-            "Only the DRI or an engineering manager can post this initiative's update.",
-        )
+        perms.require(perms.can_post_update(who, locked), refusal)
         ensure_writable(locked)
         if locked.state == State.DONE:
             raise Conflict("A finished initiative needs no more weekly updates.", code="read_only")
@@ -90,6 +98,7 @@ def status_update_post(
             "author": actor,
         }
         if existing:
+            existing.initiative = locked  # the row read above, not a second read
             StatusUpdateRevision.objects.create(
                 status_update=existing,
                 revision=existing.revision,
@@ -105,7 +114,7 @@ def status_update_post(
             for name, value in fields.items():
                 setattr(existing, name, value)
             existing.revision += 1
-            existing.save()
+            existing.save(update_fields=[*fields, "revision", "updated_at"])
             update, verb, what = existing, "status_update.revised", "Revised"
         else:
             before = {"health": locked.health}

@@ -55,12 +55,14 @@ def activity_recorded(event: ActivityEvent) -> None:
     if event_type is None:
         return
     # Most teams register no webhook: one small query here spares every write an outbox row
-    # and its hand-over after commit.
+    # and its hand-over after commit. It is the write's only look at the subscriptions: the
+    # endpoints found travel with the message (``enqueue_event`` does not look again).
     subscribed = WebhookEndpoint.objects.filter(team_id=event.team_id, active=True).values_list(
-        "events", flat=True
+        "pk", "events"
     )
-    if any(event_type in events for events in subscribed):
-        enqueue("webhook.event", {"activity_id": event.pk})
+    endpoint_ids = [pk for pk, events in subscribed if event_type in events]
+    if endpoint_ids:
+        enqueue("webhook.event", {"activity_id": event.pk, "endpoints": endpoint_ids})
 
 
 def event_payload(event: ActivityEvent, event_type: str, event_id: uuid.UUID) -> dict[str, Any]:
@@ -87,8 +89,10 @@ def event_payload(event: ActivityEvent, event_type: str, event_id: uuid.UUID) ->
     }
 
 
-def enqueue_event(activity_id: int) -> list[WebhookDelivery]:
-    """Create a delivery per active endpoint subscribed to the event, and queue them."""
+def enqueue_event(activity_id: int, endpoint_ids: list[int] | None = None) -> list[WebhookDelivery]:
+    """Create a delivery per active endpoint subscribed to the event, and queue them:
+    ``endpoint_ids``, the endpoints subscribed when the event was recorded, or (none given)
+    those subscribed now."""
     event = (
         ActivityEvent.objects.select_related("team", "initiative__team", "actor")
         .filter(pk=activity_id)
@@ -97,12 +101,13 @@ def enqueue_event(activity_id: int) -> list[WebhookDelivery]:
     event_type = VERB_EVENTS.get(event.verb) if event else None
     if event is None or event_type is None:
         return []
-    endpoints = [
-        e
-        for e in WebhookEndpoint.objects.filter(team_id=event.team_id, active=True)
-        if event_type in e.events
-    ]
-    if not endpoints:
+    if endpoint_ids is None:
+        endpoint_ids = [
+            e.pk
+            for e in WebhookEndpoint.objects.filter(team_id=event.team_id, active=True)
+            if event_type in e.events
+        ]
+    if not endpoint_ids:
         return []
     # One id per audit event: the outbox may hand an event over twice (a crash before its
     # commit), and the second time finds the deliveries made the first time.
@@ -111,8 +116,8 @@ def enqueue_event(activity_id: int) -> list[WebhookDelivery]:
         return []
     payload = event_payload(event, event_type, event_id)
     deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(endpoint=e, event_id=event_id, event_type=event_type, payload=payload)
-        for e in endpoints
+        WebhookDelivery(endpoint_id=pk, event_id=event_id, event_type=event_type, payload=payload)
+        for pk in endpoint_ids
     )
     for delivery in deliveries:
         # Through the outbox: handed over once this commits (a worker must find the row), or
@@ -125,4 +130,4 @@ def enqueue_event(activity_id: int) -> list[WebhookDelivery]:
 def fan_out(payload: dict[str, Any]) -> None:
     """Outbox handler: fan an audit event out to the team's webhook endpoints (delivery rows,
     then one delivery task each after this transaction commits)."""
-    enqueue_event(payload["activity_id"])
+    enqueue_event(payload["activity_id"], payload.get("endpoints"))

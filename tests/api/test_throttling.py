@@ -29,7 +29,7 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def redis_cache(settings, monkeypatch):
+def redis_cache(settings):
     """The default cache on Redis, as with ``CACHE_URL`` set."""
     url = redis_url()
     try:
@@ -45,9 +45,9 @@ def redis_cache(settings, monkeypatch):
             "KEY_PREFIX": "shipshape-test",
         }
     }
-    cache = caches["default"]
-    # The module-level ``cache`` proxy follows ``caches``; the budgets read it per request.
-    monkeypatch.setattr(security, "cache", cache)
+    # No patching of ``tracker.security.cache``: the budgets must recognise Redis behind
+    # Django's ``cache`` proxy, as in production.
+    assert security.cache_redis_url() == url
     redis.Redis.from_url(url).flushdb()
     yield url
     redis.Redis.from_url(url).flushdb()
@@ -91,6 +91,24 @@ def test_redis_counter_is_one_pipeline_per_request_under_the_cache_key(
     keys = redis.Redis.from_url(redis_cache).keys("shipshape-test:*throttle_api_user*")
     assert len(keys) == 1
     assert 0 < redis.Redis.from_url(redis_cache).ttl(keys[0]) <= 61
+
+
+@pytest.mark.redis
+@pytest.mark.redis
+def test_redis_counter_needs_one_client_per_process(settings, redis_cache, monkeypatch):
+    """The production path: the module-level ``cache`` proxy, one client reused."""
+    made: list[str] = []
+    from_url = redis.Redis.from_url
+
+    def counting(url, *args, **kwargs):
+        made.append(url)
+        return from_url(url, *args, **kwargs)
+
+    security.redis_client.cache_clear()
+    monkeypatch.setattr(redis.Redis, "from_url", counting)
+    assert [security.count_hit("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert made == [redis_cache]
+    assert from_url(redis_cache).get(caches["default"].make_key("k")) == b"3"
 
 
 @pytest.mark.redis

@@ -208,20 +208,16 @@ class TaskDetailView(TaskMixin):
         responses={200: TaskSerializer, **errors(400, 403, 404, 409, 412)},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        task = self.get_visible(Task.objects.select_related("assignee"), pk, "task")
+        # No read here: the service reads the initiative (with the caller's role: 404 for a
+        # task outside the caller's teams) and the task once each, locked.
         changes = self.validated(TaskUpdateSerializer, partial=True)
         updated = services.task_update(
-            task=task,
+            task=pk,
             actor=self.caller,
             changes=changes,
             expected_version=expected_version(request),
         )
-        if not Task.assignee.is_cached(updated):
-            if updated.assignee_id == task.assignee_id:
-                updated.assignee = task.assignee
-            else:  # not expected: a changed assignee is the user the body named
-                updated = Task.objects.select_related("assignee").get(pk=pk)
-        return self.respond(updated, task.initiative.key)
+        return self.respond(updated, updated.initiative.key)
 
 
 # --- Weekly updates ----------------------------------------------------------------------------
@@ -254,12 +250,15 @@ class InitiativeUpdatesView(ApiView):
         },
     )
     def post(self, request: Request, key: str) -> Response:
-        initiative = self.get_initiative(key)
         data = self.validated(StatusUpdateCreateSerializer)
-        update = services.status_update_post(initiative=initiative, actor=self.caller, **data)
+        # By key: the service reads the initiative once, locked, with the caller's role (404
+        # outside the caller's teams).
+        update = services.status_update_post(initiative=key, actor=self.caller, **data)
         # Serialized as the service returned it (its author is the caller): no second read.
         code = status.HTTP_201_CREATED if update.revision == 1 else status.HTTP_200_OK
-        return Response(status_update_out(update, initiative_key=initiative.key), status=code)
+        return Response(
+            status_update_out(update, initiative_key=update.initiative.key), status=code
+        )
 
 
 class UpdateListView(ApiView):
