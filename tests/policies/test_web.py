@@ -58,12 +58,15 @@ def test_a_refused_start_shows_the_sentence(client, team, people):
     start(first, people["dri"])
     second = ready(team, people["engineer"], people["em"])
     client.force_login(people["engineer"])
-    response = client.post(
-        reverse("initiative-transition", args=[second.key]), {"to": "in_delivery"}
-    )
-    assert response.status_code == 409
-    html = response.content.decode()
-    assert f"Finish {first.key} first: the team&#x27;s limit is 1 in delivery." in html
+    url = reverse("initiative-transition", args=[second.key])
+    sentence = f"Finish {first.key} first: the team&#x27;s limit is 1 in delivery."
+    # htmx: the page with the refusal, swapped in place.
+    response = client.post(url, {"to": "in_delivery"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 409 and sentence in response.content.decode()
+    # Without JavaScript: back at the page's own URL, at the moves, with the sentence.
+    response = client.post(url, {"to": "in_delivery"}, follow=True)
+    assert response.redirect_chain == [(f"{second.get_absolute_url()}#moves", 303)]
+    assert sentence in response.content.decode()
     second.refresh_from_db()
     assert second.state == State.READY
 
