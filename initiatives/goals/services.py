@@ -50,15 +50,21 @@ def _choice(value: str, choices: Any, field: str) -> str:
     return value
 
 
+def _ensure_member_or_refuse_shared(who: perms.Actor, goal: Goal | None) -> None:
+    """NotAllowed for a member of a team ``goal`` is shared with (they see it), NotFound for
+    everyone else outside the goal's team."""
+    if not who.is_member and goal is not None:
+        shared = goal.shared_with.filter(memberships__user_id=getattr(who.user, "pk", 0) or 0)
+        if shared.exists():
+            raise NotAllowed(f"Only {goal.team.key}'s members change its goals.")
+    perms.ensure_member(who)
+
+
 def _editor(actor: Any, team_id: int, goal: Goal | None = None) -> perms.Actor:
     """The actor as an editor of the team's goals: NotAllowed for viewers and for members of
     a team ``goal`` is shared with (they see it), NotFound for everyone else."""
     who = perms.actor_for(actor, team_id)
-    if not who.is_member and goal is not None:
-        shared = goal.shared_with.filter(memberships__user_id=getattr(actor, "pk", 0) or 0)
-        if shared.exists():
-            raise NotAllowed(f"Only {goal.team.key}'s members change its goals.")
-    perms.ensure_member(who)
+    _ensure_member_or_refuse_shared(who, goal)
     perms.require(rules.can_edit_goals(who), "Viewers cannot change goals.")
     return who
 
@@ -286,7 +292,7 @@ def check_in(
     period (the demo data; not offered by the web or the API)."""
     kr = key_result
     who = perms.actor_for(actor, kr.goal.team_id)
-    perms.ensure_member(who)
+    _ensure_member_or_refuse_shared(who, kr.goal)
     perms.require(
         rules.can_check_in(who, kr.owner_id),
         "Only the key result's owner or an engineering manager can check in.",

@@ -240,3 +240,15 @@ def test_an_em_records_an_earlier_week_of_the_period_and_nobody_else(goal, peopl
         for week in ("2026-W39", "2026-W48"):  # before the goal's period; a week to come
             with pytest.raises(ValidationFailed):
                 goals.check_in(key_result=kr, actor=people["em"], value=81, week=week)
+
+
+def test_members_of_a_team_a_goal_is_shared_with_may_not_check_in(goal, people, cloud):
+    """They see the goal: 403 (NotAllowed) like every other edit, not 404; a member of a team
+    it is not shared with finds nothing (NotFound)."""
+    kr = make_result(goal, people["dri"])
+    goals.goal_update(goal=goal, actor=people["em"], changes={"shared_with": [cloud["team"]]})
+    with pytest.raises(NotAllowed):
+        goals.check_in(key_result=kr, actor=cloud["em"], value=85)
+    with pytest.raises(NotFound):
+        goals.check_in(key_result=kr, actor=people["outsider"], value=85)
+    assert not CheckIn.objects.exists()

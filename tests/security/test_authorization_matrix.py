@@ -26,10 +26,20 @@ from initiatives import services
 from initiatives.chat.models import ChatDelivery
 from initiatives.chat.services import chat_channel_create
 from initiatives.collab import services as collab
+from initiatives.goals import services as goals
+from initiatives.goals.models import Goal
 from initiatives.intake import alerts as intake_alerts
 from initiatives.intake import rotation as intake_rotation
 from initiatives.intake import services as intake_services
-from initiatives.models import ActivityEvent, ChecklistItem, Health, State, TaskState
+from initiatives.models import (
+    ActivityEvent,
+    ChecklistItem,
+    Health,
+    Role,
+    State,
+    TaskState,
+    Team,
+)
 from initiatives.notifications import fanout
 from initiatives.notifications.models import Kind, Notification
 from initiatives.notifications.services import unsubscribe_token as notification_unsubscribe
@@ -39,7 +49,7 @@ from initiatives.tokens.services import token_create
 from initiatives.webhooks.models import WebhookDelivery
 from initiatives.webhooks.services import webhook_endpoint_create
 from initiatives.weekly.digest import unsubscribe_token
-from tests.factories import make_initiative, make_milestone
+from tests.factories import TeamFactory, make_initiative, make_milestone, member
 
 ROLES = ("anonymous", "viewer", "engineer", "dri", "em", "security", "outsider")
 
@@ -114,9 +124,17 @@ API_DRI_EM_WRITE = by_role(401, 403, 403, 200, 200, 403, 404)
 API_MILESTONE_WRITE = by_role(401, 403, 200, 200, 200, 403, 404)
 API_CONTRIB_WRITE = by_role(401, 403, 200, 200, 200, 200, 404)
 API_EM_ONLY = by_role(401, 403, 403, 403, 200, 403, 404)
+# A key result's check-in: its owner (the DRI in the fixtures) or an EM.
+WEB_OWNER_EM_POST = by_role(302, 403, 403, 302, 302, 403, 404)
+API_OWNER_EM_WRITE = by_role(401, 403, 403, 200, 200, 403, 404)
 # DRF checks the method before looking the object up: a GET on a POST-only route is 405 for
 # every signed-in caller (it reveals only that the route exists).
 API_POST_ONLY = same(401, 405, 405)
+
+GOAL_FORM = {"title": "Faster", "period": "quarter", "starts_on": TODAY.isoformat(),
+             "status": "on_track"}  # fmt: skip
+KR_FORM = {"title": "Installs", "kind": "result", "direction": "increase", "baseline": "0",
+           "target": "10"}  # fmt: skip
 
 
 def created(profile: dict[str, int]) -> dict[str, int]:
@@ -525,6 +543,83 @@ ROUTES: dict[str, Route] = {
         ("POST", lambda fx: {"title": "Disk full", "fingerprint": "f1"}),
         everyone(401),
     ),
+    # --- Goals and key results (initiatives.goals): the team's contributors write, its
+    # viewers read; the key result's owner (the DRI) or an EM checks in; a contributor of the
+    # initiative's team links it. Shared goals: test_shared_goals_are_read_only_to_their_teams.
+    "goals-team": Route(r("goals-team", "team"), WEB_MEMBER_READ),
+    "goal-create": Route(
+        r("goal-create", "team"),
+        WEB_CONTRIB_FORM,
+        ("POST", lambda fx: GOAL_FORM),
+        WEB_CONTRIB_POST,
+    ),
+    "goal-detail": Route(r("goal-detail", "goal"), WEB_MEMBER_READ),
+    "goal-edit": Route(
+        r("goal-edit", "goal"),
+        WEB_CONTRIB_FORM,
+        ("POST", lambda fx: {**GOAL_FORM, "title": "Renamed"}),
+        WEB_CONTRIB_POST,
+    ),
+    "key-result-create": Route(
+        r("key-result-create", "goal"),
+        WEB_CONTRIB_FORM,
+        ("POST", lambda fx: KR_FORM),
+        WEB_CONTRIB_POST,
+    ),
+    "key-result-edit": Route(
+        r("key-result-edit", "key_result"),
+        WEB_CONTRIB_FORM,
+        ("POST", lambda fx: {**KR_FORM, "title": "Renamed"}),
+        WEB_CONTRIB_POST,
+    ),
+    "key-result-check-in": Route(
+        r("key-result-check-in", "key_result"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"value": "5"}),
+        WEB_OWNER_EM_POST,
+    ),
+    "key-result-link": Route(
+        r("key-result-link", "key_result"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"initiative": fx["free_blocker"]}),
+        WEB_CONTRIB_POST,
+    ),
+    "key-result-unlink": Route(
+        r("key-result-unlink", "key_result"),
+        WEB_POST_ONLY,
+        ("POST", lambda fx: {"initiative": fx["key"]}),
+        WEB_CONTRIB_POST,
+    ),
+    "api-team-goals": Route(
+        r("api-team-goals", "team"),
+        API_MEMBER_READ,
+        ("POST", lambda fx: {"title": "Another goal", "starts_on": TODAY.isoformat()}),
+        created(API_CONTRIB_WRITE),
+    ),
+    "api-goal": Route(
+        r("api-goal", "goal"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"title": "Renamed"}),
+        API_CONTRIB_WRITE,
+    ),
+    "api-goal-key-results": Route(
+        r("api-goal-key-results", "goal"),
+        API_MEMBER_READ,
+        ("POST", lambda fx: {"title": "Faster installs", "baseline": 0, "target": 10}),
+        created(API_CONTRIB_WRITE),
+    ),
+    "api-key-result": Route(
+        r("api-key-result", "key_result"),
+        API_MEMBER_READ,
+        ("PATCH", lambda fx: {"title": "Renamed"}),
+        API_CONTRIB_WRITE,
+    ),
+    "api-key-result-check-ins": Route(
+        r("api-key-result-check-ins", "key_result"),
+        API_MEMBER_READ,
+        ("POST", lambda fx: {"value": 5}),
+        created(API_OWNER_EM_WRITE),
+    ),
     "intake-my-requests": Route(r("intake-my-requests"), WEB_LOGGED_IN),
     "intake-ask": Route(
         r("intake-ask", "team"),
@@ -800,7 +895,15 @@ def world(team, people, initiative) -> dict[str, Any]:
     blocker = make_initiative(team, dri, title="Blocker")
     free = make_initiative(team, dri, title="Another blocker")
     link = dependency_add(initiative=initiative, actor=dri, blocker_key=blocker.key)
+    # Goals: the team's goal, its key result owned by the DRI, which the initiative serves.
+    goal = goals.goal_create(team=team, actor=em, title="Easy installs", starts_on=TODAY)
+    key_result = goals.key_result_create(goal=goal, actor=em, title="Installs", owner=dri,
+                                         target=10.0)  # fmt: skip
+    goals.key_result_link(key_result=key_result, initiative=initiative, actor=dri)
     return {
+        "goal": goal.pk,
+        "key_result": key_result.pk,
+        "initiative_pk": initiative.pk,
         "dependency": link.pk,
         "free_blocker": free.key,
         "chat_channel": chat_channel.pk,
@@ -909,3 +1012,62 @@ def test_admin_is_staff_only(client, people, admin_user):
     client.force_login(admin_user)
     for url in admin_urls:
         assert client.get(url).status_code == 200
+
+
+# A goal shared with other teams: their members read it and link their own initiatives to its
+# key results; every other write is refused (403: they can see the goal). A member of a team it
+# is not shared with gets 404. Route -> (GET, write) for a member of the team it is shared with.
+SHARED_GOAL: dict[str, tuple[int, int | None]] = {
+    "goals-team": (200, None),  # the list of the team it is shared with (DATA)
+    "goal-detail": (200, None),
+    "goal-edit": (403, 403),
+    "key-result-create": (403, 403),
+    "key-result-edit": (403, 403),
+    "key-result-check-in": (405, 403),
+    "key-result-link": (405, 302),  # their own team's initiative
+    "key-result-unlink": (405, 302),
+    "api-team-goals": (200, None),
+    "api-goal": (200, 403),
+    "api-goal-key-results": (200, 403),
+    "api-key-result": (200, 403),
+    "api-key-result-check-ins": (200, 403),
+}
+
+
+def test_shared_goals_are_read_only_to_their_teams(world, people):
+    """The matrix's goal shared with DATA, whose EM is the outsider; a member of a third team
+    (OPS) is the stranger."""
+    goal = Goal.objects.get(pk=world["goal"])
+    key_result = goal.key_results.get()
+    data = Team.objects.get(key="DATA")
+    goals.goal_update(goal=goal, actor=people["em"], changes={"shared_with": [data]})
+    theirs = make_initiative(data, people["outsider"], title="Data installer")
+    other = make_initiative(data, people["outsider"], title="Data pipeline")
+    goals.key_result_link(key_result=key_result, initiative=theirs, actor=people["outsider"])
+    stranger = member(TeamFactory(key="OPS", name="Ops"), Role.EM, "stranger")
+    fx = {**world, "team": data.key, "free_blocker": other.key, "key": theirs.key}
+    shared, outside = client_for("outsider", people), Client()
+    outside.force_login(stranger)
+    wrong = []
+    for name, (read, write) in SHARED_GOAL.items():
+        route = ROUTES[name]
+        url = route.url(fx)
+        checks: list[tuple[str, dict[str, Any] | None, int]] = [("GET", None, read)]
+        if route.write and write is not None:
+            checks.append((route.write[0], route.write[1](fx), write))
+        for method, body, expected in checks:
+            status = call(shared, method, url, body)
+            if status != expected:
+                wrong.append(f"{method} {name} as a member of DATA: {status}, expected {expected}")
+            expected = 405 if expected == 405 else 404
+            status = call(outside, method, url, body)
+            if status != expected:
+                wrong.append(f"{method} {name} as a stranger: {status}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
+    assert goal.title in shared.get(reverse("goals-team", args=[data.key])).content.decode()
+    shared.post(reverse("key-result-link", args=[key_result.pk]), {"initiative": other.key})
+    assert set(key_result.initiatives.values_list("pk", flat=True)) == {
+        world["initiative_pk"],
+        theirs.pk,
+        other.pk,
+    }

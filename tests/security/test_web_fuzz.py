@@ -24,6 +24,7 @@ from initiatives import services
 from initiatives.chat.models import ChatChannel, ChatDelivery
 from initiatives.collab import services as collab
 from initiatives.dashboard.summary import TABLE_FILTERS
+from initiatives.goals import services as goals
 from initiatives.intake import alerts as intake_alerts
 from initiatives.intake import rotation as intake_rotation
 from initiatives.intake import services as intake_services
@@ -210,7 +211,14 @@ def world(team, people):
     # Team policies: the initiative is blocked by another one (a link to remove).
     blocker = make_initiative(team, dri, title="Blocker")
     link = dependency_add(initiative=initiative, actor=dri, blocker_key=blocker.key)
+    # Goals: a goal of the team with a key result the initiative serves (a link to remove).
+    goal = goals.goal_create(team=team, actor=dri, title="Easy installs", starts_on=dt.date.today())
+    key_result = goals.key_result_create(goal=goal, actor=dri, title="Installs", target=10.0)
+    goals.key_result_link(key_result=key_result, initiative=initiative, actor=dri)
     ids = {
+        # "goals/<pk>/key-results/new/" takes the goal: "goals/" comes before "key-results/".
+        "goals/": goal.pk,
+        "key-results/": key_result.pk,
         "blocked-by/": link.pk,
         "chat/channels/": channel.pk,
         "chat/deliveries/": chat_delivery.pk,

@@ -1,6 +1,7 @@
 """Goals and key results: a team's goals, a goal, its key results, a key result and its
-check-ins. Goals shared with a team are listed and readable by its members; only the goal's
-own team writes them (404 for everyone else)."""
+check-ins. Goals shared with a team are listed and readable by its members (who link their own
+initiatives to its key results); only the goal's own team writes them (403 for the members of a
+team it is shared with, 404 for everyone else)."""
 
 from __future__ import annotations
 
