@@ -93,11 +93,18 @@ def test_start_delivery_refusal_through_the_api_lists_the_missing_item(lapsed, p
 
 
 def test_start_delivery_refusal_on_the_page_names_the_missing_item(lapsed, people):
+    client = web(people["dri"])
     with Unchanged(lapsed):
-        response = web(people["dri"]).post(
-            f"/i/{lapsed.key}/move/", {"to": "in_delivery", "reason": ""}
+        response = client.post(
+            f"/i/{lapsed.key}/move/", {"to": "in_delivery", "reason": ""}, HTTP_HX_REQUEST="true"
         )
-    assert response.status_code == 409
+    assert response.status_code == 409  # htmx: swapped in place
+    assert risk_review(lapsed).text in response.content.decode()
+    with Unchanged(lapsed):  # without JavaScript: back at the page's moves
+        response = client.post(
+            f"/i/{lapsed.key}/move/", {"to": "in_delivery", "reason": ""}, follow=True
+        )
+    assert response.redirect_chain == [(f"{lapsed.get_absolute_url()}#moves", 303)]
     assert risk_review(lapsed).text in response.content.decode()
 
 
