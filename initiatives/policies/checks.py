@@ -5,14 +5,17 @@ service, so that ``services.initiatives`` may call it)."""
 
 from __future__ import annotations
 
+from initiatives.goals.models import KeyResult
 from initiatives.models import Initiative, State, Team
 from initiatives.policies.models import TeamPolicy
 from initiatives.rules.policies import (
+    LEAVES_SCOPING,
     NO_POLICIES,
     STARTS_DELIVERY,
     Breach,
     Delivering,
     PolicySettings,
+    key_result_breaches,
     start_breaches,
 )
 
@@ -25,6 +28,7 @@ def settings_of(policy: TeamPolicy | None) -> PolicySettings:
         wip_dri=policy.wip_dri,
         pairing_required=policy.pairing_required,
         pairing_min=policy.pairing_min,
+        key_result_required=policy.key_result_required,
     )
 
 
@@ -36,18 +40,34 @@ def team_settings(team_id: int) -> PolicySettings:
 def delivery_breaches(
     initiative: Initiative, source: str, target: str, *, lock: bool = True
 ) -> list[Breach]:
-    """The policies refusing ``initiative``'s move from ``source`` to ``target`` (only moves
-    that start delivery are checked). Called inside the transition's transaction with the
-    initiative locked: when the team has a policy, this takes the team's row lock first, so
-    two concurrent starts in one team count one after the other (the second sees the first
-    once it has committed) and a limit cannot be passed by racing. One query without a
-    policy; four at most with them. ``lock=False``: a preview for the initiative page (what a
-    start would meet now), which takes no lock and decides nothing."""
-    if (source, target) not in STARTS_DELIVERY:
+    """The policies refusing ``initiative``'s move from ``source`` to ``target``: WIP limits
+    and pairing on moves that start delivery, the linked key result on moves that leave
+    scoping or resume past it (others are not checked). Called inside the transition's
+    transaction with the initiative locked: when the team has a policy checked at the start of
+    delivery, this takes the team's row lock first, so two concurrent starts in one team count
+    one after the other (the second sees the first once it has committed) and a limit cannot
+    be passed by racing. One query without a policy; five at most with them. ``lock=False``:
+    a preview for the initiative page (what a start would meet now), which takes no lock and
+    decides nothing."""
+    starts = (source, target) in STARTS_DELIVERY
+    leaves = (source, target) in LEAVES_SCOPING
+    if not starts and not leaves:
         return []
     settings = team_settings(initiative.team_id)
     if not settings.any:
         return []
+    breaches: list[Breach] = []
+    if leaves and settings.key_result_required:
+        linked = KeyResult.objects.filter(initiatives=initiative).count()
+        breaches += key_result_breaches(settings, key=initiative.key, linked=linked)
+    if starts and settings.at_start:
+        breaches += _start_breaches(initiative, settings, lock=lock)
+    return breaches
+
+
+def _start_breaches(
+    initiative: Initiative, settings: PolicySettings, *, lock: bool
+) -> list[Breach]:
     # The lock every writer of the team takes at the end (``record``), taken now: nothing
     # commits a start in this team between the count below and this transaction's end.
     if lock:

@@ -15,8 +15,8 @@ PAIRING_MAX = 20
 
 
 class TeamPolicy(models.Model):
-    """What a team requires before an initiative starts delivery. Every policy is off until
-    the EM sets it (a team without a row has none)."""
+    """What a team requires before an initiative starts delivery (or leaves scoping). Every
+    policy is off until the EM sets it (a team without a row has none)."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="policy")
     # At most this many initiatives in delivery for the team; None: no limit.
@@ -28,6 +28,9 @@ class TeamPolicy(models.Model):
     pairing_min = models.PositiveSmallIntegerField(
         "people needed to start delivery", default=PAIRING_DEFAULT
     )
+    # An initiative leaves scoping (and resumes into ready or later) only when it serves at
+    # least one key result (``initiatives.goals``).
+    key_result_required = models.BooleanField("require a linked key result", default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,7 +24,7 @@ from initiatives.services.common import (
     require_team_admin,
 )
 
-POLICY_FIELDS = ("wip_team", "wip_dri", "pairing_required", "pairing_min")
+POLICY_FIELDS = ("wip_team", "wip_dri", "pairing_required", "pairing_min", "key_result_required")
 
 
 def _bounded(name: str, value: Any, low: int, high: int, *, optional: bool) -> int | None:
@@ -44,8 +44,9 @@ def team_policy_set(
 ) -> TeamPolicy:
     """Set the team's policies (its EM). ``wip_team`` / ``wip_dri``: at most that many in
     delivery (None: no limit); ``pairing_required`` with ``pairing_min`` people (the DRI plus
-    members, at least 2) to start delivery. A lower limit than what is in delivery stops new
-    starts; it moves nothing back."""
+    members, at least 2) to start delivery; ``key_result_required``: an initiative leaves
+    scoping (or resumes into ready or later) only when linked to a key result. A lower limit
+    than what is in delivery stops new starts; it moves nothing back."""
     reject_unknown(changes, POLICY_FIELDS)
     require_team_admin(actor, team)
     clean: dict[str, Any] = {}
@@ -56,10 +57,11 @@ def team_policy_set(
         clean["pairing_min"] = _bounded(
             "pairing_min", changes["pairing_min"], 2, PAIRING_MAX, optional=False
         )
-    if "pairing_required" in changes:
-        if not isinstance(changes["pairing_required"], bool):
-            raise ValidationFailed(fields={"pairing_required": ["true or false."]})
-        clean["pairing_required"] = changes["pairing_required"]
+    for name in ("pairing_required", "key_result_required"):
+        if name in changes:
+            if not isinstance(changes[name], bool):
+                raise ValidationFailed(fields={name: ["true or false."]})
+            clean[name] = changes[name]
     with transaction.atomic():
         TeamPolicy.objects.get_or_create(team=team)
         policy = TeamPolicy.objects.select_for_update().get(team=team)

@@ -1,9 +1,11 @@
 """Team policies as pure checks (no query): given a team's settings and what is in delivery,
-which policies refuse starting delivery, each with a sentence a person can read.
+which policies refuse starting delivery (or leaving scoping), each with a sentence a person
+can read.
 
 ``initiatives.policies.checks`` gathers the facts and the one transition service
 (``services.initiatives.initiative_transition``) calls it at ``ready → in_delivery`` and at
-resume into delivery, as part of that gate."""
+resume into delivery (WIP limits, pairing), and at ``scoping → ready`` and resume into ready or
+later (a linked key result), as part of that move's gate."""
 
 from __future__ import annotations
 
@@ -17,11 +19,22 @@ from initiatives.models import State
 STARTS_DELIVERY = frozenset({(State.READY, State.IN_DELIVERY), (State.PAUSED, State.IN_DELIVERY)})
 # The name of that gate in a refusal (``gate_blocked``'s ``gate``).
 DELIVERY_GATE = "in_delivery"
+# The moves that leave scoping, or resume past it: the key result policy is part of their gate
+# (``ready``, or ``in_delivery`` when the move starts delivery).
+LEAVES_SCOPING = frozenset(
+    {
+        (State.SCOPING, State.READY),
+        (State.PAUSED, State.READY),
+        (State.PAUSED, State.IN_DELIVERY),
+    }
+)
+READY_GATE = "ready"
 
 POLICY_NAMES = {
     "wip_team": "WIP limit for the team",
     "wip_dri": "WIP limit per DRI",
     "pairing": "Pairing",
+    "key_result_required": "A linked key result",
 }
 # A sentence names at most this many of the initiatives to finish first.
 KEYS_SHOWN = 5
@@ -33,9 +46,17 @@ class PolicySettings:
     wip_dri: int | None = None
     pairing_required: bool = False
     pairing_min: int = 2
+    key_result_required: bool = False
 
     @property
     def any(self) -> bool:
+        return bool(
+            self.wip_team or self.wip_dri or self.pairing_required or self.key_result_required
+        )
+
+    @property
+    def at_start(self) -> bool:
+        """A policy checked when delivery starts (WIP limits, pairing)."""
         return bool(self.wip_team or self.wip_dri or self.pairing_required)
 
 
@@ -52,7 +73,7 @@ class Delivering:
 
 @dataclass(frozen=True)
 class Breach:
-    policy: str  # wip_team, wip_dri, pairing
+    policy: str  # wip_team, wip_dri, pairing, key_result_required
     limit: int
     current: int
     blocking: list[str] = field(default_factory=list)
@@ -128,6 +149,28 @@ def start_breaches(
             )
         )
     return breaches
+
+
+def policy_gate(source: str, target: str) -> str:
+    """The gate a policy refusal of this move names: ``in_delivery`` when it starts delivery,
+    else ``ready``."""
+    return DELIVERY_GATE if (source, target) in STARTS_DELIVERY else READY_GATE
+
+
+def key_result_breaches(settings: PolicySettings, *, key: str, linked: int) -> list[Breach]:
+    """The key result policy, for a move in ``LEAVES_SCOPING`` of the initiative ``key``
+    serving ``linked`` key results: it needs at least one."""
+    if not settings.key_result_required or linked >= 1:
+        return []
+    return [
+        Breach(
+            "key_result_required",
+            1,
+            linked,
+            [],
+            f"Link {key} to a key result first: the team asks every initiative to serve one.",
+        )
+    ]
 
 
 def breach_message(key: str, breaches: Sequence[Breach]) -> str:

@@ -26,7 +26,7 @@ from initiatives.rules import permissions as perms
 from initiatives.rules.checklists import Facts
 from initiatives.rules.dates import refuse_past_date, team_today
 from initiatives.rules.exceptions import GateBlocked, InvalidTransition, ValidationFailed
-from initiatives.rules.policies import DELIVERY_GATE
+from initiatives.rules.policies import policy_gate
 from initiatives.rules.workflow import GATE_NAMES, find_transition, gates_checked
 from initiatives.selectors.checklists import evaluate
 from initiatives.services.checklists import snapshot_checklists, store_gate_progress
@@ -303,8 +303,10 @@ def initiative_transition(
             )
         missing: list[dict[str, Any]] = []
         covered: list[int] = []
-        # The team's policies (WIP limits, pairing) are part of the gate into delivery.
+        # The team's policies are part of the move's gate: WIP limits and pairing into
+        # delivery, a linked key result out of scoping (``gate``: where a refusal names them).
         breaches = [b.as_dict() for b in delivery_breaches(locked, locked.state, to)]
+        gate = policy_gate(locked.state, to)
         if move.gate:
             for kind in gates_checked(move):
                 unmet = evaluate(locked, kind).missing
@@ -319,7 +321,7 @@ def initiative_transition(
                     if breaches:
                         raise GateBlocked(
                             f"{message} {' '.join(b['detail'] for b in breaches)}",
-                            gate=DELIVERY_GATE,
+                            gate=gate,
                             missing=unmet,
                             policies=breaches,
                         )
@@ -328,7 +330,7 @@ def initiative_transition(
             if breaches and not override:
                 raise GateBlocked(
                     " ".join(b["detail"] for b in breaches),
-                    gate=DELIVERY_GATE,
+                    gate=gate,
                     missing=[],
                     policies=breaches,
                 )
@@ -358,7 +360,7 @@ def initiative_transition(
         if covered:
             after["covered_by_override"] = covered
         if missing or breaches:
-            after["gate"] = move.gate if missing else DELIVERY_GATE
+            after["gate"] = move.gate if missing else gate
             after["overridden_items"] = [item["id"] for item in missing]
             passed = [f"{len(missing)} item(s) missing"] if missing else []
             if breaches:

@@ -29,6 +29,12 @@ class TeamPolicyForm(forms.Form):
         max_value=PAIRING_MAX,
         initial=PAIRING_DEFAULT,
     )
+    key_result_required = forms.BooleanField(
+        label="Require a linked key result to leave scoping",
+        required=False,
+        help_text="An initiative moves to ready (or resumes into ready or later) only when it "
+        "serves at least one key result.",
+    )
 
 
 class RankForm(forms.Form):

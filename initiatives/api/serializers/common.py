@@ -99,13 +99,18 @@ class MissingItemSerializer(serializers.Serializer):
 # delivery too, where the team's policies are part of the gate (``BlockedGateEnum``).
 GATES = ["ready", "done"]
 BLOCKED_GATES = [*GATES, "in_delivery"]
-POLICIES = ["wip_team", "wip_dri", "pairing"]
+POLICIES = ["wip_team", "wip_dri", "pairing", "key_result_required"]
 
 
 class PolicyBreachSerializer(serializers.Serializer):
     policy = serializers.ChoiceField(choices=POLICIES)
-    limit = serializers.IntegerField(help_text="The team's limit (pairing: people needed).")
-    current = serializers.IntegerField(help_text="In delivery now (pairing: people on it).")
+    limit = serializers.IntegerField(
+        help_text="The team's limit (pairing: people needed; key_result_required: 1)."
+    )
+    current = serializers.IntegerField(
+        help_text="In delivery now (pairing: people on it; key_result_required: key results "
+        "linked)."
+    )
     blocking = serializers.ListField(
         child=serializers.CharField(), help_text="The initiatives to finish first (rank order)."
     )
@@ -116,12 +121,14 @@ class GateBlockedSerializer(ErrorBodySerializer):
     gate = serializers.ChoiceField(
         choices=BLOCKED_GATES,
         help_text="`in_delivery`: the start of delivery, where the team's policies are part of "
-        "the gate (then `missing` lists any DoR items too).",
+        "the gate (then `missing` lists any DoR items too). The key result policy refuses at "
+        "`ready` (leaving scoping, or resuming into ready).",
     )
     missing = MissingItemSerializer(many=True)
     policies = PolicyBreachSerializer(
         many=True,
-        help_text="The team policies refusing the start of delivery (empty at other gates).",
+        help_text="The team policies refusing the move: WIP limits and pairing at the start of "
+        "delivery, `key_result_required` when leaving scoping or resuming past it (else empty).",
     )
 
 

@@ -17,6 +17,7 @@ def policy_out(policy: TeamPolicy) -> JSON:
         "wip_dri": policy.wip_dri,
         "pairing_required": policy.pairing_required,
         "pairing_min": policy.pairing_min,
+        "key_result_required": policy.key_result_required,
         "version": policy.version,
     }
 
@@ -33,6 +34,10 @@ class TeamPolicySerializer(serializers.Serializer):
     pairing_min = serializers.IntegerField(
         help_text="People (the DRI plus members) needed to start delivery when pairing is on."
     )
+    key_result_required = serializers.BooleanField(
+        help_text="An initiative leaves scoping (or resumes into ready or later) only when "
+        "linked to a key result."
+    )
     version = serializers.IntegerField()
 
 
@@ -45,6 +50,7 @@ class TeamPolicyInputSerializer(serializers.Serializer):
     )
     pairing_required = serializers.BooleanField(required=False)
     pairing_min = serializers.IntegerField(required=False, min_value=2, max_value=PAIRING_MAX)
+    key_result_required = serializers.BooleanField(required=False)
 
 
 def link_out(link: Link) -> JSON:

@@ -36,7 +36,7 @@ class TeamPolicyView(ApiView):
         return self.member_team(self.kwargs["key"])
 
     @extend_schema(
-        summary="A team's policies (WIP limits, pairing)",
+        summary="A team's policies (WIP limits, pairing, a linked key result)",
         responses={200: TeamPolicySerializer, **errors(404)},
     )
     def get(self, request: Request, key: str) -> Response:
@@ -46,7 +46,8 @@ class TeamPolicyView(ApiView):
         summary="Change a team's policies (its EM)",
         description="Fields left out keep their value; `null` turns a WIP limit off. The "
         "policies are checked when an initiative starts delivery (`409 gate_blocked` with "
-        "`gate: in_delivery` and `policies`).",
+        "`gate: in_delivery` and `policies`); `key_result_required` when one leaves scoping or "
+        "resumes past it (`gate: ready`, or `in_delivery` when it resumes into delivery).",
         request=TeamPolicyInputSerializer,
         responses={200: TeamPolicySerializer, **errors(400, 403, 404)},
     )

@@ -39,6 +39,7 @@ def team_policies(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
         "wip_dri": policy.wip_dri,
         "pairing_required": policy.pairing_required,
         "pairing_min": policy.pairing_min,
+        "key_result_required": policy.key_result_required,
     }
     form = TeamPolicyForm(request.POST or None, initial=initial)
     status = 200
