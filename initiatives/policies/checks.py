@@ -5,7 +5,6 @@ service, so that ``services.initiatives`` may call it)."""
 
 from __future__ import annotations
 
-from initiatives.goals.models import KeyResult
 from initiatives.models import Initiative, State, Team
 from initiatives.policies.models import TeamPolicy
 from initiatives.rules.policies import (
@@ -58,7 +57,8 @@ def delivery_breaches(
         return []
     breaches: list[Breach] = []
     if leaves and settings.key_result_required:
-        linked = KeyResult.objects.filter(initiatives=initiative).count()
+        # By the reverse relation (``goals`` registers above this module: no import of it).
+        linked = initiative.key_results.count()
         breaches += key_result_breaches(settings, key=initiative.key, linked=linked)
     if starts and settings.at_start:
         breaches += _start_breaches(initiative, settings, lock=lock)
