@@ -3,7 +3,8 @@ chat handles, the cross-team digest subscriptions and the log of every message s
 
 Exactly-once comes from ``ChatDelivery.dedupe_key`` (unique): the reminder or digest of a week
 (or the key-result check-in reminder, posted by goals' weekly job through
-``weekly.jobs.register_job_hook``) is one row per (channel, team, week, kind), an event one row per (channel, audit event)."""
+``weekly.jobs.register_job_hook``) is one row per (channel, team, week, kind), an event one
+row per (channel, audit event)."""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ EXTRA_JOBS: dict[str, ExtraJob] = {}
 # Called once per extra job, when it builds its emails, inside the job's transaction: a
 # subject above the weekly cycle (chat) posts the job's listing elsewhere. It must be
 # idempotent itself (chat's delivery rows have a unique key).
-JobHook = Callable[[ExtraJob, Team, str], None]
+JobHook = Callable[[ExtraJob, Team, str], Any]  # what it returns is ignored
 JOB_HOOKS: list[JobHook] = []
 
 
