@@ -94,9 +94,7 @@ def listing_message(kind: str, listing: Listing) -> Message:
         fallback=listing.fallback,
         intro=markup.text(listing.intro),
         sections=[
-            Section(
-                heading="", lines=_capped(lines, len(listing.items), markup, listing.more_url)
-            )
+            Section(heading="", lines=_capped(lines, len(listing.items), markup, listing.more_url))
         ],
     )
 

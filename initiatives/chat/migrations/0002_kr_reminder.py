@@ -4,24 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('initiatives', '0013_rank_blocked_by'),
-        ('shipshape_chat', '0001_initial'),
+        ("shipshape_chat", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='chatdelivery',
-            name='shipshape_chat_chatdelivery_kind_valid',
+            model_name="chatdelivery",
+            name="shipshape_chat_chatdelivery_kind_valid",
         ),
         migrations.AlterField(
-            model_name='chatdelivery',
-            name='kind',
-            field=models.CharField(choices=[('reminder', 'Reminder'), ('digest', 'Digest'), ('kr_reminder', 'Key-result check-in reminder'), ('event', 'Event'), ('cross_team', 'Cross-team digest')], max_length=16),
+            model_name="chatdelivery",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reminder", "Reminder"),
+                    ("digest", "Digest"),
+                    ("kr_reminder", "Key-result check-in reminder"),
+                    ("event", "Event"),
+                    ("cross_team", "Cross-team digest"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='chatdelivery',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['reminder', 'digest', 'kr_reminder', 'event', 'cross_team'])), name='shipshape_chat_chatdelivery_kind_valid'),
+            model_name="chatdelivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["reminder", "digest", "kr_reminder", "event", "cross_team"])
+                ),
+                name="shipshape_chat_chatdelivery_kind_valid",
+            ),
         ),
     ]
