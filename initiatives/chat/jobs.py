@@ -40,6 +40,7 @@ from initiatives.outbox.api import enqueue
 from initiatives.rules.exceptions import ValidationFailed
 from initiatives.rules.workflow import iso_week, shift_week
 from initiatives.weekly.digest import Digest, build_digest
+from initiatives.weekly.jobs import ExtraJob, register_job_hook
 from initiatives.weekly.schedule import _aware, due_slots, slot_at
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,57 @@ def build(team_id: int, week: str, kind: str, *, now: dt.datetime | None = None)
         if delivery is not None and message is not None:
             created.append(delivery.pk)
     return created
+
+
+# --- Other subjects' weekly reminders ---------------------------------------------------------
+
+# The weekly jobs of other subjects (``weekly.jobs.register_job``) a channel can follow, by
+# job kind: nothing of theirs is imported, they hand over a ``weekly.jobs.Listing``.
+JOB_MESSAGES: dict[str, str] = {JobKind.KR_CHECKIN: MessageKind.KR_REMINDER}
+
+
+def post_listing(job: ExtraJob, team: Team, week: str) -> list[int]:
+    """A weekly job hook: the job's listing to each channel of ``team`` that chose its
+    message, one row per (channel, team, week, kind) as the reminder's (a rerun of the job
+    finds the rows and queues nothing; nothing waiting keeps the row as skipped). Channels
+    connected after the slot get the next one. Returns the ids of the rows queued."""
+    kind = JOB_MESSAGES.get(job.kind)
+    if kind is None or job.listing is None:
+        return []
+    channels = [c for c in ChatChannel.objects.filter(team=team, active=True) if c.wants(kind)]
+    if not channels:
+        return []
+    keys = {c.pk: delivery_key(kind, c.pk, team.pk, week) for c in channels}
+    done = set(
+        ChatDelivery.objects.filter(dedupe_key__in=keys.values()).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    missing = [c for c in channels if keys[c.pk] not in done]
+    if not missing:
+        return []
+    listing = job.listing(team, week)
+    created = []
+    for channel in missing:
+        if listing is not None and channel.created_at > listing.at:
+            continue
+        message = messages.listing_message(channel.kind, listing) if listing else None
+        delivery = _claim(
+            keys[channel.pk],
+            channel=channel,
+            team=team,
+            kind=kind,
+            week=week,
+            payload=message.payload() if message else {},
+            status=ChatDeliveryStatus.PENDING if message else ChatDeliveryStatus.SKIPPED,
+            last_error="" if message else "Nothing waiting this week.",
+        )
+        if delivery is not None and message is not None:
+            created.append(delivery.pk)
+    return created
+
+
+register_job_hook(post_listing)
 
 
 # --- The cross-team digest -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from initiatives.chat.models import ChatIdentity
 from initiatives.models import ActivityEvent, Health, Initiative, Team
 from initiatives.rules.workflow import parse_iso_week
 from initiatives.weekly.digest import Digest, DigestRow, preview_url
+from initiatives.weekly.jobs import Listing
 from initiatives.weekly.selectors import without_update
 
 MAX_ROWS = 40  # per section; the rest is on the web page the message links to
@@ -75,6 +76,26 @@ def reminder_message(kind: str, team: Team, week: str) -> Message | None:
         intro=f"{count} {noun} no update for {week} yet; please post by "
         f"{deadline:%A %-d %B}. Each link opens the update form.",
         sections=[Section(heading="", lines=_capped(lines, count, markup, board))],
+    )
+
+
+def listing_message(kind: str, listing: Listing) -> Message:
+    """Another subject's weekly reminder (goals' key-result check-ins): each item linked, with
+    the person asked mentioned by chat handle (one query)."""
+    markup = Markup(kind)
+    handles = reads.identities(item.person.pk for item in listing.items)
+    lines = [
+        f"• {markup.link(item.url, item.label)} — {person(markup, item.person, handles)}"
+        for item in listing.items[:MAX_ROWS]
+    ]
+    return Message(
+        kind=kind,
+        header=listing.header,
+        fallback=listing.fallback,
+        intro=markup.text(listing.intro),
+        sections=[
+            Section(heading="", lines=_capped(lines, len(listing.items), markup, listing.more_url))
+        ],
     )
 
 

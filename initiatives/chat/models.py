@@ -2,7 +2,9 @@
 chat handles, the cross-team digest subscriptions and the log of every message sent.
 
 Exactly-once comes from ``ChatDelivery.dedupe_key`` (unique): the reminder or digest of a week
-is one row per (channel, team, week, kind), an event one row per (channel, audit event)."""
+(or the key-result check-in reminder, posted by goals' weekly job through
+``weekly.jobs.register_job_hook``) is one row per (channel, team, week, kind), an event one
+row per (channel, audit event)."""
 
 from __future__ import annotations
 
@@ -37,6 +39,8 @@ CHAT_EVENTS = {
 CHAT_MESSAGES = {
     "reminder": "The weekly reminder (initiatives without an update, their DRIs mentioned)",
     "digest": "The weekly digest broadcast",
+    "kr_reminder": "The weekly key-result check-in reminder (key results without a check-in, "
+    "their owners mentioned)",
     **CHAT_EVENTS,
 }
 
@@ -156,6 +160,7 @@ class CrossTeamDigest(models.Model):
 class MessageKind(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     DIGEST = "digest", "Digest"
+    KR_REMINDER = "kr_reminder", "Key-result check-in reminder"
     EVENT = "event", "Event"
     CROSS_TEAM = "cross_team", "Cross-team digest"
 

@@ -2,7 +2,9 @@
 reminder's, default Thursday 10:00 team time), each owner of a key result of an open goal
 that has no check-in for the week gets one email listing them. A job of the weekly tick
 (``weekly.jobs.register_job``): one job row per (team, week, kind) and one delivery row per
-recipient make it exactly once, as the update reminder and intake's triage reminder."""
+recipient make it exactly once, as the update reminder and intake's triage reminder. The same
+job hands its list (``listing``) to the job hooks: chat posts it, once per channel that chose
+the key-result check-in reminder, the owners mentioned by chat handle."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from django.urls import reverse
 from initiatives.goals import selectors as reads
 from initiatives.models import JobKind, Team
 from initiatives.rules.dates import team_today
-from initiatives.weekly.jobs import ExtraJob, Outgoing, register_job
+from initiatives.weekly.jobs import ExtraJob, ListedItem, Listing, Outgoing, register_job
 from initiatives.weekly.mail import RenderedEmail
 from initiatives.weekly.schedule import Slot, latest_week, slot_at
 
@@ -85,4 +87,33 @@ def build(team: Team, week: str) -> tuple[list[Outgoing], str]:
     return outgoing, ""
 
 
-KR_CHECKIN_REMINDER = register_job(ExtraJob(kind=JobKind.KR_CHECKIN, due=due, build=build))
+def listing(team: Team, week: str) -> Listing | None:
+    """The key results without a check-in for ``week``, each linked to its goal's page with
+    its owner, for the team's chat channels; None when every one has its check-in."""
+    rows = [row for rows in waiting(team, week).values() for row in rows]
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (r.goal.title.lower(), r.key_result.title.lower(), r.pk))
+    site = django_settings.SITE_URL
+    count = len(rows)
+    noun = "key result has" if count == 1 else "key results have"
+    return Listing(
+        header=f"{team.name}: key-result check-ins due for {week}",
+        intro=f"{count} {noun} no check-in for {week} yet. Each link opens the goal's page.",
+        fallback=f"{count} {noun} no check-in for {week} yet ({team.key}).",
+        items=[
+            ListedItem(
+                label=f"{r.goal.title}: {r.key_result.title}",
+                url=site + reverse("goal-detail", kwargs={"pk": r.goal.pk}),
+                person=r.key_result.owner,
+            )
+            for r in rows
+        ],
+        more_url=site + reverse("goals-team", kwargs={"key": team.key}),
+        at=slot_at(team, JobKind.REMINDER, week),
+    )
+
+
+KR_CHECKIN_REMINDER = register_job(
+    ExtraJob(kind=JobKind.KR_CHECKIN, due=due, build=build, listing=listing)
+)

@@ -72,24 +72,77 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class ListedItem:
+    """One line of a reminder posted elsewhere: what (plain text), where to act (an absolute
+    URL) and who is asked (a user, mentioned by whoever posts it)."""
+
+    label: str
+    url: str
+    person: Any
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A job's reminder as a list, for another subject to post elsewhere (chat builds its
+    Slack and Mattermost messages from it). Plain text; ``at`` is the slot's moment."""
+
+    header: str
+    intro: str
+    fallback: str
+    items: list[ListedItem]
+    more_url: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class ExtraJob:
     """A weekly job of another subject (intake's triage reminder), run by the same tick, job
     rows and delivery rows as the reminder and the digest: ``due`` lists the slots of the
     given teams that have passed at a moment, ``build`` the emails of one (team, week) and a
-    note for the run (why there are none)."""
+    note for the run (why there are none). ``listing``, if given, is what the job reminds of
+    as a list (None when nothing is waiting), handed to the job hooks (chat)."""
 
     kind: str
     due: Callable[[list[Team], dt.datetime], list[tuple[Team, Slot]]]
     build: Callable[[Team, str], tuple[list[Outgoing], str]]
+    listing: Callable[[Team, str], Listing | None] | None = None
 
 
 EXTRA_JOBS: dict[str, ExtraJob] = {}
+
+# Called once per extra job, when it builds its emails, inside the job's transaction: a
+# subject above the weekly cycle (chat) posts the job's listing elsewhere. It must be
+# idempotent itself (chat's delivery rows have a unique key).
+JobHook = Callable[[ExtraJob, Team, str], Any]  # what it returns is ignored
+JOB_HOOKS: list[JobHook] = []
 
 
 def register_job(job: ExtraJob) -> ExtraJob:
     """Add ``job`` to the tick (its kind must be one of ``JobKind``)."""
     EXTRA_JOBS[job.kind] = job
     return job
+
+
+def register_job_hook(hook: JobHook) -> JobHook:
+    """Have ``hook`` called when an extra job builds (once per hook, however often it is
+    registered)."""
+    if hook not in JOB_HOOKS:
+        JOB_HOOKS.append(hook)
+    return hook
+
+
+def run_job_hooks(team: Team, week: str, kind: str) -> None:
+    """Each hook in a savepoint of its own: a failing hook is logged and does not hold back
+    the job's emails."""
+    job = EXTRA_JOBS.get(kind)
+    if job is None:
+        return
+    for hook in JOB_HOOKS:
+        try:
+            with transaction.atomic():
+                hook(job, team, week)
+        except Exception:
+            log.exception("Job hook %s failed for %s %s %s", hook, kind, team, week)
 
 
 # --- The tick --------------------------------------------------------------------------------
@@ -194,6 +247,7 @@ def run_job(team_id: int, week: str, kind: str, *, dispatch: DeliveryDispatch) -
         if job.status == JobStatus.PENDING:
             team = Team.objects.get(pk=team_id)
             outgoing, note = build_outgoing(team, week, kind)
+            run_job_hooks(team, week, kind)
             EmailDelivery.objects.bulk_create(
                 [
                     EmailDelivery(
