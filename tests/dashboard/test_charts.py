@@ -4,7 +4,6 @@ shown as "Ma") and initiative keys never break at their hyphen ("PLAT-" / "1")."
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-
 from pathlib import Path
 
 import pytest
