@@ -27,6 +27,7 @@ INK = "#1f2328"
 MUTED = "#57606a"
 HEALTH_COLORS = {"on_track": GREEN, "at_risk": YELLOW, "off_track": RED, None: GREY, "": GREY}
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+MONTH_LABEL_ROOM = 64  # px right of the plot: "Sep 2027" at 12 px is about 52 px wide
 
 _ids = count(1)
 
@@ -293,7 +294,9 @@ def gantt(
     (clamped to the window), month ticks and a line for today."""
     row_h, top = 30, 24
     span = max((end - start).days, 1)
-    plot = width - label_width - 10
+    # Room on the right for the last month's label ("Mar 2027" starts at its tick), so that a
+    # month beginning just before ``end`` is never cut.
+    plot = width - label_width - MONTH_LABEL_ROOM
     height = top + row_h * max(len(rows), 1) + 6
 
     def x(day: dt.date) -> float:

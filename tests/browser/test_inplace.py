@@ -225,7 +225,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
     # On a phone the initiative page leads with state, gates, the latest update, next steps.
     page.goto(f"{base}{initiative.get_absolute_url()}")
     tops = page.evaluate(
-        "['ibar', 'updates', 'moves', 'checklist-ready'].map("
+        "['ibar', 'latest-update', 'moves', 'checklist-ready', 'updates'].map("
         "id => document.getElementById(id).getBoundingClientRect().top)"
     )
     assert tops == sorted(tops)

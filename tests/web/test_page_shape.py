@@ -176,3 +176,23 @@ def test_a_move_an_earlier_override_answers_for_stays_offered(client, people, in
     assert response.status_code == 302
     initiative.refresh_from_db()
     assert initiative.state == State.IN_DELIVERY
+
+
+def test_the_latest_update_comes_before_the_next_steps(client, people, initiative):
+    """On phones (inplace.css shows #latest-update only below 900 px) the newest weekly update
+    leads, compact, before the moves; the full updates card stays in the side column."""
+    client.force_login(people["dri"])
+    advance(initiative, people["dri"])
+    html = _html(client, initiative)
+    assert '<p class="empty">No update posted yet.</p>' in html.split('id="latest-update"')[1]
+    services.status_update_post(
+        initiative=initiative,
+        actor=people["dri"],
+        health="at_risk",
+        progress="Pilot live",
+        risks="Vendor quota runs out",
+    )
+    html = _html(client, initiative)
+    latest = html.split('id="latest-update"', 1)[1].split("</section>", 1)[0]
+    assert "Vendor quota runs out" in latest and "At risk" in latest
+    assert html.index('id="latest-update"') < html.index('id="moves"') < html.index('id="updates"')
