@@ -109,8 +109,10 @@ def _matching(queryset: QuerySet, kind: str, query: Query, extra: Q | None = Non
         matches = Q(document=tsq) | _words_match(fields, query.words, prefix=False)
         if extra is not None:
             matches |= extra
-        found = queryset.annotate(document=vector, rank=SearchRank(vector, tsq)).filter(matches)
-        return list(found.order_by("-rank", "-pk")[:PER_KIND])
+        found = queryset.annotate(document=vector, search_rank=SearchRank(vector, tsq)).filter(
+            matches
+        )
+        return list(found.order_by("-search_rank", "-pk")[:PER_KIND])
     condition = _words_match(fields, query.words, prefix=True)
     if extra is not None:
         condition |= extra
