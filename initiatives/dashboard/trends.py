@@ -290,7 +290,9 @@ def flow_section(
         .exclude(state__in=CLOSED_TASK_STATES)
         .exclude(initiative__state__in=(State.DONE, State.CANCELLED))
         .values("assignee__username", "assignee__first_name", "assignee__last_name")
-        .annotate(count=Count("pk"))
+        # COUNT(*), not of the ids: the open tasks are counted from the index alone
+        # (``task_open_assigned``), without reading the task rows.
+        .annotate(count=Count("*"))
         .order_by()
     )
     for task in open_tasks:

@@ -75,6 +75,12 @@ class ActivityEvent(models.Model):
             models.Index(fields=["team", "verb", "-created_at"]),
             # The team's newest event (the audit chain of team events, the activity feeds).
             models.Index(fields=["team", "-id"], name="activity_team_newest"),
+            # An initiative's last task move (the dashboard's drift: on track, no task moved).
+            models.Index(
+                fields=["initiative", "-created_at"],
+                name="activity_last_task_move",
+                condition=models.Q(verb="task.moved"),
+            ),
         ]
 
     def __str__(self) -> str:

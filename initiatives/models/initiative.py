@@ -75,6 +75,10 @@ class Initiative(models.Model):
     dor_satisfied = models.PositiveSmallIntegerField(default=0, editable=False)
     dod_required = models.PositiveSmallIntegerField(default=0, editable=False)
     dod_satisfied = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Its tasks, and the closed ones (done or won't do): stored beside the gate progress by the
+    # same services (the gate "all tasks closed" reads both counts), for the lists' progress.
+    task_count = models.PositiveIntegerField(default=0, editable=False)
+    closed_task_count = models.PositiveIntegerField(default=0, editable=False)
     # Priority within the team: 1 first. A new initiative goes last (its number); moves
     # rotate the ranks between two places under the team's row lock
     # (``policies.services.initiative_rerank``), so they stay unique.
@@ -210,6 +214,13 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["initiative", "state"]),
             models.Index(fields=["assignee", "state"]),
+            # Open work per person (the dashboard's WIP): read from the index alone.
+            models.Index(
+                fields=["initiative", "assignee"],
+                name="task_open_assigned",
+                condition=models.Q(assignee__isnull=False)
+                & ~models.Q(state__in=CLOSED_TASK_STATES),
+            ),
         ]
 
     def __str__(self) -> str:

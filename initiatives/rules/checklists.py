@@ -257,6 +257,15 @@ def evaluate_gate(kind: str, items: Iterable[GateItem], facts: Facts) -> GateRes
 # --- Stored gate progress ----------------------------------------------------------------------
 
 PROGRESS_FIELDS = ("dor_required", "dor_satisfied", "dod_required", "dod_satisfied")
+# The task counts stored beside the gate progress (from the same facts: "all tasks closed"
+# counts the tasks and the open ones), so that lists show task progress without counting.
+TASK_COUNT_FIELDS = ("task_count", "closed_task_count")
+STORED_FIELDS = (*PROGRESS_FIELDS, *TASK_COUNT_FIELDS)
+
+
+def task_count_values(facts: Facts) -> dict[str, int]:
+    """Every task of the initiative, and the closed ones (done or won't do)."""
+    return {"task_count": facts.tasks, "closed_task_count": facts.tasks - facts.open_tasks}
 
 
 def progress_values(items: Iterable[GateItem], facts: Facts) -> dict[str, int]:

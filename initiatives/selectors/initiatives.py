@@ -1,7 +1,7 @@
 """Initiative reads shared by the web UI, the API and the digest.
 
 ``list_initiatives`` answers any list of initiatives in one query: the rows, with the current
-milestone and task counts as annotations; DoR and DoD progress are the stored roll-ups
+milestone as annotations; DoR and DoD progress and the task counts are the stored roll-ups
 (``checklists.store_gate_progress``). ``gates_for`` evaluates the gates in full (with the missing
 items) for the few rows that need them, in two queries."""
 
@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
@@ -73,18 +73,19 @@ def with_list_annotations(
     current = Milestone.objects.filter(
         initiative=OuterRef("pk"), state__in=OPEN_MILESTONE_STATES
     ).order_by("due_date", "position", "pk")
-    counts = task_counts()
     return queryset.select_related("team", "dri").annotate(
         current_milestone_id=Subquery(current.values("pk")[:1]),
         current_milestone_title=Subquery(current.values("title")[:1]),
         current_milestone_due=Subquery(current.values("due_date")[:1]),
-        tasks_total=counts["tasks_total"],
-        tasks_closed=counts["tasks_closed"],
+        # The stored counts (``checklists.store_gate_progress``), not a count per row.
+        tasks_total=F("task_count"),
+        tasks_closed=F("closed_task_count"),
     )
 
 
 def task_counts() -> dict[str, Subquery]:
-    """``tasks_total`` and ``tasks_closed`` of each initiative row, as annotations."""
+    """``tasks_total`` and ``tasks_closed`` of each initiative row counted afresh, as
+    annotations (the initiative detail evaluates its gates from them)."""
     tasks = Task.objects.filter(initiative=OuterRef("pk")).order_by().values("initiative")
     return {
         "tasks_total": Subquery(tasks.annotate(n=Count("pk")).values("n")),

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 
 from initiatives.models import ChecklistItem, ChecklistKind, Initiative
 from initiatives.rules.checklists import (
-    PROGRESS_FIELDS,
     SNAPSHOT_FIELDS,
+    STORED_FIELDS,
     Facts,
     GateItem,
     ItemRow,
     progress_values,
+    task_count_values,
 )
 from initiatives.selectors.checklists import facts_for, load_for_evaluation, template_for
 
@@ -23,15 +24,16 @@ def store_gate_progress(
     facts: Facts | None = None,
     items: Iterable[GateItem] | None = None,
 ) -> None:
-    """Evaluate both gates of ``initiative`` and store their progress on its row (three
-    queries; fewer when the caller has fresh ``facts`` or ``items``). Services call it after
-    every write that can change a gate: checklist decisions, the design doc or security risk,
-    stakeholders, milestones created or cancelled, tasks created or opened/closed."""
+    """Evaluate both gates of ``initiative`` and store their progress on its row, with its
+    task counts (from the same facts), in three queries; fewer when the caller has fresh
+    ``facts`` or ``items``. Services call it after every write that can change a gate:
+    checklist decisions, the design doc or security risk, stakeholders, milestones created or
+    cancelled, tasks created or opened/closed (tasks are never deleted)."""
     facts = facts if facts is not None else facts_for(initiative)
     if items is None:
         rows = ChecklistItem.objects.filter(initiative=initiative.pk).values_list(*ItemRow.FIELDS)
         items = [ItemRow(*row) for row in rows]
-    values = progress_values(items, facts)
+    values = {**progress_values(items, facts), **task_count_values(facts)}
     Initiative.objects.filter(pk=initiative.pk).update(**values)
     for name, value in values.items():
         setattr(initiative, name, value)
@@ -49,11 +51,15 @@ def store_all_gate_progress(initiative_ids: Iterable[int] | None = None, batch: 
         chunk = ids[start : start + batch]
         facts, items = load_for_evaluation(chunk)
         updated = [
-            Initiative(pk=pk, **progress_values(items[pk], facts[pk]))
+            Initiative(
+                pk=pk,
+                **progress_values(items[pk], facts[pk]),
+                **task_count_values(facts[pk]),
+            )
             for pk in chunk
             if pk in facts
         ]
-        Initiative.objects.bulk_update(updated, PROGRESS_FIELDS)
+        Initiative.objects.bulk_update(updated, STORED_FIELDS)
     return len(ids)
 
 
