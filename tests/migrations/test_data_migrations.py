@@ -17,6 +17,7 @@ gate_progress = importlib.import_module("initiatives.migrations.0004_gate_progre
 # The latest data migration that stores gate progress: its frozen rules are today's.
 current_progress = importlib.import_module("initiatives.migrations.0007_gate_progress_needs_a_task")
 default_templates = importlib.import_module("initiatives.migrations.0002_default_templates")
+stored_task_counts = importlib.import_module("initiatives.migrations.0014_stored_task_counts")
 
 
 def historical_apps(migration: str):
@@ -133,3 +134,18 @@ def test_migrations_import_no_domain_code():
         ]
         allowed = ["import initiatives.models.team"]  # 0001: the time zone field's validator
         assert [line for line in imports if line not in allowed] == [], path.name
+
+
+def test_task_count_migration_counts_what_the_services_store(varied_initiatives):
+    fields = ("task_count", "closed_task_count")
+    expected = {
+        i.pk: Initiative.objects.filter(pk=i.pk).values(*fields).get() for i in varied_initiatives
+    }
+    assert sorted(tuple(v.values()) for v in expected.values()) == [(1, 0), (1, 0), (1, 1)]
+    Initiative.objects.update(task_count=0, closed_task_count=0)
+
+    stored_task_counts.count_tasks(historical_apps("0014_stored_task_counts"), None)
+
+    assert {
+        i.pk: Initiative.objects.filter(pk=i.pk).values(*fields).get() for i in varied_initiatives
+    } == expected

@@ -402,7 +402,10 @@ def make_machine(team, people):
                     gate = checklist_reads.evaluate(initiative, kind)
                     fresh[f"{prefix}_required"] = gate.required_total
                     fresh[f"{prefix}_satisfied"] = gate.required_satisfied
-                stored = {name: getattr(initiative, name) for name in checklists.PROGRESS_FIELDS}
+                tasks = Task.objects.filter(initiative=initiative)
+                fresh["task_count"] = tasks.count()
+                fresh["closed_task_count"] = tasks.filter(state__in=CLOSED_TASK_STATES).count()
+                stored = {name: getattr(initiative, name) for name in checklists.STORED_FIELDS}
                 assert stored == fresh, (initiative.key, stored, fresh)
 
         @invariant()

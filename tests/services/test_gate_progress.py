@@ -4,7 +4,15 @@ write that can change a gate keeps it equal to a fresh evaluation of the checkli
 import pytest
 
 from initiatives import services
-from initiatives.models import ChecklistItem, Initiative, MilestoneState, TaskState
+from initiatives.dashboard.summary import initiatives_table
+from initiatives.models import (
+    CLOSED_TASK_STATES,
+    ChecklistItem,
+    Initiative,
+    MilestoneState,
+    Task,
+    TaskState,
+)
 from initiatives.rules import checklists
 from initiatives.selectors import checklists as checklist_reads
 from initiatives.selectors.initiatives import list_initiatives
@@ -123,3 +131,73 @@ def test_store_all_repairs_rows_written_behind_the_services_back(team, people):
     for row in rows:
         assert stored(row) == evaluated(row)
     assert stored(rows[1])["dor_satisfied"] > stored(rows[0])["dor_satisfied"]
+
+
+# --- Stored task counts (``task_count``, ``closed_task_count``) --------------------------------
+
+
+def stored_counts(initiative):
+    initiative.refresh_from_db()
+    return {name: getattr(initiative, name) for name in checklists.TASK_COUNT_FIELDS}
+
+
+def counted(initiative):
+    tasks = Task.objects.filter(initiative=initiative)
+    return {
+        "task_count": tasks.count(),
+        "closed_task_count": tasks.filter(state__in=CLOSED_TASK_STATES).count(),
+    }
+
+
+def test_every_task_write_keeps_the_stored_task_counts_fresh(initiative, people):
+    dri = people["dri"]
+    assert stored_counts(initiative) == {"task_count": 0, "closed_task_count": 0}
+    seen = []
+
+    def step():
+        assert stored_counts(initiative) == counted(initiative)
+        seen.append(tuple(stored_counts(initiative).values()))
+
+    first = services.task_create(initiative=initiative, actor=dri, title="Open work")
+    step()
+    services.task_create(initiative=initiative, actor=dri, title="Dropped", state=TaskState.WONT_DO)
+    step()
+    services.task_update(task=first, actor=dri, changes={"state": TaskState.IN_PROGRESS})
+    step()  # still open
+    services.task_update(task=first, actor=dri, changes={"state": TaskState.DONE})
+    step()
+    services.task_update(task=first, actor=dri, changes={"state": TaskState.WONT_DO})
+    step()  # closed either way
+    services.task_update(task=first, actor=dri, changes={"state": TaskState.TODO})
+    step()  # reopened
+    services.task_update(task=first, actor=dri, changes={"title": "Open work, renamed"})
+    step()
+    # An initiative's other writes (checklists, people) store the counts they already read.
+    services.checklist_item_tick(item=open_item(initiative), actor=dri)
+    step()
+    assert seen == [(1, 0), (2, 1), (2, 1), (2, 2), (2, 2), (2, 1), (2, 1), (2, 1)]
+
+
+def test_lists_and_the_dashboard_show_the_stored_task_counts(team, people):
+    dri = people["dri"]
+    busy, idle = make_initiative(team, dri, title="Busy"), make_initiative(team, dri, title="Idle")
+    for state in (TaskState.TODO, TaskState.DONE, TaskState.DONE, TaskState.WONT_DO):
+        services.task_create(initiative=busy, actor=dri, title=f"Task {state}", state=state)
+    rows = list_initiatives(Initiative.objects.filter(team=team).order_by("number"))
+    assert [(r.key, r.tasks_total, r.tasks_closed, r.progress) for r in rows] == [
+        (busy.key, 4, 3, 75),
+        (idle.key, 0, 0, 0),
+    ]
+    table = {r["key"]: r for r in initiatives_table([team.pk])}
+    assert (table[busy.key]["tasks_closed"], table[busy.key]["tasks_total"]) == (3, 4)
+
+
+def test_store_all_repairs_task_counts_written_behind_the_services_back(team, people):
+    dri = people["dri"]
+    rows = [make_initiative(team, dri, title=t) for t in ("A", "B")]
+    services.task_create(initiative=rows[0], actor=dri, title="Done", state=TaskState.DONE)
+    Task.objects.bulk_create(Task(initiative=rows[1], title=f"Bulk {i}") for i in range(3))
+    Initiative.objects.update(task_count=0, closed_task_count=0)
+    checklist_writes.store_all_gate_progress()
+    assert [stored_counts(r) for r in rows] == [counted(r) for r in rows]
+    assert [tuple(stored_counts(r).values()) for r in rows] == [(1, 1), (3, 0)]
