@@ -35,9 +35,11 @@ def main() -> None:
     team = Team.objects.annotate(n=Count("initiatives")).order_by("-n", "pk").first()
     if team is None:
         raise SystemExit("No data: run `manage.py seed_scale` first.")
-    user = Membership.objects.filter(team=team).order_by("pk").first().user
+    membership = Membership.objects.filter(team=team).order_by("pk").first()
+    if membership is None:
+        raise SystemExit(f"{team.key} has no members.")
     client = Client()
-    client.force_login(user)
+    client.force_login(membership.user)
     path = f"/teams/{team.key}/dashboard/"
     client.get(path)  # warm imports, templates and the connection
 
@@ -66,8 +68,9 @@ def main() -> None:
             figures.append((time.perf_counter() - started) * 1000)
         queries["figures"] = len(captured)
     for name, values in (("page", page), ("figures", figures)):
+        middle = statistics.median(values)
         print(
-            f"{team.key} ({team.n} initiatives) cold {name}: median {statistics.median(values):.1f} ms"
+            f"{team.key} ({team.n} initiatives) cold {name}: median {middle:.1f} ms"
             f" (min {min(values):.1f}, max {max(values):.1f}; {runs} runs), {queries[name]} queries"
         )
 
