@@ -40,13 +40,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 shipshape \
     && useradd --system --uid 10001 --gid shipshape --home-dir /app --shell /usr/sbin/nologin shipshape
 WORKDIR /app
+# pyproject.toml first: a builder's layer cache does not see what a bind mount holds, so the
+# install below is redone exactly when the dependencies it lists change.
+COPY pyproject.toml ./
 # The wheels are mounted for this one step, not copied: they never become a layer. The project
 # runs from its source tree below; only its dependencies stay installed.
 RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
     pip install --no-index --find-links=/wheels shipshape \
     && pip uninstall -y shipshape
 # The source tree (templates, static/, manage.py, gunicorn.conf.py), read-only for the app.
-COPY manage.py gunicorn.conf.py pyproject.toml ./
+COPY manage.py gunicorn.conf.py ./
 COPY tracker ./tracker
 COPY initiatives ./initiatives
 COPY templates ./templates
