@@ -42,6 +42,7 @@ from initiatives.models import (
 from initiatives.rules.permissions import is_contributor
 from initiatives.rules.workflow import iso_week
 from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, InitiativeRow, list_initiatives
+from initiatives.selectors.versions import read_key, remember
 
 # Initiatives still being worked on: what a DRI's "my work" and sign-off lists care about.
 OPEN_STATES = (State.DISCOVERY, State.SCOPING, State.READY, State.IN_DELIVERY, State.PAUSED)
@@ -72,8 +73,14 @@ def team_for(user: User, key: str) -> Team:
 
 
 def team_people(team: Team) -> list[Membership]:
-    return list(
-        Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+    """The team's memberships with their users, by username. Cached under the team's data
+    version as read with ``team`` (joining, leaving and role changes are audited writes that
+    move it on); a renamed user shows within ``READ_CACHE_SECONDS``."""
+    return remember(
+        read_key("team-people", team.pk, team.data_version),
+        lambda: list(
+            Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+        ),
     )
 
 

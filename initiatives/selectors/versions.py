@@ -32,6 +32,14 @@ def newest_event_id(team_ids: Iterable[int]) -> int:
     return versions["n"] or 0
 
 
+def loaded_version(teams: Iterable[Team]) -> int:
+    """The combined data version of team rows the request has already read (what
+    ``newest_event_id`` would query, without the query). Safe as a key because the rows were
+    read before the data the key is for: a write that lands in between makes the cached value
+    newer than its key, never older."""
+    return sum(team.data_version for team in teams)
+
+
 def team_version(team_id: Any) -> Subquery:
     """The data version of one team as a subquery (``team_id`` may be an ``OuterRef``), so
     that a read can learn the version in the query it makes anyway."""

@@ -29,7 +29,7 @@ from initiatives.policies.selectors import policy_flow
 from initiatives.rules.permissions import is_contributor
 from initiatives.rules.workflow import DUE_SOON_DAYS
 from initiatives.selectors.portfolio import MemberTeam, member_teams
-from initiatives.selectors.versions import newest_event_id, read_key, remember
+from initiatives.selectors.versions import loaded_version, read_key, remember
 from initiatives.transfer.lists import safe_cell
 from initiatives.web.views.intake import dashboard_intake
 
@@ -159,7 +159,7 @@ def dashboard(request: HttpRequest, key: str | None = None) -> HttpResponse:
     contributors = {m.team.key for m in memberships if is_contributor(m.role)}
     tz = teams[0].tz if len(teams) == 1 else timezone.get_current_timezone()
     team_ids = sorted(t.pk for t in teams)
-    version = newest_event_id(team_ids)
+    version = loaded_version(teams)  # the team rows were read just now, with the memberships
     cache_key = read_key(
         "dashboard-body",
         request.path,

@@ -19,7 +19,6 @@ from initiatives.selectors import my_work as my_work_read
 from initiatives.selectors import pages as read
 from initiatives.selectors.versions import (
     half_hour,
-    newest_event_id,
     read_key,
     remember,
     user_team_versions,
@@ -101,7 +100,7 @@ def _listing(
     key = read_key(
         "team-listing",
         team.pk,
-        newest_event_id([team.pk]),
+        team.data_version,  # read with the team by team_for, before the listing
         read.week_in(team),
         view,
         can_rank,
