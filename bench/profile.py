@@ -102,7 +102,8 @@ def parse(paths: list[Path]) -> list[tuple[list[str], int]]:
 
 
 def short(frame: str) -> str:
-    """``handle (gunicorn/workers/sync.py:135)`` -> the function and its file below site-packages."""
+    """``handle (gunicorn/workers/sync.py:135)`` -> the function and its file, from
+    site-packages or the repository down."""
     name, _, where = frame.partition(" (")
     where = where.rstrip(")")
     for marker in ("site-packages/", str(ROOT) + "/", "lib/python3.11/"):
@@ -194,7 +195,7 @@ def main() -> int:
             time.sleep(0.5)
             result: dict = {}
             driver = threading.Thread(
-                target=lambda: result.update(
+                target=lambda op=op, headers=headers, result=result: result.update(
                     drive(op, port, headers, args.duration, args.concurrency)
                 )
             )
