@@ -11,6 +11,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from initiatives.notifications.models import Notification
+from initiatives.selectors.compiled import CompiledRead
 
 
 def unread_subquery() -> Any:
@@ -24,15 +25,27 @@ def unread_subquery() -> Any:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+# Built once per process (selectors.compiled): building this query took ~4x longer than running it.
+_USER_WITH_UNREAD: CompiledRead[Any] = CompiledRead(
+    lambda user_id: (
+        get_user_model()
+        ._default_manager.annotate(unread_notifications=unread_subquery())
+        .filter(pk=user_id)
+        .order_by()[:1]
+    ),
+    user_id=int,
+)
+
+
 class UnreadCountBackend(ModelBackend):
     """Django's ModelBackend; the user it loads for each request carries
     ``unread_notifications``."""
 
     def get_user(self, user_id: Any) -> Any:
-        user = (
-            get_user_model()
-            ._default_manager.annotate(unread_notifications=unread_subquery())
-            .filter(pk=user_id)
-            .first()
-        )
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        users = _USER_WITH_UNREAD.rows(user_id=pk)
+        user = users[0] if users else None
         return user if user is not None and self.user_can_authenticate(user) else None

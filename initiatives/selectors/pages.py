@@ -41,6 +41,7 @@ from initiatives.models import (
 )
 from initiatives.rules.permissions import is_contributor
 from initiatives.rules.workflow import iso_week
+from initiatives.selectors.compiled import CompiledRead
 from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, InitiativeRow, list_initiatives
 from initiatives.selectors.versions import read_key, remember
 
@@ -66,10 +67,21 @@ def teams_of(user: User) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("team").order_by("team__key"))
 
 
+# Built once per process (selectors.compiled): every team page reads it first.
+_MEMBER_TEAM: CompiledRead[Team] = CompiledRead(
+    lambda key, user_id: Team.objects.filter(key=key, memberships__user_id=user_id).order_by()[:2],
+    key=str,
+    user_id=int,
+)
+
+
 def team_for(user: User, key: str) -> Team:
     """The team ``key`` if ``user`` belongs to it; Team.DoesNotExist otherwise (names of other
     teams do not leak)."""
-    return Team.objects.get(key=key.upper(), memberships__user=user)
+    teams = _MEMBER_TEAM.rows(key=key.upper(), user_id=user.pk)
+    if len(teams) != 1:  # a user belongs to a team once (unique membership)
+        raise Team.DoesNotExist(f"No team {key!r} of this user.")
+    return teams[0]
 
 
 def team_people(team: Team) -> list[Membership]:

@@ -15,6 +15,7 @@ from initiatives.models import ActivityEvent, Initiative, Membership, State, Tea
 from initiatives.rules.exceptions import Conflict, NotFound, StaleWrite, ValidationFailed
 from initiatives.rules.limits import text_errors
 from initiatives.rules.permissions import Actor, actor_for, ensure_member, prime_roles, require
+from initiatives.selectors.compiled import CompiledRead
 from initiatives.services.publish import publish
 
 
@@ -26,25 +27,59 @@ def lock_initiative(initiative: Initiative | int) -> Initiative:
     return Initiative.objects.select_for_update(of=("self",)).select_related("team").get(pk=pk)
 
 
-def lock_initiative_as(actor: Any, queryset: Any, missing: str) -> Initiative:
-    """The one initiative of ``queryset`` (an ``Initiative`` queryset: by key, by a task...),
-    locked, with its team (not locked) and ``actor``'s role in that team read in the same
-    statement and remembered for the permission checks: the row is read once, with its lock.
-    NotFound(``missing``) when there is none; a non-member is refused by the caller's
-    ``member_actor`` (NotFound too)."""
-    role = Membership.objects.filter(team_id=OuterRef("team_id"), user_id=actor.pk).values("role")
-    rows = (
-        queryset.select_for_update(of=("self",))
-        .select_related("team")
+def _locked_with_role(initiatives: Any, user_id: int) -> Any:
+    """``initiatives`` (at most one), locked, with ``user_id``'s role in the team."""
+    role = Membership.objects.filter(team_id=OuterRef("team_id"), user_id=user_id).values("role")
+    return (
+        initiatives.select_for_update(of=("self",))
         .annotate(caller_role=Subquery(role[:1]))
         .order_by()[:1]
     )
-    initiative = next(iter(rows), None)
-    if initiative is None:
+
+
+# Built once per process (selectors.compiled): the first statement of every task edit and of
+# every update posted through the API.
+_LOCK_BY_TASK: CompiledRead[Initiative] = CompiledRead(
+    lambda task_id, user_id: _locked_with_role(
+        Initiative.objects.filter(tasks__pk=task_id), user_id
+    ),
+    related=("team",),
+    task_id=int,
+    user_id=int,
+)
+_LOCK_BY_KEY: CompiledRead[Initiative] = CompiledRead(
+    lambda team_key, number, user_id: _locked_with_role(
+        Initiative.objects.filter(team__key=team_key, number=number), user_id
+    ),
+    related=("team",),
+    team_key=str,
+    number=int,
+    user_id=int,
+)
+
+
+def lock_initiative_as(
+    actor: Any, missing: str, *, key: str | None = None, task_id: int | None = None
+) -> Initiative:
+    """The initiative ``key`` (or of the task ``task_id``), locked, with its team (not locked)
+    and ``actor``'s role in that team read in the same statement and remembered for the
+    permission checks: the row is read once, with its lock. NotFound(``missing``) when there
+    is none; a non-member is refused by the caller's ``member_actor`` (NotFound too)."""
+    found: list[Initiative] = []
+    if task_id is not None:
+        found = _LOCK_BY_TASK.rows(task_id=task_id, user_id=actor.pk)
+    elif key is not None:
+        team_key, _, number = key.upper().rpartition("-")
+        if team_key and number.isdigit() and len(number) < 10:
+            found = _LOCK_BY_KEY.rows(team_key=team_key, number=int(number), user_id=actor.pk)
+    if not found:
         raise NotFound(missing)
-    role_now = initiative.caller_role
-    member = Membership(user_id=actor.pk, team_id=initiative.team_id, role=role_now)
-    prime_roles(actor, initiative.team_id, [member] if role_now else [])
+    initiative = found[0]
+    role_now: str | None = getattr(initiative, "caller_role", None)
+    members = []
+    if role_now:
+        members = [Membership(user_id=actor.pk, team_id=initiative.team_id, role=role_now)]
+    prime_roles(actor, initiative.team_id, members)
     return initiative
 
 
@@ -171,6 +206,30 @@ def bump_data_version(team_id: int) -> None:
     Team.objects.filter(pk=team_id).update(data_version=F("data_version") + 1)
 
 
+def _newest_hash(chain: dict[str, Any]) -> Any:
+    return ActivityEvent.objects.filter(**chain).order_by("-pk").values_list("content_hash")[:1]
+
+
+# Built once per process (selectors.compiled): every write reads one of them.
+_NEWEST_OF_INITIATIVE: CompiledRead[ActivityEvent] = CompiledRead(
+    lambda initiative_id: _newest_hash(chain_of(ActivityEvent(initiative_id=initiative_id))),
+    initiative_id=int,
+)
+_NEWEST_OF_TEAM: CompiledRead[ActivityEvent] = CompiledRead(
+    lambda team_id: _newest_hash(chain_of(ActivityEvent(team_id=team_id))),
+    team_id=int,
+)
+
+
+def _previous_hash(event: ActivityEvent) -> str | None:
+    """The hash of the newest event of ``event``'s chain (``audit.chain.chain_of``)."""
+    if event.initiative_id is not None:
+        rows = _NEWEST_OF_INITIATIVE.values(initiative_id=event.initiative_id)
+    else:
+        rows = _NEWEST_OF_TEAM.values(team_id=event.team_id)
+    return rows[0][0] if rows else None
+
+
 def record(
     *,
     actor: Any,
@@ -209,13 +268,7 @@ def record(
         },
         created_at=timezone.now(),
     )
-    previous = (
-        ActivityEvent.objects.filter(**chain_of(event))
-        .order_by("-pk")
-        .values_list("content_hash", flat=True)
-        .first()
-    )
-    seal(event, previous)
+    seal(event, _previous_hash(event))
     event.save(force_insert=True)
     publish(event)
     return event

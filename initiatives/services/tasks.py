@@ -20,6 +20,7 @@ from initiatives.models import (
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import Conflict, ValidationFailed
 from initiatives.rules.workflow import delivery_task_refusal
+from initiatives.selectors.compiled import CompiledRead
 from initiatives.services.checklists import store_gate_progress
 from initiatives.services.common import (
     check_text,
@@ -108,6 +109,14 @@ def task_create(
     return task
 
 
+# Built once per process (selectors.compiled): every task edit reads it, locked.
+_TASK_LOCKED: CompiledRead[Task] = CompiledRead(
+    lambda task_id: Task.objects.select_for_update(of=("self",)).filter(pk=task_id).order_by()[:1],
+    related=("milestone", "assignee"),
+    task_id=int,
+)
+
+
 def task_update(
     *,
     task: Task | int,
@@ -124,19 +133,13 @@ def task_update(
     check_text(**changes)
     task_id = task if isinstance(task, int) else task.pk
     with transaction.atomic():
-        initiative = lock_initiative_as(
-            actor, Initiative.objects.filter(tasks__pk=task_id), f"No task {task_id}."
-        )
+        initiative = lock_initiative_as(actor, f"No task {task_id}.", task_id=task_id)
         _require_manage(actor, initiative)
         if changes.get("assignee") is not None:
             ensure_team_member(
                 changes["assignee"], initiative.team_id, "assignee", allow_viewer=False
             )
-        locked = (
-            Task.objects.select_for_update(of=("self",))
-            .select_related("milestone", "assignee")
-            .get(pk=task_id)
-        )
+        locked = _TASK_LOCKED.rows(task_id=task_id)[0]  # it exists: its initiative was found
         locked.initiative = initiative
         check_version(locked, expected_version)
         before, after = {}, {}

@@ -58,7 +58,7 @@ def status_update_post(
             locked = lock_initiative(initiative)
         else:  # a key (the API): the row and the caller's role read once, locked
             missing = f"No initiative {initiative}."
-            locked = lock_initiative_as(actor, Initiative.objects.by_key(initiative), missing)
+            locked = lock_initiative_as(actor, missing, key=initiative)
         who = member_actor(actor, locked)
         perms.require(perms.can_post_update(who, locked), refusal)
         ensure_writable(locked)

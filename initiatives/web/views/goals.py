@@ -24,6 +24,7 @@ from initiatives.models import Initiative, Team
 from initiatives.rules import permissions as perms
 from initiatives.rules.dates import team_today
 from initiatives.rules.exceptions import NotFound
+from initiatives.selectors.versions import half_hour, read_key, remember
 from initiatives.web.goal_forms import CheckInForm, GoalForm, KeyResultForm, LinkForm
 from initiatives.web.views.base import AuthenticatedHttpRequest, attempt, require_offered
 
@@ -251,7 +252,14 @@ def key_result_unlink(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return _back(kr)
 
 
-def initiative_key_results(request: AuthenticatedHttpRequest, key: str) -> list[Any]:
-    """The key results an initiative serves, for its page (one query; not cached with the
-    page: a key result of another team's goal changes without the initiative's team)."""
-    return reads.key_results_by_key(request.user, key)
+def initiative_key_results(
+    request: AuthenticatedHttpRequest, key: str, *, all_version: int | None
+) -> list[Any]:
+    """The key results an initiative serves, for its page (which has checked that the viewer
+    may see it). Cached under the version of all teams (a key result of another team's goal
+    changes without the initiative's team) and the half hour (standings are as of today);
+    read afresh when the page is (``all_version`` None)."""
+    if all_version is None:
+        return reads.key_results_by_key(request.user, key)
+    cache_key = read_key("initiative-key-results", key.upper(), all_version, half_hour())
+    return remember(cache_key, lambda: reads.key_results_by_key(request.user, key))

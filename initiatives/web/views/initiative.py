@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef
+from django.db.models import F, Func, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -47,6 +47,7 @@ from initiatives.rules.workflow import (
 )
 from initiatives.selectors import initiative_page as page_read
 from initiatives.selectors import pages as read
+from initiatives.selectors.compiled import CompiledRead
 from initiatives.selectors.initiatives import InitiativeDetail, MilestoneRow
 from initiatives.selectors.versions import half_hour, read_key, remember, team_version
 from initiatives.web import params
@@ -355,25 +356,59 @@ def _milestones(initiative: InitiativeDetail, can_manage: bool) -> list[Mileston
     ]
 
 
-def _page_cache_key(request: AuthenticatedHttpRequest, key: str) -> str | None:
-    """Where the rendered page is cached for this viewer, or None when it must not be: the
-    page holds the viewer's permissions and CSRF tokens, so the key has the user and the CSRF
-    secret their browser holds (a request without one gets a fresh page and a new secret), the
-    team's data version, the half hour (due dates and stale flags are relative to today) and
-    the query string. Raises Http404 for an initiative the viewer cannot see."""
+# Built once per process (selectors.compiled): every view of the page reads it first. The
+# version of all teams keys the key results the initiative serves (another team's goal's).
+_PAGE_VERSIONS: CompiledRead[Initiative] = CompiledRead(
+    lambda team_key, number, user_id: (
+        Initiative.objects.filter(
+            team__key=team_key, number=number, team__memberships__user_id=user_id
+        )
+        .annotate(
+            team_version=team_version(OuterRef("team_id")),
+            all_version=Subquery(
+                Team.objects.annotate(n=Func(F("data_version"), function="SUM"))
+                .order_by()
+                .values("n")[:1]
+            ),
+        )
+        .order_by()
+        .values_list("pk", "team_version", "all_version")[:1]
+    ),
+    team_key=str,
+    number=int,
+    user_id=int,
+)
+
+
+def page_versions(request: AuthenticatedHttpRequest, key: str) -> tuple[int, int, int]:
+    """(id, team's data version, all teams' version) of the initiative ``key`` the viewer may
+    see; Http404 otherwise. One query."""
+    team_key, _, number = key.upper().rpartition("-")
+    found = (
+        _PAGE_VERSIONS.values(team_key=team_key, number=int(number), user_id=request.user.pk)
+        if team_key and number.isdigit() and len(number) < 10
+        else []
+    )
+    if not found:
+        raise Http404("No such initiative.")
+    pk, version, everything = found[0]
+    return pk, version or 0, everything or 0
+
+
+def _page_cache_key(
+    request: AuthenticatedHttpRequest, key: str
+) -> tuple[str, tuple[int, int, int]] | None:
+    """Where the rendered page is cached for this viewer, with the versions read for it
+    (``page_versions``), or None when it must not be: the page holds the viewer's permissions
+    and CSRF tokens, so the key has the user and the CSRF secret their browser holds (a
+    request without one gets a fresh page and a new secret), the team's data version, the
+    half hour (due dates and stale flags are relative to today) and the query string."""
     secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
     if request.method != "GET" or not secret:
         return None
-    found = (
-        Initiative.objects.filter(team__memberships__user=request.user)
-        .by_key(key)
-        .annotate(team_version=team_version(OuterRef("team_id")))
-        .values_list("pk", "team_version")
-        .first()
-    )
-    if found is None:
-        raise Http404("No such initiative.")
-    return read_key(
+    versions = page_versions(request, key)
+    found = versions[:2]
+    cache_key = read_key(
         "initiative-page",
         found,
         request.user.pk,
@@ -381,6 +416,7 @@ def _page_cache_key(request: AuthenticatedHttpRequest, key: str) -> str | None:
         half_hour(),
         sorted(request.GET.lists()),
     )
+    return cache_key, versions
 
 
 def render_initiative(
@@ -404,11 +440,16 @@ def render_initiative(
         return f"{context['initiative'].key} {context['initiative'].title}", mark_safe(body)
 
     fresh = blocked is None and failed is None and not placed
-    cache_key = _page_cache_key(request, key) if fresh else None
-    title, body = remember(cache_key, build) if cache_key else build()
-    # The key results it serves: read on every view, outside the cached body (a key result of
-    # another team's goal changes without this initiative's team).
-    context = {"title": title, "body": body, "key_results": initiative_key_results(request, key)}
+    cached = _page_cache_key(request, key) if fresh else None
+    title, body = remember(cached[0], build) if cached else build()
+    # The key results it serves: outside the cached body, keyed by the version of all teams (a
+    # key result of another team's goal changes without this initiative's team).
+    all_version = cached[1][2] if cached else None
+    context = {
+        "title": title,
+        "body": body,
+        "key_results": initiative_key_results(request, key, all_version=all_version),
+    }
     return render(request, "initiatives/initiative_detail.html", context, status=status)
 
 
