@@ -37,7 +37,8 @@ from initiatives.weekly.digest import build_digest  # noqa: E402
 def session_for(user: Any) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # The backend a sign-in through the login form records (the first that authenticates).
+    session[BACKEND_SESSION_KEY] = "initiatives.notifications.auth.UnreadCountBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     assert session.session_key is not None  # create() gave it one

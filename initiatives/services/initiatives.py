@@ -39,6 +39,7 @@ from initiatives.services.common import (
     field_labels,
     full_clean,
     lock_initiative,
+    lock_initiative_as,
     member_actor,
     record,
     reject_unknown,
@@ -268,7 +269,7 @@ def _new_dri(initiative: Initiative, actor: Any, old: Any, after: dict[str, Any]
 
 def initiative_transition(
     *,
-    initiative: Initiative,
+    initiative: Initiative | str,
     to: str,
     actor: Any,
     reason: str = "",
@@ -281,10 +282,14 @@ def initiative_transition(
     ValidationFailed (reason missing) or GateBlocked listing the missing checklist items and,
     when it starts delivery, the team's policies refusing it (``policies.checks``).
     An engineering manager passes a blocked gate only with ``override=True`` and a reason.
-    The row is locked: of two concurrent moves, the second sees the first's result."""
+    The row is locked: of two concurrent moves, the second sees the first's result.
+    ``initiative``: the row, or (the API) its key, read once, locked, with the caller's role."""
     check_text(reason=reason)
     with transaction.atomic():
-        locked = lock_initiative(initiative)
+        if isinstance(initiative, Initiative):
+            locked = lock_initiative(initiative)
+        else:
+            locked = lock_initiative_as(actor, f"No initiative {initiative}.", key=initiative)
         who = member_actor(actor, locked)
         perms.require(
             perms.can_transition(who, locked),

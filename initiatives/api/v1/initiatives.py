@@ -176,10 +176,11 @@ class InitiativeTransitionView(ApiView):
         responses={200: InitiativeDetailSerializer, **errors(400, 403, 404, 409, 412, gate=True)},
     )
     def post(self, request: Request, key: str) -> Response:
-        initiative = self.get_initiative(key)
         data = self.validated(TransitionSerializer)
+        # By key: the service reads the initiative once, locked, with the caller's role (404
+        # outside the caller's teams).
         services.initiative_transition(
-            initiative=initiative,
+            initiative=key,
             actor=self.caller,
             expected_version=expected_version(request),
             **data,
