@@ -107,9 +107,10 @@ def test_a_write_looks_up_webhook_subscriptions_once(
             200,
             10,
         ),
-        # A refused move; one more than before team policies: the team's policy row is read
-        # (a linked key result may be asked for to leave scoping).
-        ("post", "/api/v1/initiatives/PLAT-1/transition/", {"to": "ready"}, 409, 5),
+        # A refused move: the initiative read once, locked, with the caller's role (by key, in
+        # the service), the team's policy row (a linked key result may be asked for to leave
+        # scoping), the gate's facts and its items.
+        ("post", "/api/v1/initiatives/PLAT-1/transition/", {"to": "ready"}, 409, 4),
     ],
 )
 def test_write_budgets(warm, method, path, body, expected, budget):

@@ -21,7 +21,9 @@ def test_a_repeat_view_is_served_from_the_cache(
     client.get(url)  # sets the CSRF cookie: pages without one are never cached
     assert client.cookies.get("csrftoken")
     first = client.get(url).content.decode()
-    with django_assert_max_num_queries(4):  # session, user, initiative + version, messages
+    # The session, the user, the initiative's id with its team's version and all teams' (the
+    # key results it serves, from the cache), the unread count (a test sign-in's backend).
+    with django_assert_max_num_queries(4):
         again = client.get(url).content.decode()
     assert _body(again) == _body(first)
 
