@@ -39,7 +39,7 @@ from initiatives.models import (
     Task,
     Team,
 )
-from initiatives.rules.permissions import is_contributor
+from initiatives.rules.permissions import is_contributor, prime_roles
 from initiatives.rules.workflow import iso_week
 from initiatives.selectors.compiled import CompiledRead
 from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, InitiativeRow, list_initiatives
@@ -69,7 +69,12 @@ def teams_of(user: User) -> list[Membership]:
 
 # Built once per process (selectors.compiled): every team page reads it first.
 _MEMBER_TEAM: CompiledRead[Team] = CompiledRead(
-    lambda key, user_id: Team.objects.filter(key=key, memberships__user_id=user_id).order_by()[:2],
+    lambda key, user_id: (
+        Team.objects.filter(key=key, memberships__user_id=user_id)
+        # The membership row the filter joined: the user's role.
+        .annotate(member_role=F("memberships__role"))
+        .order_by()[:2]
+    ),
     key=str,
     user_id=int,
 )
@@ -77,11 +82,15 @@ _MEMBER_TEAM: CompiledRead[Team] = CompiledRead(
 
 def team_for(user: User, key: str) -> Team:
     """The team ``key`` if ``user`` belongs to it; Team.DoesNotExist otherwise (names of other
-    teams do not leak)."""
+    teams do not leak). The user's role comes with it (``permissions.actor_for`` asks no
+    more)."""
     teams = _MEMBER_TEAM.rows(key=key.upper(), user_id=user.pk)
     if len(teams) != 1:  # a user belongs to a team once (unique membership)
         raise Team.DoesNotExist(f"No team {key!r} of this user.")
-    return teams[0]
+    team = teams[0]
+    role = getattr(team, "member_role", "")
+    prime_roles(user, team.pk, [Membership(user_id=user.pk, team_id=team.pk, role=role)])
+    return team
 
 
 def team_people(team: Team) -> list[Membership]:

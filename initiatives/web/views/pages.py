@@ -131,20 +131,31 @@ def _listing(
 
 @login_required
 def team_detail(request: AuthenticatedHttpRequest, team_key: str) -> HttpResponse:
+    """A team's board or table. The page's content is cached whole under the team's data
+    version (read with the team), its current week, the half hour (the intake counts), the
+    viewer's role and the query string: a repeat view costs the team's row and one cache
+    read, and any write to the team shows at once."""
     try:
         team = read.team_for(request.user, team_key)
     except Team.DoesNotExist:
         raise Http404("No such team.") from None
     filters = board_filters(request)
     view = "table" if request.GET.get("view") == "table" else "board"
-    total, listing = _listing(request, team, filters, view)
-    people: list[Membership] = read.team_people(team)
-    perms.prime_roles(request.user, team.pk, people)
-    actor = perms.actor_for(request.user, team)
-    return render(
-        request,
-        "initiatives/team_detail.html",
-        {
+    actor = perms.actor_for(request.user, team)  # the role came with the team
+    key = read_key(
+        "team-page",
+        team.pk,
+        team.data_version,
+        read.week_in(team),
+        half_hour(),
+        actor.role,
+        sorted(request.GET.lists()),
+    )
+
+    def build() -> str:
+        total, listing = _listing(request, team, filters, view)
+        people: list[Membership] = read.team_people(team)
+        context = {
             "team": team,
             "total": total,
             "listing": listing,
@@ -156,5 +167,9 @@ def team_detail(request: AuthenticatedHttpRequest, team_key: str) -> HttpRespons
             "can_create": perms.can_create_initiative(actor),
             "filtered": any([filters.state, filters.health, filters.dri, filters.q]),
             "intake": team_header(team),
-        },
-    )
+        }
+        html = render_to_string("initiatives/_team_page.html", context, request=request)
+        return mark_safe(html)
+
+    context = {"team": team, "content": remember(key, build)}
+    return render(request, "initiatives/team_detail.html", context)
