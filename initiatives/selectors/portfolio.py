@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 
 from initiatives.models import (
@@ -39,6 +39,7 @@ from initiatives.rules.workflow import (
     health_rank,
     iso_week,
 )
+from initiatives.selectors.compiled import CompiledRead
 from initiatives.selectors.initiatives import (
     OPEN_MILESTONE_STATES,
     Gates,
@@ -77,16 +78,34 @@ class MemberTeam:
     role: str
 
 
+def _teams_of(user_id: int) -> QuerySet[Team]:
+    # Filtered and annotated through the same join: ``role`` is this user's membership's.
+    return (
+        Team.objects.filter(memberships__user=user_id)
+        .annotate(role=F("memberships__role"))
+        .order_by("key")
+    )
+
+
+# Built once per process (selectors.compiled): every dashboard view reads one of them.
+_ALL_TEAMS: CompiledRead[Team] = CompiledRead(_teams_of, user_id=int)
+_ONE_TEAM: CompiledRead[Team] = CompiledRead(
+    lambda user_id, key: _teams_of(user_id).filter(key=key), user_id=int, key=str
+)
+
+
 def member_teams(
     user: AbstractBaseUser | AnonymousUser, key: str | None = None
 ) -> list[MemberTeam]:
     """The teams ``user`` belongs to (only ``key`` if given), by key, with the user's role in
     each. One query."""
-    # Filtered and annotated through the same join: ``role`` is this user's membership's.
-    teams = Team.objects.filter(memberships__user=user.pk).annotate(role=F("memberships__role"))
-    if key is not None:
-        teams = teams.filter(key=key)
-    return [MemberTeam(team, team.role) for team in teams.order_by("key")]
+    if user.pk is None:
+        return []
+    if key is None:
+        teams = _ALL_TEAMS.rows(user_id=user.pk)
+    else:
+        teams = _ONE_TEAM.rows(user_id=user.pk, key=key)
+    return [MemberTeam(team, getattr(team, "role", "")) for team in teams]
 
 
 def teams_for(user: AbstractBaseUser | AnonymousUser, key: str | None = None) -> list[Team]:
