@@ -38,12 +38,16 @@ class CompiledRead(Generic[M]):
     SQL without building it again."""
 
     def __init__(
-        self, build: Callable[..., QuerySet[M]], *, related: tuple[str, ...] = (), **kinds: type
+        self,
+        build: Callable[..., QuerySet[M, Any]],
+        *,
+        related: tuple[str, ...] = (),
+        **kinds: type,
     ) -> None:
         self.build = build
         self.kinds = kinds
         self.related = related
-        self._compiled: dict[str, tuple[QuerySet[M], str, list[Any], dict[int, str]]] = {}
+        self._compiled: dict[str, tuple[QuerySet[M, Any], str, list[Any], dict[int, str]]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -58,7 +62,7 @@ class CompiledRead(Generic[M]):
         fields = self._target(model, relation)._meta.concrete_fields
         return [(f"compiled_{relation}_{f.attname}", f.attname) for f in fields]
 
-    def _compile(self, alias: str) -> tuple[QuerySet[M], str, list[Any], dict[int, str]]:
+    def _compile(self, alias: str) -> tuple[QuerySet[M, Any], str, list[Any], dict[int, str]]:
         markers = {name: _MARKERS[kind](i) for i, (name, kind) in enumerate(self.kinds.items())}
         queryset = self.build(**markers)
         for relation in self.related:
@@ -75,7 +79,7 @@ class CompiledRead(Generic[M]):
             slots[found[0]] = name
         return queryset, sql, list(params), slots
 
-    def _bound(self, using: str, values: dict[str, Any]) -> tuple[QuerySet[M], str, list[Any]]:
+    def _bound(self, using: str, values: dict[str, Any]) -> tuple[QuerySet[M, Any], str, list[Any]]:
         # Keyed by the connection's vendor too: tests switch databases within one process.
         key = f"{using}:{connections[using].vendor}"
         compiled = self._compiled.get(key)

@@ -22,6 +22,7 @@ from django.db.models import Subquery, Sum
 from django.utils import timezone
 
 from initiatives.models import Membership, Team
+from initiatives.selectors.compiled import CompiledRead
 
 
 def newest_event_id(team_ids: Iterable[int]) -> int:
@@ -46,14 +47,21 @@ def team_version(team_id: Any) -> Subquery:
     return Subquery(Team.objects.filter(pk=team_id).values("data_version")[:1])
 
 
+# Built once per process (selectors.compiled): my work reads it on every view.
+_USER_TEAM_VERSIONS: CompiledRead[Membership] = CompiledRead(
+    lambda user_id: (
+        Membership.objects.filter(user_id=user_id)
+        .order_by("team_id")
+        .values_list("team_id", "team__data_version")
+    ),
+    user_id=int,
+)
+
+
 def user_team_versions(user: Any) -> list[tuple[int, int | None]]:
     """(team id, data version) of every team ``user`` belongs to, in one query: what keys a
     cached read of everything the user can see. Joining or leaving a team changes it too."""
-    return list(
-        Membership.objects.filter(user=user)
-        .order_by("team_id")
-        .values_list("team_id", "team__data_version")
-    )
+    return [(team, version) for team, version in _USER_TEAM_VERSIONS.values(user_id=user.pk)]
 
 
 def read_key(kind: str, *parts: Any) -> str:
