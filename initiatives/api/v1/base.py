@@ -4,6 +4,7 @@ else), ETags and ``If-Match``."""
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -13,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db.models import F, QuerySet
 from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -49,13 +51,41 @@ def expected_version(request: Request) -> int | None:
     return int(match.group(1)) if match else 0
 
 
+class RenderedResponse(Response):
+    """A 200 answer whose JSON is already rendered (the read cache keeps the bytes, so a hit
+    neither unpickles nor renders a structure). ``data`` is parsed back only when asked for."""
+
+    def __init__(self, content: bytes, etag: str | None) -> None:
+        self._rendered = content
+        super().__init__(None)
+        if etag:
+            self["ETag"] = etag
+
+    @property
+    def data(self) -> Any:
+        return json.loads(self._rendered)
+
+    @data.setter
+    def data(self, value: Any) -> None:  # Response.__init__ sets it (to None)
+        pass
+
+    @property
+    def rendered_content(self) -> bytes:  # type: ignore[override]  # DRF renders bytes too
+        self["Content-Type"] = JSON_TYPE
+        return self._rendered
+
+
+JSON_TYPE = JSONRenderer.media_type
+
+
 def cached_read(method: Callable[..., Response]) -> Callable[..., Response]:
     """A GET handler answered from the cache while nothing the caller can see has changed.
 
     Authentication, permissions and throttling have run before the handler. The key has the
     caller, the versions of all their teams (one query; a write in any of them, or joining or
     leaving one, gives a new key), the half hour (stale flags), and the host and full path
-    with its query string. Only 200 answers are kept, with their ETag; errors are never."""
+    with its query string. Only 200 answers are kept, rendered, with their ETag; errors are
+    never. (The API renders JSON only: ``DEFAULT_RENDERER_CLASSES``.)"""
 
     @functools.wraps(method)
     def handler(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -69,15 +99,13 @@ def cached_read(method: Callable[..., Response]) -> Callable[..., Response]:
         )
         hit = cache.get(key)
         if hit is not None:
-            data, tag = hit
-            response = Response(data)
-            if tag:
-                response["ETag"] = tag
-            return response
+            return RenderedResponse(*hit)
         response = method(self, request, *args, **kwargs)
-        if response.status_code == 200:
-            cache.set(key, (response.data, response.get("ETag")), settings.READ_CACHE_SECONDS)
-        return response
+        if response.status_code != 200:
+            return response
+        rendered = (JSONRenderer().render(response.data), response.get("ETag"))
+        cache.set(key, rendered, settings.READ_CACHE_SECONDS)
+        return RenderedResponse(*rendered)
 
     return handler
 
