@@ -17,6 +17,7 @@ from initiatives.rules.policies import (
     key_result_breaches,
     start_breaches,
 )
+from initiatives.selectors.compiled import CompiledRead
 
 
 def settings_of(policy: TeamPolicy | None) -> PolicySettings:
@@ -31,9 +32,16 @@ def settings_of(policy: TeamPolicy | None) -> PolicySettings:
     )
 
 
+# Built once per process (selectors.compiled): every refused or passed start reads it.
+_POLICY_OF_TEAM: CompiledRead[TeamPolicy] = CompiledRead(
+    lambda team_id: TeamPolicy.objects.filter(team_id=team_id).order_by("pk")[:1], team_id=int
+)
+
+
 def team_settings(team_id: int) -> PolicySettings:
     """One query."""
-    return settings_of(TeamPolicy.objects.filter(team_id=team_id).first())
+    rows = _POLICY_OF_TEAM.rows(team_id=team_id)
+    return settings_of(rows[0] if rows else None)
 
 
 def delivery_breaches(

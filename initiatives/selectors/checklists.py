@@ -20,6 +20,7 @@ from initiatives.models import (
     Team,
 )
 from initiatives.rules.checklists import Facts, GateResult, ItemRow, evaluate_gate
+from initiatives.selectors.compiled import CompiledRead
 
 
 def _count_per_initiative(rows: models.QuerySet, column: str = "initiative") -> Coalesce:
@@ -51,15 +52,30 @@ def fact_annotations() -> dict[str, Any]:
 
 
 def facts_for(initiative: Initiative) -> Facts:
-    """The facts of one initiative, read fresh in one query."""
-    return _facts_from_values(_fact_values(Initiative.objects.filter(pk=initiative.pk)).get())
+    """The facts of one initiative, read fresh in one query (built once per process)."""
+    (row,) = _FACTS_OF_ONE.values(initiative_id=initiative.pk)
+    return _facts_from_values(dict(zip(FACT_COLUMNS, row, strict=True)))
+
+
+# The columns the rules read (no whole rows), in the order ``_fact_values`` selects them.
+FACT_COLUMNS = (
+    "pk", "design_doc_url", "security_risk", "security_risk_signed",
+    "fact_stakeholders", "fact_milestones", "fact_open_tasks", "fact_tasks",
+)  # fmt: skip
 
 
 def _fact_values(queryset: models.QuerySet) -> models.QuerySet:
     """Only the columns and counts the rules read (no whole rows)."""
-    return queryset.values(
-        "pk", "design_doc_url", "security_risk", "security_risk_signed"
-    ).annotate(**fact_annotations())
+    annotations = fact_annotations()
+    assert tuple(annotations) == FACT_COLUMNS[4:]
+    return queryset.values(*FACT_COLUMNS[:4]).annotate(**annotations)
+
+
+# Every transition and checklist read evaluates a gate: its facts query is built once.
+_FACTS_OF_ONE: CompiledRead[Initiative] = CompiledRead(
+    lambda initiative_id: _fact_values(Initiative.objects.filter(pk=initiative_id).order_by()),
+    initiative_id=int,
+)
 
 
 def _facts_from_values(row: dict[str, Any]) -> Facts:
@@ -74,8 +90,18 @@ def _facts_from_values(row: dict[str, Any]) -> Facts:
     )
 
 
+# Built once per process (selectors.compiled): every transition evaluates its gates.
+_GATE_ITEMS: CompiledRead[ChecklistItem] = CompiledRead(
+    lambda initiative_id, kind: ChecklistItem.objects.filter(
+        initiative_id=initiative_id, kind=kind
+    ),
+    initiative_id=int,
+    kind=str,
+)
+
+
 def evaluate(initiative: Initiative, kind: str) -> GateResult:
-    items = ChecklistItem.objects.filter(initiative=initiative, kind=kind)
+    items = _GATE_ITEMS.rows(initiative_id=initiative.pk, kind=kind)
     return evaluate_gate(kind, items, facts_for(initiative))
 
 
