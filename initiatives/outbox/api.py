@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from initiatives.compiled import CompiledRead
 from initiatives.outbox.models import OutboxMessage
 from tracker.observability import OUTBOX_DISPATCHED, current_request_id, request_id_var
 
@@ -78,16 +79,23 @@ def _handle(message: OutboxMessage) -> bool:
     return True
 
 
+# Built once per process (initiatives.compiled): every write with a side effect reads it.
+_PENDING_LOCKED: CompiledRead[OutboxMessage] = CompiledRead(
+    lambda message_id: (
+        OutboxMessage.objects.select_for_update(skip_locked=True)
+        .filter(pk=message_id, dispatched_at__isnull=True)
+        .order_by()[:1]
+    ),
+    message_id=int,
+)
+
+
 def dispatch_one(message_id: int) -> bool:
     """The prompt path, right after the change committed: hand over this one message unless
     a drain holds or already handed it over."""
     with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, dispatched_at__isnull=True)
-            .first()
-        )
-        return _handle(message) if message is not None else False
+        found = _PENDING_LOCKED.rows(message_id=message_id)
+        return _handle(found[0]) if found else False
 
 
 def drain(*, batch: int = 100, limit: int = 5000) -> dict[str, int]:

@@ -5,6 +5,7 @@ service, so that ``services.initiatives`` may call it)."""
 
 from __future__ import annotations
 
+from initiatives.compiled import CompiledRead
 from initiatives.models import Initiative, State, Team
 from initiatives.policies.models import TeamPolicy
 from initiatives.rules.policies import (
@@ -17,7 +18,6 @@ from initiatives.rules.policies import (
     key_result_breaches,
     start_breaches,
 )
-from initiatives.selectors.compiled import CompiledRead
 
 
 def settings_of(policy: TeamPolicy | None) -> PolicySettings:
@@ -32,7 +32,7 @@ def settings_of(policy: TeamPolicy | None) -> PolicySettings:
     )
 
 
-# Built once per process (selectors.compiled): every refused or passed start reads it.
+# Built once per process (initiatives.compiled): every refused or passed start reads it.
 _POLICY_OF_TEAM: CompiledRead[TeamPolicy] = CompiledRead(
     lambda team_id: TeamPolicy.objects.filter(team_id=team_id).order_by("pk")[:1], team_id=int
 )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from initiatives.compiled import CompiledRead
 from initiatives.models import (
     CLOSED_TASK_STATES,
     ChecklistItem,
@@ -20,7 +21,6 @@ from initiatives.models import (
     Team,
 )
 from initiatives.rules.checklists import Facts, GateResult, ItemRow, evaluate_gate
-from initiatives.selectors.compiled import CompiledRead
 
 
 def _count_per_initiative(rows: models.QuerySet, column: str = "initiative") -> Coalesce:
@@ -90,7 +90,7 @@ def _facts_from_values(row: dict[str, Any]) -> Facts:
     )
 
 
-# Built once per process (selectors.compiled): every transition evaluates its gates.
+# Built once per process (initiatives.compiled): every transition evaluates its gates.
 _GATE_ITEMS: CompiledRead[ChecklistItem] = CompiledRead(
     lambda initiative_id, kind: ChecklistItem.objects.filter(
         initiative_id=initiative_id, kind=kind

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
+from initiatives.compiled import CompiledRead
 from initiatives.models import (
     ActivityEvent,
     ChecklistItem,
@@ -41,7 +42,6 @@ from initiatives.models import (
 )
 from initiatives.rules.permissions import is_contributor, prime_roles
 from initiatives.rules.workflow import iso_week
-from initiatives.selectors.compiled import CompiledRead
 from initiatives.selectors.initiatives import OPEN_MILESTONE_STATES, InitiativeRow, list_initiatives
 from initiatives.selectors.versions import read_key, remember
 
@@ -67,7 +67,7 @@ def teams_of(user: User) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("team").order_by("team__key"))
 
 
-# Built once per process (selectors.compiled): every team page reads it first.
+# Built once per process (initiatives.compiled): every team page reads it first.
 _MEMBER_TEAM: CompiledRead[Team] = CompiledRead(
     lambda key, user_id: (
         Team.objects.filter(key=key, memberships__user_id=user_id)

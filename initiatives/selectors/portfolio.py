@@ -20,6 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 
+from initiatives.compiled import CompiledRead
 from initiatives.models import (
     ActivityEvent,
     ChecklistKind,
@@ -39,7 +40,6 @@ from initiatives.rules.workflow import (
     health_rank,
     iso_week,
 )
-from initiatives.selectors.compiled import CompiledRead
 from initiatives.selectors.initiatives import (
     OPEN_MILESTONE_STATES,
     Gates,
@@ -87,7 +87,7 @@ def _teams_of(user_id: int) -> QuerySet[Team]:
     )
 
 
-# Built once per process (selectors.compiled): every dashboard view reads one of them.
+# Built once per process (initiatives.compiled): every dashboard view reads one of them.
 _ALL_TEAMS: CompiledRead[Team] = CompiledRead(_teams_of, user_id=int)
 _ONE_TEAM: CompiledRead[Team] = CompiledRead(
     lambda user_id, key: _teams_of(user_id).filter(key=key), user_id=int, key=str

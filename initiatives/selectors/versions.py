@@ -21,8 +21,8 @@ from django.core.cache import cache
 from django.db.models import Subquery, Sum
 from django.utils import timezone
 
+from initiatives.compiled import CompiledRead
 from initiatives.models import Membership, Team
-from initiatives.selectors.compiled import CompiledRead
 
 
 def newest_event_id(team_ids: Iterable[int]) -> int:
@@ -47,7 +47,7 @@ def team_version(team_id: Any) -> Subquery:
     return Subquery(Team.objects.filter(pk=team_id).values("data_version")[:1])
 
 
-# Built once per process (selectors.compiled): my work reads it on every view.
+# Built once per process (initiatives.compiled): my work reads it on every view.
 _USER_TEAM_VERSIONS: CompiledRead[Membership] = CompiledRead(
     lambda user_id: (
         Membership.objects.filter(user_id=user_id)

@@ -11,11 +11,11 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from initiatives.audit.chain import chain_of, seal
+from initiatives.compiled import CompiledRead
 from initiatives.models import ActivityEvent, Initiative, Membership, State, Team
 from initiatives.rules.exceptions import Conflict, NotFound, StaleWrite, ValidationFailed
 from initiatives.rules.limits import text_errors
 from initiatives.rules.permissions import Actor, actor_for, ensure_member, prime_roles, require
-from initiatives.selectors.compiled import CompiledRead
 from initiatives.services.publish import publish
 
 
@@ -37,7 +37,7 @@ def _locked_with_role(initiatives: Any, user_id: int) -> Any:
     )
 
 
-# Built once per process (selectors.compiled): the first statement of every task edit and of
+# Built once per process (initiatives.compiled): the first statement of every task edit and of
 # every update posted through the API.
 _LOCK_BY_TASK: CompiledRead[Initiative] = CompiledRead(
     lambda task_id, user_id: _locked_with_role(
@@ -210,7 +210,7 @@ def _newest_hash(chain: dict[str, Any]) -> Any:
     return ActivityEvent.objects.filter(**chain).order_by("-pk").values_list("content_hash")[:1]
 
 
-# Built once per process (selectors.compiled): every write reads one of them.
+# Built once per process (initiatives.compiled): every write reads one of them.
 _NEWEST_OF_INITIATIVE: CompiledRead[ActivityEvent] = CompiledRead(
     lambda initiative_id: _newest_hash(chain_of(ActivityEvent(initiative_id=initiative_id))),
     initiative_id=int,

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from initiatives.compiled import CompiledRead
 from initiatives.models import (
     CLOSED_TASK_STATES,
     Initiative,
@@ -20,7 +21,6 @@ from initiatives.models import (
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import Conflict, ValidationFailed
 from initiatives.rules.workflow import delivery_task_refusal
-from initiatives.selectors.compiled import CompiledRead
 from initiatives.services.checklists import store_gate_progress
 from initiatives.services.common import (
     check_text,
@@ -109,7 +109,7 @@ def task_create(
     return task
 
 
-# Built once per process (selectors.compiled): every task edit reads it, locked.
+# Built once per process (initiatives.compiled): every task edit reads it, locked.
 _TASK_LOCKED: CompiledRead[Task] = CompiledRead(
     lambda task_id: Task.objects.select_for_update(of=("self",)).filter(pk=task_id).order_by()[:1],
     related=("milestone", "assignee"),

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from initiatives.compiled import CompiledRead
 from initiatives.models import Initiative, Milestone, State, StatusUpdate, StatusUpdateRevision
 from initiatives.rules import permissions as perms
 from initiatives.rules.exceptions import Conflict, ValidationFailed
@@ -29,6 +30,18 @@ def current_week(initiative_or_team: Any, now: dt.datetime | None = None) -> str
     """The ISO week of ``now`` in the team's time zone."""
     team = getattr(initiative_or_team, "team", initiative_or_team)
     return iso_week(timezone.localtime(now or timezone.now(), team.tz).date())
+
+
+# Built once per process (initiatives.compiled): every update posted reads it, locked.
+_WEEKS_UPDATE_LOCKED: CompiledRead[StatusUpdate] = CompiledRead(
+    lambda initiative_id, week: (
+        StatusUpdate.objects.select_for_update()
+        .filter(initiative_id=initiative_id, week=week)
+        .order_by()[:1]
+    ),
+    initiative_id=int,
+    week=str,
+)
 
 
 def status_update_post(
@@ -86,9 +99,8 @@ def status_update_post(
                 "The update is incomplete.", fields=errors, code="update_incomplete"
             )
 
-        existing = (
-            StatusUpdate.objects.select_for_update().filter(initiative=locked, week=week).first()
-        )
+        found = _WEEKS_UPDATE_LOCKED.rows(initiative_id=locked.pk, week=week)
+        existing = found[0] if found else None
         fields = {
             "health": health,
             "milestone": milestone,

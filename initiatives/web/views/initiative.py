@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from initiatives import services
+from initiatives.compiled import CompiledRead
 from initiatives.models import (
     ChecklistItem,
     ChecklistKind,
@@ -47,7 +48,6 @@ from initiatives.rules.workflow import (
 )
 from initiatives.selectors import initiative_page as page_read
 from initiatives.selectors import pages as read
-from initiatives.selectors.compiled import CompiledRead
 from initiatives.selectors.initiatives import InitiativeDetail, MilestoneRow
 from initiatives.selectors.versions import half_hour, read_key, remember, team_version
 from initiatives.web import params
@@ -356,7 +356,7 @@ def _milestones(initiative: InitiativeDetail, can_manage: bool) -> list[Mileston
     ]
 
 
-# Built once per process (selectors.compiled): every view of the page reads it first. The
+# Built once per process (initiatives.compiled): every view of the page reads it first. The
 # version of all teams keys the key results the initiative serves (another team's goal's).
 _PAGE_VERSIONS: CompiledRead[Initiative] = CompiledRead(
     lambda team_key, number, user_id: (
