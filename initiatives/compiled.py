@@ -10,8 +10,9 @@ the real values (``Model.objects.raw``: model instances, annotations as attribut
 Only for querysets whose SQL does not depend on the values (equality lookups on ints and
 strings: no ``__in`` lists, no ``None``). ``raw`` fills the model's own columns and the
 annotations only, so instead of ``select_related`` name the forward relations in
-``related``: their columns are read in the same statement and the related rows built from
-them (``None`` for an empty nullable relation). Building checks that every marker appears
+``related`` (``("initiative", "initiative__team")``: a parent before its children): their
+columns are read in the same statement and the related rows built from them (``None`` for
+an empty nullable relation). Building checks that every marker appears
 exactly once in the parameters, so a queryset that transforms its values fails at once
 rather than running with the wrong ones.
 """
@@ -51,16 +52,20 @@ class CompiledRead(Generic[M]):
         self._lock = threading.Lock()
 
     @staticmethod
-    def _target(model: type[Model], relation: str) -> type[Model]:
-        target = model._meta.get_field(relation).related_model
-        if not (isinstance(target, type) and issubclass(target, Model)):
-            raise ValueError(f"CompiledRead: {relation!r} is not a forward relation")
-        return target
+    def _target(model: type[Model], path: str) -> type[Model]:
+        """The model at the end of the forward relation ``path`` (``"initiative__team"``)."""
+        for relation in path.split("__"):
+            target = model._meta.get_field(relation).related_model
+            if not (isinstance(target, type) and issubclass(target, Model)):
+                raise ValueError(f"CompiledRead: {path!r} is not a forward relation")
+            model = target
+        return model
 
-    def _columns(self, model: type[Model], relation: str) -> list[tuple[str, str]]:
-        """(annotation alias, attname) of every column of ``relation``'s model."""
-        fields = self._target(model, relation)._meta.concrete_fields
-        return [(f"compiled_{relation}_{f.attname}", f.attname) for f in fields]
+    def _columns(self, model: type[Model], path: str) -> list[tuple[str, str]]:
+        """(annotation alias, attname) of every column of ``path``'s model."""
+        fields = self._target(model, path)._meta.concrete_fields
+        at = self.related.index(path)
+        return [(f"compiled_{at}_{i}", f.attname) for i, f in enumerate(fields)]
 
     def _compile(self, alias: str) -> tuple[QuerySet[M, Any], str, list[Any], dict[int, str]]:
         markers = {name: _MARKERS[kind](i) for i, (name, kind) in enumerate(self.kinds.items())}
@@ -96,16 +101,16 @@ class CompiledRead(Generic[M]):
         """The rows of ``build(**values)``, as model instances."""
         queryset, sql, bound = self._bound(using, values)
         rows = list(queryset.model._default_manager.using(using).raw(sql, bound))
-        for relation in self.related:
-            self._attach(rows, queryset.model, relation, using)
+        for path in self.related:  # a relation's parent path comes before it
+            self._attach(rows, queryset.model, path, using)
         return rows
 
-    def _attach(self, rows: list[M], model: type[Model], relation: str, using: str) -> None:
-        """Build each row's ``relation`` from its annotated columns, converted as Django
-        converts them when it selects them itself (SQLite returns dates as text...)."""
+    def _attach(self, rows: list[M], model: type[Model], path: str, using: str) -> None:
+        """Build each row's related object at ``path`` from its annotated columns, converted
+        as Django converts them when it selects them itself (SQLite returns dates as text)."""
         connection = connections[using]
-        target = self._target(model, relation)
-        columns = self._columns(model, relation)
+        target = self._target(model, path)
+        columns = self._columns(model, path)
         attnames = [attname for _, attname in columns]
         converters = []
         for field in target._meta.concrete_fields:
@@ -114,15 +119,21 @@ class CompiledRead(Generic[M]):
             own = field.get_db_converters(connection)  # type: ignore[attr-defined]
             converters.append((column, functions + own))
         pk_at = attnames.index(target._meta.pk.attname)
+        *parents, relation = path.split("__")
         for row in rows:
             found = [row.__dict__.pop(name) for name, _ in columns]
+            holder: Any = row
+            for parent in parents:  # attached already (``related`` lists parents first)
+                holder = getattr(holder, parent) if holder is not None else None
+            if holder is None:
+                continue
             if found[pk_at] is None:  # an empty nullable relation
-                setattr(row, relation, None)
+                setattr(holder, relation, None)
                 continue
             for i, (column, functions) in enumerate(converters):
                 for convert in functions:
                     found[i] = convert(found[i], column, connection)
-            setattr(row, relation, target.from_db(using, attnames, found))
+            setattr(holder, relation, target.from_db(using, attnames, found))
 
     def values(self, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
         """The rows of ``build(**values)`` (a ``values_list`` queryset) as plain tuples, as the

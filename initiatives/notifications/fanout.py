@@ -18,6 +18,7 @@ from django.urls import reverse
 from initiatives.collab.models import Mention, RequestStatus, SignoffRequest
 from initiatives.collab.selectors import followers_of, team_roles
 from initiatives.collab.services import update_mentions_save
+from initiatives.compiled import CompiledRead
 from initiatives.models import ActivityEvent, ChecklistItem, Membership, Role, Task
 from initiatives.notifications.models import (
     DEFAULT_CHANNEL,
@@ -211,9 +212,18 @@ def summary_of(event: ActivityEvent, kind: str) -> str:
     return f"{who}: {event.summary}"[:300]
 
 
+# Built once per process (initiatives.compiled): every audited write that may notify reads it.
+_EVENT: CompiledRead[ActivityEvent] = CompiledRead(
+    lambda activity_id: ActivityEvent.objects.filter(pk=activity_id).order_by()[:1],
+    related=("initiative", "initiative__team"),
+    activity_id=int,
+)
+
+
 def notify(activity_id: int) -> list[Notification]:
     """Write the notifications of one audit event (idempotent; see the module docstring)."""
-    event = ActivityEvent.objects.select_related("initiative__team").filter(pk=activity_id).first()
+    found = _EVENT.rows(activity_id=activity_id)
+    event = found[0] if found else None
     if event is None or event.initiative is None or event.verb not in NOTIFY_VERBS:
         return []
     if event.verb in ("status_update.posted", "status_update.revised"):
