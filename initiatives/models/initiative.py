@@ -16,6 +16,15 @@ from initiatives.models.team import Team
 ACTIVE_STATES = (State.SCOPING, State.READY, State.IN_DELIVERY)
 
 
+def split_key(key: str) -> tuple[str, int] | None:
+    """``"plat-7"`` -> ``("PLAT", 7)``; None for anything that is not a ``KEY-N`` identifier (a
+    number of ten digits or more names no initiative)."""
+    team_key, _, number = key.upper().rpartition("-")
+    if not team_key or not number.isdigit() or len(number) >= 10:
+        return None
+    return team_key, int(number)
+
+
 class InitiativeQuerySet(models.QuerySet):
     def visible_to(self, user) -> "InitiativeQuerySet":
         return self.filter(team__memberships__user=user)
@@ -25,10 +34,10 @@ class InitiativeQuerySet(models.QuerySet):
 
     def by_key(self, key: str) -> "InitiativeQuerySet":
         """Filter by a ``KEY-N`` identifier; an ill-formed key matches nothing."""
-        team_key, _, number = key.upper().rpartition("-")
-        if not team_key or not number.isdigit():
+        parts = split_key(key)
+        if parts is None:
             return self.none()
-        return self.filter(team__key=team_key, number=int(number))
+        return self.filter(team__key=parts[0], number=parts[1])
 
 
 class Initiative(models.Model):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from initiatives.audit.chain import chain_of, seal
 from initiatives.compiled import CompiledRead
 from initiatives.models import ActivityEvent, Initiative, Membership, State, Team
+from initiatives.models.initiative import split_key
 from initiatives.rules.exceptions import Conflict, NotFound, StaleWrite, ValidationFailed
 from initiatives.rules.limits import text_errors
 from initiatives.rules.permissions import Actor, actor_for, ensure_member, prime_roles, require
@@ -69,9 +70,9 @@ def lock_initiative_as(
     if task_id is not None:
         found = _LOCK_BY_TASK.rows(task_id=task_id, user_id=actor.pk)
     elif key is not None:
-        team_key, _, number = key.upper().rpartition("-")
-        if team_key and number.isdigit() and len(number) < 10:
-            found = _LOCK_BY_KEY.rows(team_key=team_key, number=int(number), user_id=actor.pk)
+        parts = split_key(key)
+        if parts is not None:
+            found = _LOCK_BY_KEY.rows(team_key=parts[0], number=parts[1], user_id=actor.pk)
     if not found:
         raise NotFound(missing)
     initiative = found[0]

@@ -32,6 +32,7 @@ from initiatives.models import (
     TaskState,
     Team,
 )
+from initiatives.models.initiative import split_key
 from initiatives.policies.checks import delivery_breaches
 from initiatives.policies.selectors import dependencies_of
 from initiatives.rules import permissions as perms
@@ -383,10 +384,10 @@ _PAGE_VERSIONS: CompiledRead[Initiative] = CompiledRead(
 def page_versions(request: AuthenticatedHttpRequest, key: str) -> tuple[int, int, int]:
     """(id, team's data version, all teams' version) of the initiative ``key`` the viewer may
     see; Http404 otherwise. One query."""
-    team_key, _, number = key.upper().rpartition("-")
+    parts = split_key(key)
     found = (
-        _PAGE_VERSIONS.values(team_key=team_key, number=int(number), user_id=request.user.pk)
-        if team_key and number.isdigit() and len(number) < 10
+        _PAGE_VERSIONS.values(team_key=parts[0], number=parts[1], user_id=request.user.pk)
+        if parts is not None
         else []
     )
     if not found:
